@@ -1,0 +1,1 @@
+"""ttx: an event-sourced tabletop exercise service."""

@@ -1,0 +1,60 @@
+"""`POST /api/exercises/{id}/commands`: one command from one seat."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Request
+from pydantic import TypeAdapter, ValidationError
+
+from ..domain.commands import COMMAND_TYPES, AnyCommand, parse_command
+from ..domain.visibility import visible_events
+from ..service import request_hash
+from .deps import Seat, Service
+from .errors import ApiError, _validation_details
+from .schemas import ErrorResponses, EventsOut
+
+router = APIRouter(prefix="/api/exercises", tags=["commands"])
+
+_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
+_COMMAND_SCHEMA = TypeAdapter(AnyCommand).json_schema(ref_template="#/components/schemas/{model}")
+
+
+def _command_openapi() -> dict[str, Any]:
+    schema = dict(_COMMAND_SCHEMA)
+    defs = schema.pop("$defs", {})
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}},
+            "x-command-schemas": defs}
+
+
+@router.post("/{exercise_id}/commands", response_model=EventsOut, responses=ErrorResponses,
+             summary="Send a command; answers with the events it recorded",
+             openapi_extra=_command_openapi())
+async def post_command(exercise_id: str, request: Request, seat: Seat, service: Service,
+                       idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None) -> dict[str, Any]:
+    raw = await request.body()
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise ApiError(422, "malformed_json", "The body is not valid JSON.")
+    if not isinstance(body, dict):
+        raise ApiError(422, "invalid_request", "A command is a JSON object with a `type`.")
+    kind = body.get("type")
+    if not isinstance(kind, str) or kind not in COMMAND_TYPES:
+        raise ApiError(422, "unknown_command", f"Unknown command type {kind!r}." if kind is not None
+                       else "The command has no `type`.")
+    try:
+        command = parse_command(body)
+    except ValidationError as exc:
+        details = _validation_details(list(exc.errors()))
+        details = [dict(d, field=d["field"].removeprefix(f"{kind}.")) for d in details]
+        first = details[0]
+        raise ApiError(422, "invalid_command", f"{kind}: {first['field']}: {first['message']}", details)
+    if idempotency_key is not None and not _KEY.match(idempotency_key):
+        raise ApiError(422, "bad_idempotency_key", "Idempotency-Key is 1 to 200 printable characters.")
+    events = await service.execute(exercise_id, seat.seat, command, idempotency_key=idempotency_key,
+                                   body_hash=request_hash(body))
+    shown = list(visible_events(events, seat.seat))
+    return {"events": [e.envelope() for e in shown], "next_after": events[-1].seq if events else None}

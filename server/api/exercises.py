@@ -1,0 +1,72 @@
+"""Scenarios and exercise creation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from ..domain.scenario import Scenario
+from ..scenarios import validate_definition
+from ..service import IssuedSeat
+from .deps import Admin, AppSettings, Service
+from .errors import ApiError
+from .schemas import CreateExercise, ErrorResponses, ExerciseCreated, QrRequest, ScenarioOut
+
+router = APIRouter(prefix="/api", tags=["exercises"])
+
+
+def scenario_out(sc: Scenario) -> dict[str, Any]:
+    summary = sc.public_summary()
+    summary.update(injects=len(sc.injects), expectations=len(sc.expectations))
+    return summary
+
+
+@router.get("/scenarios", response_model=list[ScenarioOut], summary="The shipped scenarios")
+async def list_scenarios(request: Request) -> list[dict[str, Any]]:
+    return [scenario_out(s) for s in request.app.state.library.all()]
+
+
+def base_url(request: Request, settings: AppSettings) -> str:
+    return (settings.public_url or str(request.base_url)).rstrip("/")
+
+
+def join_url(base: str, exercise_id: str, token: str) -> str:
+    return f"{base}/exercises/{exercise_id}#{token}"
+
+
+def created_body(base: str, exercise_id: str, scenario: Scenario, issued: list[IssuedSeat]) -> dict[str, Any]:
+    return {"id": exercise_id, "title": scenario.title, "scenario_id": scenario.id,
+            "seats": [{"seat": s.seat, "name": s.name, "kind": s.kind, "token": s.token,
+                       "join_url": join_url(base, exercise_id, s.token)} for s in issued]}
+
+
+@router.post("/exercises", status_code=201, response_model=ExerciseCreated, responses=ErrorResponses,
+             summary="Create an exercise from a shipped scenario or a definition")
+async def create_exercise(body: CreateExercise, request: Request, service: Service, settings: AppSettings,
+                          _: Admin) -> dict[str, Any]:
+    if (body.scenario is None) == (body.definition is None):
+        raise ApiError(422, "invalid_request", "Give either `scenario` (a shipped scenario id) or `definition`, not both.")
+    if body.scenario is not None:
+        scenario = request.app.state.library.get(body.scenario)
+        if scenario is None:
+            known = ", ".join(s.id for s in request.app.state.library.all())
+            raise ApiError(422, "unknown_scenario", f"There is no scenario {body.scenario!r}. Shipped: {known}.")
+    else:
+        scenario = validate_definition(body.definition)
+    exercise_id, issued = await service.create(scenario)
+    return created_body(base_url(request, settings), exercise_id, scenario, issued)
+
+
+@router.post("/qr", summary="A QR code (SVG) for a join link", response_class=Response,
+             responses={200: {"content": {"image/svg+xml": {}}}, 422: ErrorResponses[422]})
+async def qr_code(body: QrRequest) -> Response:
+    import io
+
+    import segno
+
+    buf = io.BytesIO()
+    segno.make(body.text, error="m").save(buf, kind="svg", scale=4, border=2, xmldecl=False, svgns=True,
+                                         title="Join link", dark="#000", light="#fff")
+    return Response(buf.getvalue(), media_type="image/svg+xml", headers={"Cache-Control": "no-store"})

@@ -1,0 +1,75 @@
+"""Reading: events after a seq, the seat's view of the state, the export."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Annotated, Any, AsyncIterator
+
+from fastapi import APIRouter, Query
+from fastapi.responses import StreamingResponse
+
+from ..domain.events import FACILITATOR, format_timestamp
+from ..domain.views import seat_view
+from ..domain.visibility import visible_events
+from .deps import Seat, Service, require
+from .errors import ApiError
+from .schemas import ErrorResponses, EventsOut
+
+router = APIRouter(prefix="/api/exercises", tags=["queries"])
+
+MAX_LIMIT = 5000
+
+
+@router.get("/{exercise_id}/events", response_model=EventsOut, responses=ErrorResponses,
+            summary="The events this seat may see, with seq > after, in order")
+async def get_events(exercise_id: str, seat: Seat, service: Service,
+                     after: Annotated[int, Query(ge=0, le=2**31)] = 0,
+                     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 1000) -> dict[str, Any]:
+    out: list[dict[str, Any]] = []
+    cursor = after
+    # invisible events are skipped, so read on until `limit` visible ones or the end
+    while len(out) < limit:
+        batch = await service.events(exercise_id, after=cursor, limit=limit)
+        if not batch:
+            break
+        cursor = batch[-1].seq
+        for e in visible_events(batch, seat.seat):
+            out.append(e.envelope())
+            if len(out) == limit:
+                cursor = e.seq
+                break
+        if len(batch) < limit:
+            break
+    return {"events": out, "next_after": cursor}
+
+
+@router.get("/{exercise_id}/state", responses=ErrorResponses,
+            summary="This seat's view of the state after event `at`, or at exercise time `at_time` (default: now)")
+async def get_state(exercise_id: str, seat: Seat, service: Service,
+                    at: Annotated[int | None, Query(ge=1, le=2**31)] = None,
+                    at_time: Annotated[float | None, Query(ge=0, le=1e9)] = None) -> dict[str, Any]:
+    if at is not None and at_time is not None:
+        raise ApiError(422, "invalid_request", "Give `at` or `at_time`, not both.")
+    state = await service.state(exercise_id, at=at, at_time=at_time)
+    if at is not None and at > state.version:
+        raise ApiError(409, "beyond_head", f"The exercise has only {state.version} events.")
+    view = seat_view(state, seat.seat)
+    view["read_only"] = await service.is_read_only(exercise_id)
+    view["server_time"] = time.time()
+    return view
+
+
+@router.get("/{exercise_id}/export", responses={200: {"content": {"application/x-ndjson": {}}}, **ErrorResponses},
+            summary="The whole log as NDJSON: a header line, then every event with its hash")
+async def export(exercise_id: str, seat: Seat, service: Service) -> StreamingResponse:
+    require(seat, FACILITATOR, what="export the log")
+    return StreamingResponse(export_lines(service, exercise_id), media_type="application/x-ndjson",
+                             headers={"Content-Disposition": f'attachment; filename="{exercise_id}.ndjson"'})
+
+
+async def export_lines(service, exercise_id: str) -> AsyncIterator[bytes]:
+    from ..review.export import export_ndjson
+
+    async for line in export_ndjson(service.store, exercise_id):
+        yield line

@@ -1,0 +1,143 @@
+"""`create_app(settings)`: the FastAPI application, its start-up and shut-down."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import AsyncIterator
+
+from fastapi import FastAPI
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from .db import make_engine
+from .live.leader import FileLeadership, Leadership, PostgresLeadership
+from .live.notifier import MemoryNotifier, Notifier, PostgresNotifier
+from .migrate import current_revision, head_revision, upgrade_async
+from .scenarios import ScenarioLibrary
+from .scheduler import Scheduler
+from .service import ExerciseService
+from .settings import Settings, plain_postgres_dsn
+from .store.sql import SqlEventStore
+
+log = logging.getLogger("ttx")
+
+
+class SchemaNotCurrent(RuntimeError):
+    pass
+
+
+def _sqlite_path(url: str) -> Path:
+    return Path(url.split(":///", 1)[1]) if ":///" in url else Path("ttx.db")
+
+
+def make_notifier(settings: Settings) -> Notifier:
+    if settings.is_sqlite:
+        return MemoryNotifier()
+    return PostgresNotifier(plain_postgres_dsn(settings.database_url))
+
+
+def make_leadership(settings: Settings) -> Leadership:
+    if settings.is_sqlite:
+        path = _sqlite_path(settings.database_url)
+        return FileLeadership(path.with_name(path.name + ".scheduler.lock"))
+    return PostgresLeadership(plain_postgres_dsn(settings.database_url))
+
+
+async def prepare_database(settings: Settings, engine) -> None:
+    if settings.migrate_on_start:
+        await upgrade_async(settings.database_url)
+        return
+    current, head = await current_revision(engine), head_revision(settings.database_url)
+    if current != head:
+        raise SchemaNotCurrent(f"the database schema is at {current or 'nothing'}, the code needs {head}: run `ttx db upgrade`")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(settings)
+        await prepare_database(settings, engine)
+        store = SqlEventStore(engine)
+        notifier = make_notifier(settings)
+        from .live.hub import Hub
+
+        hub = Hub(store=store, notifier=notifier, settings=settings)
+        service = ExerciseService(store=store, publish=notifier.publish, snapshot_interval=settings.snapshot_interval)
+        app.state.store, app.state.notifier, app.state.hub, app.state.service = store, notifier, hub, service
+        await notifier.start()
+        await hub.start()
+        tasks = []
+        scheduler = None
+        if settings.scheduler:
+            scheduler = Scheduler(service, make_leadership(settings), interval=settings.scheduler_interval)
+            tasks.append(asyncio.create_task(scheduler.run(), name="ttx-scheduler"))
+        app.state.scheduler = scheduler
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            if scheduler is not None:
+                await scheduler.stop()
+            await hub.stop()
+            await notifier.stop()
+            await store.close()
+
+    app = FastAPI(
+        title="ttx: tabletop exercises",
+        version="0.1.0",
+        summary="An event-sourced tabletop exercise service: every move recorded, replayed and reviewed.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.library = ScenarioLibrary(settings.exercises_dir)
+
+    from . import api
+    from .api import commands, errors, exercises, queries, ws
+    from .api.limits import BodyLimit
+
+    errors.install(app)
+    app.include_router(exercises.router)
+    app.include_router(commands.router)
+    app.include_router(queries.router)
+    app.include_router(ws.router)
+    try:
+        from .api import review
+
+        app.include_router(review.router)
+    except ImportError:  # pragma: no cover - the review API arrives with its module
+        pass
+    del api
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> JSONResponse:
+        return JSONResponse({"ok": True})
+
+    client = settings.client_dir
+    if client.is_dir():
+        app.mount("/static", StaticFiles(directory=client), name="static")
+
+        @app.get("/", include_in_schema=False)
+        async def start_page() -> FileResponse:
+            return FileResponse(client / "index.html", headers=_page_headers())
+
+        @app.get("/exercises/{exercise_id}", include_in_schema=False)
+        async def exercise_page(exercise_id: str) -> FileResponse:
+            return FileResponse(client / "exercise.html", headers=_page_headers())
+
+    app.add_middleware(BodyLimit, default=settings.max_body_bytes,
+                       overrides={"/api/exercises/import": settings.max_import_bytes})
+    return app
+
+
+def _page_headers() -> dict[str, str]:
+    # everything the client needs is served from here: no CDN, no inline script
+    return {"Content-Security-Policy": "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; "
+                                       "script-src 'self'; connect-src 'self' ws: wss:; frame-ancestors 'none'",
+            "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer", "Cache-Control": "no-cache"}

@@ -1,0 +1,213 @@
+"""Events: immutable, past-tense facts with a version, and the upcasters that keep old ones readable.
+
+An `Event` here is the whole envelope the store keeps and the API returns. `decide` creates them
+with `seq`, `exercise_time` and `recorded_at` already set (it knows the stream's version and the
+time it was given); the store adds `id` and `hash` when it appends.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from types import MappingProxyType
+from typing import Any, Callable, Mapping
+
+SYSTEM = "system"
+FACILITATOR = "facilitator"
+OBSERVER = "observer"
+
+_PAST_TENSE = re.compile(r"^[a-z]+(_[a-z]+)*$")
+
+# Event type -> current version. Every type the domain writes is listed here; a test checks the
+# names are snake_case past tense and that evolve handles each of them.
+EVENT_VERSIONS: dict[str, int] = {
+    "exercise_created": 1,
+    "exercise_forked": 1,
+    "exercise_started": 1,
+    "exercise_paused": 1,
+    "exercise_resumed": 1,
+    "clock_speed_set": 2,
+    "exercise_ended": 1,
+    "inject_delivered": 1,
+    "observation_added": 1,
+    "threat_reported": 1,
+    "consultation_opened": 1,
+    "consultation_invitees_added": 1,
+    "statement_posted": 1,
+    "consultation_closed": 1,
+    "assistance_requested": 1,
+    "assistance_responded": 1,
+    "assistance_request_closed": 1,
+    "session_convened": 1,
+    "session_closed": 1,
+    "decision_proposed": 1,
+    "vote_cast": 1,
+    "decision_adopted": 1,
+    "decision_rejected": 1,
+    "decision_lapsed": 1,
+    "implementation_recorded": 1,
+    "un_security_council_notified": 1,
+    "accession_requested": 1,
+    "seat_admitted": 1,
+    "control_message_sent": 1,
+    "control_message_answered": 1,
+    "expectation_scored": 1,
+}
+
+
+def _freeze(data: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    if isinstance(data, MappingProxyType):
+        return data
+    return MappingProxyType(dict(data or {}))
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One recorded fact. Frozen: an event is never edited once it exists."""
+
+    type: str
+    actor: str
+    data: Mapping[str, Any]
+    exercise_time: float
+    recorded_at: float  # wall-clock seconds since the epoch, millisecond precision
+    seq: int
+    audience: tuple[str, ...] | None = None  # None: every seat; else these seats (+ facilitator)
+    version: int = 1
+    id: str = ""
+    hash: str = ""
+    exercise_id: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "data", _freeze(self.data))
+
+    def with_store_fields(self, *, exercise_id: str, id: str, hash: str) -> "Event":
+        return replace(self, exercise_id=exercise_id, id=id, hash=hash)
+
+    def envelope(self) -> dict[str, Any]:
+        """The public JSON form of the event (the spec's envelope, plus audience and version)."""
+        return {
+            "exercise_id": self.exercise_id,
+            "seq": self.seq,
+            "id": self.id,
+            "type": self.type,
+            "version": self.version,
+            "actor": self.actor,
+            "exercise_time": self.exercise_time,
+            "recorded_at": format_timestamp(self.recorded_at),
+            "audience": list(self.audience) if self.audience is not None else None,
+            "data": thaw(self.data),
+            "hash": self.hash,
+        }
+
+
+def thaw(value: Any) -> Any:
+    """A plain, JSON-ready copy of event data (mapping proxies become dicts, tuples lists)."""
+    if isinstance(value, Mapping):
+        return {k: thaw(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [thaw(v) for v in value]
+    return value
+
+
+def new_event(
+    type: str,
+    actor: str,
+    data: Mapping[str, Any],
+    *,
+    seq: int,
+    exercise_time: float,
+    recorded_at: float,
+    audience: tuple[str, ...] | None = None,
+) -> Event:
+    if type not in EVENT_VERSIONS:
+        raise ValueError(f"unknown event type {type!r}")
+    return Event(
+        type=type,
+        actor=actor,
+        data=data,
+        exercise_time=exercise_time,
+        recorded_at=recorded_at,
+        seq=seq,
+        audience=audience,
+        version=EVENT_VERSIONS[type],
+    )
+
+
+# --- timestamps -------------------------------------------------------------------------------
+
+def format_timestamp(epoch: float) -> str:
+    """`2026-11-27T10:15:02.123Z`: UTC, milliseconds, the form the hash is computed over."""
+    ms = int(round(epoch * 1000))
+    dt = datetime.fromtimestamp(ms // 1000, tz=timezone.utc)
+    return dt.strftime("%Y-%m-%dT%H:%M:%S") + f".{ms % 1000:03d}Z"
+
+
+def parse_timestamp(text: str) -> float:
+    if text.endswith("Z"):
+        text = text[:-1] + "+00:00"
+    return round(datetime.fromisoformat(text).timestamp(), 3)
+
+
+# --- upcasting --------------------------------------------------------------------------------
+
+Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
+
+# (type, from_version) -> function turning that version's data into the next version's.
+UPCASTERS: dict[tuple[str, int], Upcaster] = {}
+
+
+def upcaster(type: str, from_version: int) -> Callable[[Upcaster], Upcaster]:
+    def register(fn: Upcaster) -> Upcaster:
+        UPCASTERS[(type, from_version)] = fn
+        return fn
+
+    return register
+
+
+@upcaster("clock_speed_set", 1)
+def _speed_to_factor(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 called the multiplier `speed`; the command and version 2 call it `factor`."""
+    data = dict(data)
+    data["factor"] = float(data.pop("speed"))
+    return data
+
+
+def upcast(type: str, version: int, data: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    """Bring stored data up to the current version of its type. The stored row is never changed;
+    the hash chain is always checked against the stored form."""
+    current = EVENT_VERSIONS.get(type, version)
+    while version < current:
+        step = UPCASTERS.get((type, version))
+        if step is None:
+            raise ValueError(f"no upcaster for {type} v{version}")
+        data = step(data)
+        version += 1
+    return version, data
+
+
+def is_past_tense_name(name: str) -> bool:
+    return bool(_PAST_TENSE.match(name)) and name.split("_")[-1].endswith(("ed", "set", "sent"))
+
+
+@dataclass(frozen=True, slots=True)
+class EventSpec:
+    """A pattern over events, as scenarios write it: `{event: decision_adopted, kind: use_of_armed_forces}`.
+
+    Every key but `event` is compared with the event's data (or `actor`); a list value means any of.
+    """
+
+    event: str
+    fields: Mapping[str, Any] = field(default_factory=dict)
+
+    def matches(self, ev: Event) -> bool:
+        if ev.type != self.event:
+            return False
+        for key, want in self.fields.items():
+            have = ev.actor if key == "actor" else ev.data.get(key)
+            if isinstance(want, (list, tuple)):
+                if have not in want:
+                    return False
+            elif have != want:
+                return False
+        return True

@@ -1,0 +1,1 @@
+"""Live updates: notifiers ("exercise X reached seq N") and WebSocket sessions."""

@@ -1,0 +1,235 @@
+"""Per-process fan-out: one channel per live exercise, one session per WebSocket.
+
+A channel knows the exercise's head seq and keeps a ring of recent events, refreshed by one store
+read per notification however many sessions listen. Each session has its own cursor and pulls
+from the ring (or, when it is further behind, from the store) whatever lies after it, so there is
+no gap and no duplicate by construction: the cursor only moves past events it has handled.
+A session's outbound queue is bounded; a client that stalls is disconnected and resumes with
+`after`, and never slows anyone else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections import deque
+from typing import Any, Callable
+
+from ..domain.events import Event
+from ..domain.visibility import can_see
+from ..settings import Settings
+from .notifier import Notifier
+
+log = logging.getLogger("ttx.live")
+
+RING_SIZE = 2000
+READ_PAGE = 500
+
+
+class Channel:
+    def __init__(self, hub: "Hub", exercise_id: str, head: int) -> None:
+        self.hub = hub
+        self.exercise_id = exercise_id
+        self.head = head
+        self.ring: deque[Event] = deque(maxlen=RING_SIZE)
+        self.sessions: set["Session"] = set()
+        self._changed = asyncio.Event()
+        self._lock = asyncio.Lock()
+
+    def read_after(self, cursor: int) -> list[Event] | None:
+        """Events after `cursor` up to the head, from memory; None if the ring does not reach back."""
+        if cursor >= self.head:
+            return []
+        if not self.ring or self.ring[0].seq > cursor + 1:
+            return None
+        start = cursor + 1 - self.ring[0].seq
+        return [self.ring[i] for i in range(start, len(self.ring))]
+
+    async def refresh(self, hint: int | None = None) -> None:
+        """Read what was committed after our head (one read, whoever asks)."""
+        if hint is not None and hint <= self.head:
+            return
+        async with self._lock:
+            while True:
+                batch = await self.hub.store.read(self.exercise_id, after=self.head, limit=READ_PAGE)
+                if not batch:
+                    return
+                self.ring.extend(batch)
+                self.head = batch[-1].seq
+                self._wake()
+                if len(batch) < READ_PAGE:
+                    return
+
+    def _wake(self) -> None:
+        old, self._changed = self._changed, asyncio.Event()
+        old.set()
+
+    async def wait_beyond(self, cursor: int) -> None:
+        changed = self._changed
+        if cursor < self.head:
+            return
+        await changed.wait()
+
+    def presence(self) -> list[str]:
+        return sorted({s.seat for s in self.sessions if s.ready})
+
+    def broadcast_presence(self) -> None:
+        message = json.dumps({"type": "presence", "online": self.presence()})
+        for s in list(self.sessions):
+            s.offer(message)
+
+
+class Session:
+    """One connected seat. `send` writes to the socket; the hub drives the rest."""
+
+    def __init__(self, hub: "Hub", exercise_id: str, seat: str, cursor: int, send: Callable[[str], Any],
+                 close: Callable[[int, str], Any]) -> None:
+        self.hub = hub
+        self.exercise_id = exercise_id
+        self.seat = seat
+        self.cursor = cursor
+        self.queue: asyncio.Queue[str] = asyncio.Queue(maxsize=hub.settings.ws_send_queue)
+        self._send = send
+        self._close = close
+        self.ready = False
+        self.closed = asyncio.Event()
+        self.tasks: list[asyncio.Task[None]] = []
+        self.sent = 0
+
+    def offer(self, message: str) -> None:
+        """Enqueue a non-event message (presence, heartbeat); dropped if the client is backed up."""
+        try:
+            self.queue.put_nowait(message)
+        except asyncio.QueueFull:
+            pass
+
+    async def pump(self, channel: Channel) -> None:
+        """Move the cursor forward through everything committed, sending what this seat may see."""
+        stall = self.hub.settings.ws_stall_seconds
+        while True:
+            if self.cursor >= channel.head:
+                await channel.wait_beyond(self.cursor)
+                continue
+            events = channel.read_after(self.cursor)
+            if events is None:
+                events = await self.hub.store.read(self.exercise_id, after=self.cursor, upto=channel.head, limit=READ_PAGE)
+            for ev in events:
+                if ev.seq <= self.cursor:
+                    continue
+                if can_see(ev.audience, self.seat):
+                    message = json.dumps({"type": "event", "event": ev.envelope()}, separators=(",", ":"), ensure_ascii=False)
+                    try:
+                        await asyncio.wait_for(self.queue.put(message), timeout=stall)
+                    except asyncio.TimeoutError:
+                        await self.close(4409, "too_slow", "You fell behind the live feed; reconnect with `after` to resume.")
+                        return
+                self.cursor = ev.seq
+
+    async def writer(self) -> None:
+        while True:
+            message = await self.queue.get()
+            await self._send(message)
+            self.sent += 1
+
+    async def close(self, code: int, error: str, message: str) -> None:
+        if self.closed.is_set():
+            return
+        self.closed.set()
+        try:
+            await asyncio.wait_for(self._send(json.dumps({"type": "error", "code": error, "message": message})), timeout=1)
+        except Exception:
+            pass
+        try:
+            await self._close(code, error)
+        except Exception:
+            pass
+
+
+class Hub:
+    def __init__(self, *, store, notifier: Notifier, settings: Settings) -> None:
+        self.store = store
+        self.notifier = notifier
+        self.settings = settings
+        self.channels: dict[str, Channel] = {}
+        self._unsubscribe: Callable[[], None] | None = None
+        self._poller: asyncio.Task[None] | None = None
+        self._refreshing: set[asyncio.Task[None]] = set()
+
+    async def start(self) -> None:
+        self._unsubscribe = self.notifier.subscribe(self._on_hint)
+        self.notifier.on_reconnect(self._on_reconnect)
+        self._poller = asyncio.create_task(self._poll(), name="ttx-live-poll")
+
+    async def stop(self) -> None:
+        if self._unsubscribe:
+            self._unsubscribe()
+        if self._poller:
+            self._poller.cancel()
+        for channel in list(self.channels.values()):
+            for s in list(channel.sessions):
+                await s.close(1001, "server_shutdown", "The server is restarting; reconnect with `after`.")
+
+    def _spawn(self, coro) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._refreshing.add(task)
+        task.add_done_callback(self._refreshing.discard)
+
+    def _on_hint(self, exercise_id: str, seq: int) -> None:
+        channel = self.channels.get(exercise_id)
+        if channel is not None and seq > channel.head:
+            self._spawn(channel.refresh(seq))
+
+    def _on_reconnect(self) -> None:
+        self._spawn(self.resync())
+
+    async def resync(self) -> None:
+        """Re-read the heads of every live exercise: after a lost LISTEN connection, or on the poll."""
+        heads = await self.store.heads(list(self.channels))
+        for exercise_id, head in heads.items():
+            channel = self.channels.get(exercise_id)
+            if channel is not None and head > channel.head:
+                await channel.refresh(head)
+
+    async def _poll(self) -> None:
+        while True:
+            await asyncio.sleep(self.settings.poll_seconds)
+            try:
+                await self.resync()
+            except Exception as exc:
+                log.warning("live poll failed: %s", exc.__class__.__name__)
+
+    async def attach(self, session: Session) -> Channel:
+        channel = self.channels.get(session.exercise_id)
+        if channel is None:
+            heads = await self.store.heads([session.exercise_id])
+            channel = self.channels.get(session.exercise_id)  # another session may have made it meanwhile
+            if channel is None:
+                channel = Channel(self, session.exercise_id, heads.get(session.exercise_id, 0))
+                self.channels[session.exercise_id] = channel
+        channel.sessions.add(session)
+        session.ready = True
+        channel.broadcast_presence()
+        return channel
+
+    def detach(self, session: Session) -> None:
+        channel = self.channels.get(session.exercise_id)
+        if channel is None:
+            return
+        channel.sessions.discard(session)
+        if channel.sessions:
+            channel.broadcast_presence()
+        else:
+            del self.channels[session.exercise_id]
+
+    def online(self, exercise_id: str) -> list[str]:
+        channel = self.channels.get(exercise_id)
+        return channel.presence() if channel else []
+
+    def connection_count(self) -> int:
+        return sum(len(c.sessions) for c in self.channels.values())
+
+
+def now() -> float:
+    return time.time()

@@ -1,0 +1,174 @@
+"""Notifiers carry one hint: "exercise X reached seq N". Never an event body.
+
+Whoever receives a hint reads the store after its own cursor, so a lost hint costs latency, never an
+event. `MemoryNotifier` serves one process (SQLite); `PostgresNotifier` uses LISTEN/NOTIFY so that
+every server process on one database hears every commit. Both run the same contract tests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from typing import Callable, Protocol
+
+log = logging.getLogger("ttx.live")
+
+Listener = Callable[[str, int], None]
+ReconnectListener = Callable[[], None]
+CHANNEL = "ttx_events"
+_PAYLOAD = re.compile(r"^(ex_[A-Za-z0-9_\-]{1,36}):(\d{1,12})$")
+
+
+class Notifier(Protocol):
+    async def start(self) -> None: ...
+    async def stop(self) -> None: ...
+    async def publish(self, exercise_id: str, seq: int) -> None: ...
+    def subscribe(self, listener: Listener) -> Callable[[], None]: ...
+    def on_reconnect(self, listener: ReconnectListener) -> None: ...
+
+
+class _Listeners:
+    def __init__(self) -> None:
+        self._listeners: list[Listener] = []
+        self._reconnect: list[ReconnectListener] = []
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+
+    def on_reconnect(self, listener: ReconnectListener) -> None:
+        self._reconnect.append(listener)
+
+    def _deliver(self, exercise_id: str, seq: int) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(exercise_id, seq)
+            except Exception:  # pragma: no cover - a listener's bug must not stop the others
+                log.exception("notification listener failed")
+
+    def _reconnected(self) -> None:
+        for listener in list(self._reconnect):
+            try:
+                listener()
+            except Exception:  # pragma: no cover
+                log.exception("reconnect listener failed")
+
+
+class MemoryNotifier(_Listeners):
+    """In-process hub: publish calls every listener directly."""
+
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        return None
+
+    async def publish(self, exercise_id: str, seq: int) -> None:
+        self._deliver(exercise_id, seq)
+
+
+def encode(exercise_id: str, seq: int) -> str:
+    return f"{exercise_id}:{seq}"
+
+
+def decode(payload: str) -> tuple[str, int] | None:
+    m = _PAYLOAD.match(payload)
+    return (m[1], int(m[2])) if m else None
+
+
+class PostgresNotifier(_Listeners):
+    """LISTEN on one dedicated connection, re-established with back-off when lost; after every
+    (re)connection the reconnect listeners run, so subscribers catch up from the store."""
+
+    def __init__(self, dsn: str, channel: str = CHANNEL, *, retry_max: float = 5.0) -> None:
+        super().__init__()
+        self.dsn = dsn
+        self.channel = channel
+        self.retry_max = retry_max
+        self._task: asyncio.Task[None] | None = None
+        self._listen_conn = None
+        self._publish_conn = None
+        self._publish_lock = asyncio.Lock()
+        self.connected = asyncio.Event()
+        self.connections_made = 0
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._listen_forever(), name="ttx-pg-listen")
+        try:
+            await asyncio.wait_for(self.connected.wait(), timeout=10)
+        except asyncio.TimeoutError:
+            log.warning("LISTEN connection not up yet; live updates fall back to polling until it is")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except (asyncio.CancelledError, Exception):
+                pass
+        for conn in (self._listen_conn, self._publish_conn):
+            if conn is not None and not conn.is_closed():
+                try:
+                    await asyncio.wait_for(conn.close(), timeout=2)
+                except Exception:
+                    conn.terminate()
+
+    def _on_notify(self, _conn, _pid, _channel, payload: str) -> None:
+        parsed = decode(payload)
+        if parsed is not None:
+            self._deliver(*parsed)
+
+    async def _listen_forever(self) -> None:
+        import asyncpg
+
+        delay = 0.1
+        while True:
+            lost = asyncio.Event()
+            try:
+                conn = await asyncpg.connect(self.dsn, timeout=5)
+                self._listen_conn = conn
+                conn.add_termination_listener(lambda _c: lost.set())
+                await conn.add_listener(self.channel, self._on_notify)
+                self.connections_made += 1
+                self.connected.set()
+                delay = 0.1
+                self._reconnected()  # catch up on whatever was committed while we were not listening
+                while not lost.is_set():
+                    try:
+                        await asyncio.wait_for(lost.wait(), timeout=5)
+                    except asyncio.TimeoutError:
+                        # a quiet connection can die without telling us: ask it something
+                        try:
+                            await asyncio.wait_for(conn.fetchval("SELECT 1"), timeout=5)
+                        except Exception:
+                            lost.set()
+                log.warning("LISTEN connection lost; reconnecting")
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("LISTEN connection failed (%s); retrying in %.1fs", exc.__class__.__name__, delay)
+            finally:
+                self.connected.clear()
+                if self._listen_conn is not None:
+                    self._listen_conn.terminate()
+                    self._listen_conn = None
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, self.retry_max)
+
+    async def publish(self, exercise_id: str, seq: int) -> None:
+        self._deliver(exercise_id, seq)  # this process's own subscribers need not wait for the round trip
+        import asyncpg
+
+        async with self._publish_lock:
+            for _ in range(2):
+                try:
+                    if self._publish_conn is None or self._publish_conn.is_closed():
+                        self._publish_conn = await asyncpg.connect(self.dsn, timeout=5)
+                    await self._publish_conn.execute("SELECT pg_notify($1, $2)", self.channel, encode(exercise_id, seq))
+                    return
+                except Exception as exc:
+                    log.warning("NOTIFY failed (%s); other processes will catch up by polling", exc.__class__.__name__)
+                    if self._publish_conn is not None:
+                        self._publish_conn.terminate()
+                    self._publish_conn = None

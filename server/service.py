@@ -1,0 +1,251 @@
+"""The application service: load state, `decide`, append with optimistic concurrency, notify.
+
+Routers, the scheduler and the CLI all act through `ExerciseService`. It keeps a small cache of
+current states (with their head hash) so a command does not refold the log; a stale cache only
+costs one failed append and a reload, because the store checks the version.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import secrets
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
+
+from .domain import commands as c
+from .domain.codec import SNAPSHOT_FORMAT, state_from_json, state_to_json
+from .domain.decide import create, decide, next_due_wall
+from .domain.errors import Refused, conflict
+from .domain.events import FACILITATOR, OBSERVER, Event
+from .domain.scenario import Scenario
+from .domain.state import State, evolve, fold
+from .store.base import ConcurrencyConflict, EventStore, IdempotencyRecord, SeatRecord
+from .store.chain import GENESIS
+
+log = logging.getLogger("ttx.service")
+
+MAX_ATTEMPTS = 8
+CACHE_SIZE = 512
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def new_exercise_id() -> str:
+    return "ex_" + secrets.token_hex(8)
+
+
+def request_hash(body: Any) -> str:
+    return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":"), default=str).encode()).hexdigest()
+
+
+class UnknownExercise(Exception):
+    def __init__(self, exercise_id: str) -> None:
+        super().__init__(f"There is no exercise {exercise_id!r}.")
+        self.exercise_id = exercise_id
+
+
+class Busy(Exception):
+    """Too many concurrent writers: the command was not recorded; retry it."""
+
+
+class IdempotencyMismatch(Exception):
+    """The same Idempotency-Key was used earlier for a different command."""
+
+
+@dataclass(frozen=True)
+class Cached:
+    state: State
+    head_hash: str
+
+
+@dataclass(frozen=True)
+class IssuedSeat:
+    seat: str
+    name: str
+    kind: str
+    token: str
+
+
+class ExerciseService:
+    def __init__(self, *, store: EventStore, publish: Callable[[str, int], Any] | None = None,
+                 snapshot_interval: int = 500, now: Callable[[], float] = time.time) -> None:
+        self.store = store
+        self._publish = publish
+        self.snapshot_interval = snapshot_interval
+        self._now = now
+        self._cache: OrderedDict[str, Cached] = OrderedDict()
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._scenarios: dict[str, Scenario] = {}
+        self._read_only: dict[str, bool] = {}
+
+    def now(self) -> float:
+        return round(self._now(), 3)
+
+    # -- creating ------------------------------------------------------------------------------
+
+    async def create(self, scenario: Scenario, *, events: Sequence[Event] | None = None, read_only: bool = False,
+                     origin: dict[str, Any] | None = None) -> tuple[str, list[IssuedSeat]]:
+        """A new exercise with one fresh token per seat. `events` replaces the creation event for
+        forks and imports (a copied log)."""
+        exercise_id = new_exercise_id()
+        now = self.now()
+        log_events = list(events) if events is not None else create(scenario, now=now)
+        issued = [IssuedSeat(s.id, s.name, s.kind, new_token()) for s in scenario.seats]
+        issued.append(IssuedSeat(FACILITATOR, "Facilitator", "facilitator", new_token()))
+        issued.append(IssuedSeat(OBSERVER, "Observer", "observer", new_token()))
+        state = fold(log_events)
+        stored = await self.store.create_exercise(
+            exercise_id=exercise_id, scenario_id=scenario.id, title=scenario.title, created_at=now,
+            seats=[(s.seat, s.kind, s.name, hash_token(s.token)) for s in issued], events=log_events,
+            read_only=read_only, origin=origin, status=state.status,
+            next_due_wall=None if read_only else next_due_wall(state))
+        self._remember(exercise_id, Cached(state, stored[-1].hash if stored else GENESIS))
+        return exercise_id, issued
+
+    # -- tokens -------------------------------------------------------------------------------
+
+    async def authenticate(self, token: str) -> SeatRecord | None:
+        if not token or len(token) > 200:
+            return None
+        return await self.store.seat_for_token(hash_token(token))
+
+    # -- state --------------------------------------------------------------------------------
+
+    def _remember(self, exercise_id: str, cached: Cached) -> None:
+        self._cache[exercise_id] = cached
+        self._cache.move_to_end(exercise_id)
+        while len(self._cache) > CACHE_SIZE:
+            self._cache.popitem(last=False)
+
+    async def _scenario(self, exercise_id: str) -> Scenario:
+        sc = self._scenarios.get(exercise_id)
+        if sc is None:
+            first = await self.store.read(exercise_id, upto=1)
+            if not first:
+                raise UnknownExercise(exercise_id)
+            sc = fold(first).scenario
+            assert sc is not None
+            self._scenarios[exercise_id] = sc
+        return sc
+
+    async def _load(self, exercise_id: str, *, upto: int | None = None, fresh: bool = False) -> Cached:
+        """The state after event `upto` (default: the head), from the nearest snapshot."""
+        cached = self._cache.get(exercise_id)
+        if upto is None and cached is not None and not fresh:
+            return cached
+        base: State | None = None
+        base_hash = GENESIS
+        if cached is not None and (upto is None or cached.state.version <= upto):
+            base, base_hash = cached.state, cached.head_hash
+        snap = await self.store.load_snapshot(exercise_id, upto=upto)
+        if snap is not None and snap[1] == SNAPSHOT_FORMAT and (base is None or snap[0] > base.version):
+            try:
+                doc = json.loads(snap[2])
+                base = state_from_json(doc, await self._scenario(exercise_id))
+                base_hash = doc["_head_hash"]
+            except (ValueError, KeyError, TypeError):
+                log.warning("ignoring unreadable snapshot of %s at %s", exercise_id, snap[0])
+        after = base.version if base is not None else 0
+        events = await self.store.read(exercise_id, after=after, upto=upto)
+        if base is None and not events:
+            raise UnknownExercise(exercise_id)
+        state = fold(events, base)
+        loaded = Cached(state, events[-1].hash if events else base_hash)
+        if upto is None:
+            self._remember(exercise_id, loaded)
+        return loaded
+
+    async def state(self, exercise_id: str, *, at: int | None = None, at_time: float | None = None) -> State:
+        if at_time is not None:
+            return await self._state_at_time(exercise_id, at_time)
+        if at is not None and at < 1:
+            raise conflict("bad_at", "at counts events from 1.")
+        return (await self._load(exercise_id, upto=at, fresh=at is None)).state
+
+    async def _state_at_time(self, exercise_id: str, at_time: float) -> State:
+        """The state after the last event whose exercise time is at or before `at_time` (exercise
+        time never decreases along a stream). Before the first event: the state after creation."""
+        seq = await self.store.seq_at_time(exercise_id, at_time)
+        return (await self._load(exercise_id, upto=max(seq, 1))).state
+
+    async def is_read_only(self, exercise_id: str) -> bool:
+        flag = self._read_only.get(exercise_id)
+        if flag is None:
+            record = await self.store.exercise(exercise_id)
+            if record is None:
+                raise UnknownExercise(exercise_id)
+            flag = self._read_only[exercise_id] = record.read_only
+        return flag
+
+    async def events(self, exercise_id: str, *, after: int = 0, limit: int | None = None, upto: int | None = None) -> list[Event]:
+        return await self.store.read(exercise_id, after=after, limit=limit, upto=upto)
+
+    # -- commands ------------------------------------------------------------------------------
+
+    async def execute(self, exercise_id: str, seat: str, command: c.Command, *, idempotency_key: str | None = None,
+                      body_hash: str | None = None) -> list[Event]:
+        """Decide and append, retrying on a concurrent append. Returns the recorded events (for an
+        idempotent retry: the events the first attempt recorded)."""
+        lock = self._locks.setdefault(exercise_id, asyncio.Lock())
+        async with lock:
+            for attempt in range(MAX_ATTEMPTS):
+                if idempotency_key is not None:
+                    prior = await self.store.idempotent_result(exercise_id, seat, idempotency_key)
+                    if prior is not None:
+                        if body_hash is not None and prior.request_hash != body_hash:
+                            raise IdempotencyMismatch()
+                        return prior.events
+                if await self.is_read_only(exercise_id):
+                    raise conflict("read_only", "This exercise was imported for review; it is read-only.")
+                cached = await self._load(exercise_id, fresh=attempt > 0)
+                new = decide(cached.state, command, seat=seat, now=self.now())
+                if not new:
+                    return []
+                state = cached.state
+                for ev in new:
+                    state = evolve(state, ev)
+                try:
+                    stored = await self.store.append(
+                        exercise_id, new, expected_version=cached.state.version, prev_hash=cached.head_hash,
+                        status=state.status, next_due_wall=next_due_wall(state),
+                        idempotency=IdempotencyRecord(seat, idempotency_key, body_hash or "")
+                        if idempotency_key is not None else None)
+                except ConcurrencyConflict:
+                    self._cache.pop(exercise_id, None)
+                    await asyncio.sleep(0.002 * (attempt + 1) * (1 + secrets.randbelow(4)))
+                    continue
+                self._remember(exercise_id, Cached(state, stored[-1].hash))
+                await self._maybe_snapshot(exercise_id, cached.state.version, state, stored[-1].hash)
+                if self._publish is not None:
+                    await _maybe_await(self._publish(exercise_id, stored[-1].seq))
+                return stored
+            raise Busy()
+
+    async def _maybe_snapshot(self, exercise_id: str, old_version: int, state: State, head_hash: str) -> None:
+        if state.version // self.snapshot_interval <= old_version // self.snapshot_interval:
+            return
+        doc = state_to_json(state)
+        doc["_head_hash"] = head_hash
+        try:
+            await self.store.save_snapshot(exercise_id, state.version, SNAPSHOT_FORMAT, json.dumps(doc, separators=(",", ":")))
+        except Exception:  # a snapshot is a cache: never fail a command for it
+            log.exception("could not save a snapshot of %s at %s", exercise_id, state.version)
+
+
+async def _maybe_await(value: Any) -> None:
+    if asyncio.iscoroutine(value) or isinstance(value, asyncio.Future):
+        await value
+
+
+__all__ = ["ExerciseService", "UnknownExercise", "Busy", "IdempotencyMismatch", "Refused", "hash_token", "new_token"]

@@ -1,0 +1,59 @@
+"""The hash chain: `hash = SHA-256(previous hash + canonical JSON of the event)`.
+
+Canonical JSON: keys sorted, no spaces, UTF-8, no NaN. The hashed body is the event envelope
+without `hash` and without `exercise_id` (so an imported or forked copy of a log keeps its hashes).
+The first event chains from 64 zeros. Pure functions; used by the store, export, import and
+`ttx verify`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping
+
+GENESIS = "0" * 64
+HASHED_FIELDS = ("seq", "id", "type", "version", "actor", "exercise_time", "recorded_at", "audience", "data")
+
+
+def canonical_json(value: Any) -> bytes:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
+
+
+def event_hash(prev_hash: str, envelope: Mapping[str, Any]) -> str:
+    body = {k: envelope.get(k) for k in HASHED_FIELDS}
+    return hashlib.sha256(prev_hash.encode("ascii") + canonical_json(body)).hexdigest()
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    seq: int  # the first seq whose record does not verify (the expected seq, when one is missing)
+    line: int | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"seq {self.seq}" + (f" (line {self.line})" if self.line is not None else "")
+        return f"hash chain breaks at {where}: {self.reason}"
+
+
+def verify_chain(envelopes: Iterable[Mapping[str, Any]], *, first_line: int = 1) -> ChainBreak | None:
+    """Check seq order, gaps and every hash. Returns the first break, or None."""
+    prev = GENESIS
+    expected_seq = 1
+    for offset, env in enumerate(envelopes):
+        line = first_line + offset
+        seq = env.get("seq")
+        if seq != expected_seq:
+            if isinstance(seq, int) and seq > expected_seq:
+                return ChainBreak(expected_seq, line, f"seq {expected_seq} is missing (found {seq}): an event was deleted or reordered")
+            return ChainBreak(expected_seq, line, f"found seq {seq!r} where {expected_seq} was expected: events out of order")
+        try:
+            computed = event_hash(prev, env)
+        except (TypeError, ValueError) as exc:
+            return ChainBreak(expected_seq, line, f"event cannot be hashed: {exc}")
+        if computed != env.get("hash"):
+            return ChainBreak(expected_seq, line, "the event's content does not match its hash: it was edited")
+        prev = computed
+        expected_seq += 1
+    return None
