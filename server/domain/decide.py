@@ -45,10 +45,11 @@ def create(scenario: Scenario, *, now: float) -> list[Event]:
 class _Batch:
     """The events one command records, folded as they are made so later checks see earlier ones."""
 
-    def __init__(self, state: State, now: float) -> None:
+    def __init__(self, state: State, now: float, at: float | None = None) -> None:
         self.state = state
         self.now = now
-        self.time = round(max(state.last_time, state.clock.time_at(now)), 3)
+        clock_time = state.clock.time_at(now) if at is None else at
+        self.time = round(max(state.last_time, clock_time), 3)
         self.events: list[Event] = []
         self.reacted = 0  # how many of `events` _react has looked at
 
@@ -77,14 +78,18 @@ def _handles(type: str) -> Callable[[Handler], Handler]:
     return register
 
 
-def decide(state: State, command: c.Command, *, seat: str, now: float) -> list[Event]:
-    """The events `command` by `seat` records at wall time `now`, or `Refused`."""
+def decide(state: State, command: c.Command, *, seat: str, now: float, at: float | None = None) -> list[Event]:
+    """The events `command` by `seat` records at wall time `now`, or `Refused`.
+
+    `at` fixes the exercise time instead of reading it off the clock: a fork that re-enacts the
+    moves of another run places each at the exercise time it had there.
+    """
     if state.scenario is None:
         raise conflict("no_exercise", "This exercise does not exist yet.")
     handler = _HANDLERS.get(command.type)
     if handler is None:
         raise invalid("unknown_command", f"Unknown command type {command.type!r}.")
-    batch = _Batch(state, now)
+    batch = _Batch(state, now, at)
     handler(batch, command, seat)
     _react(batch)
     return batch.events
@@ -154,7 +159,7 @@ def _start(b: _Batch, cmd: c.StartExercise, seat: str) -> None:
     _require_facilitator(seat, "start the exercise")
     if b.state.status != "created":
         raise conflict("already_started", f"The exercise is already {b.state.status}.")
-    b.time = 0.0
+    b.time = 0.0  # the exercise clock reads 00:00 at the start, whenever the room gets going
     b.emit("exercise_started", seat, {"speed": b.state.clock.speed}, at=0.0)
 
 

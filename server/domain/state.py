@@ -254,9 +254,6 @@ def _forked(state: State, e: Event) -> State:
         rules=new_rules,
         decisions=decisions,
         forked_from={"exercise_id": e.data["from_exercise_id"], "at": e.data["at"]},
-        # a fork starts paused: the facilitator resumes it when the room is ready
-        status="paused" if state.status == "running" else state.status,
-        clock=state.clock.paused(e.exercise_time, e.recorded_at) if state.clock.running else state.clock,
     )
 
 
