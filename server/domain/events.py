@@ -186,8 +186,13 @@ def upcast(type: str, version: int, data: dict[str, Any]) -> tuple[int, dict[str
     return version, data
 
 
+_IRREGULAR_PAST = frozenset({"cast", "set", "sent", "held", "made", "met"})
+
+
 def is_past_tense_name(name: str) -> bool:
-    return bool(_PAST_TENSE.match(name)) and name.split("_")[-1].endswith(("ed", "set", "sent"))
+    """snake_case ending in a past participle: `vote_cast`, `decision_adopted`."""
+    last = name.split("_")[-1]
+    return bool(_PAST_TENSE.match(name)) and (last.endswith("ed") or last in _IRREGULAR_PAST)
 
 
 @dataclass(frozen=True, slots=True)

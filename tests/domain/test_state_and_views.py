@@ -1,0 +1,83 @@
+"""evolve is pure, snapshots round-trip, and the per-seat view hides what the seat may not see."""
+
+from __future__ import annotations
+
+import json
+
+from server.domain.codec import state_from_json, state_to_json
+from server.domain.state import evolve, fold
+from server.domain.views import seat_view
+from server.domain.visibility import can_see, visible_events
+
+from .support import Run, border_crisis
+
+
+def played() -> Run:
+    run = Run(border_crisis())
+    run.tick()
+    run.do("TJK", "report_threat", kind="aggression", summary="Border post shelled")
+    con = run.do("RUS", "request_consultation", topic="Bilateral", invitees=["KAZ"], private=True)[0].data["consultation_id"]
+    run.do("KAZ", "post_statement", consultation_id=con, text="Secret position")
+    run.do("TJK", "request_assistance", kinds=["military"], summary="Two battalions")
+    run.do("facilitator", "add_observation", text="Slow start")
+    run.do("KGZ", "send_control_message", text="What does parliament think?")
+    dec = run.do("KAZ", "propose_decision", body="CCS", kind="use_of_armed_forces", title="Repel", text="x")[0]
+    run.do("RUS", "cast_vote", decision_id=dec.data["decision_id"], vote="for")
+    return run
+
+
+def test_evolve_does_not_change_the_state_it_is_given():
+    run = played()
+    state = run.state
+    before = state_to_json(state)
+    event = run.decide("UZB", "report_threat", kind="threat", summary="Refugees")[0]
+    after = evolve(state, event)
+    assert state_to_json(state) == before
+    assert after.version == before["version"] + 1 and len(after.threats) == len(state.threats) + 1
+
+
+def test_fold_of_all_events_equals_the_incremental_state():
+    run = played()
+    assert state_to_json(fold(run.events)) == state_to_json(run.state)
+
+
+def test_snapshot_round_trip():
+    run = played()
+    doc = json.loads(json.dumps(state_to_json(run.state)))
+    back = state_from_json(doc, run.state.scenario)
+    assert back == run.state
+
+
+def test_private_consultation_is_invisible_to_outsiders_in_events_and_view():
+    run = played()
+    tjk_events = [e.type for e in visible_events(run.events, "TJK")]
+    assert "statement_posted" not in tjk_events
+    assert all(c["topic"] != "Bilateral" for c in seat_view(run.state, "TJK")["consultations"])
+    assert any(c["topic"] == "Bilateral" for c in seat_view(run.state, "KAZ")["consultations"])
+    assert any(c["topic"] == "Bilateral" for c in seat_view(run.state, "facilitator")["consultations"])
+
+
+def test_observer_sees_neither_private_talks_nor_observations_nor_control_messages():
+    run = played()
+    seen = {e.type for e in visible_events(run.events, "observer")}
+    assert {"observation_added", "statement_posted", "control_message_sent"}.isdisjoint(seen)
+    assert "exercise_created" in seen  # the scenario itself is for staff
+
+
+def test_participants_do_not_see_the_scenario_or_other_briefings():
+    run = played()
+    seen = {e.type for e in visible_events(run.events, "TJK")}
+    assert "exercise_created" not in seen
+    view = seat_view(run.state, "TJK")
+    assert view["me"]["briefing"].startswith("Your border post")
+    assert all("briefing" not in s for s in view["seats"])
+    assert "expectations" not in view and "observations" not in view
+    # only the injects delivered to this seat, never the schedule
+    assert {i["id"] for i in view["injects"]} == {"incursion", "refugees"}  # refugees: to UZB, TJK, SG
+    staff = seat_view(run.state, "facilitator")
+    assert {i["id"] for i in staff["injects"]} >= {"incursion", "field-report", "un-enquiry"}
+
+
+def test_can_see():
+    assert can_see(None, "TJK") and can_see(("TJK",), "TJK") and can_see((), "facilitator")
+    assert not can_see(("RUS",), "TJK") and not can_see((), "observer")
