@@ -37,14 +37,20 @@ async def export_ndjson(store, exercise_id: str) -> AsyncIterator[bytes]:
                  "title": record.title, "exported_at": format_timestamp(time.time()), "event_count": head,
                  "head_hash": record.head_hash, "read_only": record.read_only, "origin": record.origin})
     prev = GENESIS
+    expected = 1
     async for batch in store.read_raw(exercise_id):
         for env in batch:
             if env["seq"] > head:
                 return
+            if env["seq"] != expected:
+                raise ExportError(f"the stored log of {exercise_id} breaks at seq {expected}: it is missing")
+            expected += 1
             if event_hash(prev, env) != env["hash"]:
                 raise ExportError(f"the stored log of {exercise_id} breaks at seq {env['seq']}")
             prev = env["hash"]
             yield _line(env)
+    if expected <= head:
+        raise ExportError(f"the stored log of {exercise_id} breaks at seq {expected}: it is missing")
 
 
 @dataclass

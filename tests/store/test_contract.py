@@ -1,0 +1,220 @@
+"""The event store contract, run against SQLite and PostgreSQL alike (the `db_url` fixture)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+from sqlalchemy import text
+
+from server.db import make_engine
+from server.domain.commands import parse_command
+from server.domain.events import FACILITATOR
+from server.domain.state import fold
+from server.review.export import ExportError, export_ndjson, parse_export
+from server.service import Busy, ExerciseService, IdempotencyMismatch
+from server.store.base import ConcurrencyConflict
+from server.store.sql import SqlEventStore
+from server.store.chain import verify_chain
+from tests.domain.support import border_crisis
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest_asyncio.fixture
+async def store(db_url):
+    s = SqlEventStore(make_engine(url=db_url))
+    yield s
+    await s.close()
+
+
+def observation(text_: str):
+    return parse_command({"type": "add_observation", "text": text_})
+
+
+async def new_exercise(store) -> tuple[ExerciseService, str]:
+    service = ExerciseService(store=store, snapshot_interval=10)
+    exercise_id, _ = await service.create(border_crisis())
+    return service, exercise_id
+
+
+async def seqs(store, exercise_id: str) -> list[int]:
+    return [e.seq for e in await store.read(exercise_id)]
+
+
+async def test_append_continues_the_stream_and_reads_back_in_order(store):
+    service, ex = await new_exercise(store)
+    await service.execute(ex, FACILITATOR, parse_command({"type": "start_exercise"}))
+    for i in range(5):
+        await service.execute(ex, FACILITATOR, observation(f"note {i}"))
+    events = await store.read(ex)
+    assert [e.seq for e in events] == list(range(1, 8))
+    assert [e.data.get("text") for e in events[2:]] == [f"note {i}" for i in range(5)]
+    assert [e.seq for e in await store.read(ex, after=3, limit=2)] == [4, 5]
+    assert [e.seq for e in await store.read(ex, after=3, upto=4)] == [4]
+    assert verify_chain(e.envelope() for e in events) is None
+
+
+async def test_a_stale_writer_loses_and_leaves_nothing_behind(store):
+    service, ex = await new_exercise(store)
+    state = await service.state(ex)
+    head = (await store.exercise(ex)).head_hash
+    from server.domain.decide import decide
+
+    first = decide(state, observation("a"), seat=FACILITATOR, now=service.now())
+    second = decide(state, observation("b"), seat=FACILITATOR, now=service.now())
+    await store.append(ex, first, expected_version=state.version, prev_hash=head, status="created", next_due_wall=None)
+    with pytest.raises(ConcurrencyConflict):
+        await store.append(ex, second, expected_version=state.version, prev_hash=head, status="created", next_due_wall=None)
+    events = await store.read(ex)
+    assert [e.data.get("text") for e in events[1:]] == ["a"]
+
+
+async def test_concurrent_writers_leave_a_gapless_stream_with_every_acknowledged_command_once(store):
+    _, ex = await new_exercise(store)
+    writers = [ExerciseService(store=store, snapshot_interval=10) for _ in range(6)]  # separate caches, as in separate processes
+    acked: list[str] = []
+
+    async def write(w: int) -> None:
+        for j in range(8):
+            key = f"w{w}-{j}"
+            try:
+                await writers[w].execute(ex, FACILITATOR, observation(key), idempotency_key=key, body_hash=key)
+                acked.append(key)
+            except Busy:
+                pass
+
+    await asyncio.gather(*(write(w) for w in range(6)))
+    events = await store.read(ex)
+    assert [e.seq for e in events] == list(range(1, len(events) + 1))
+    texts = [e.data["text"] for e in events if e.type == "observation_added"]
+    assert sorted(texts) == sorted(acked)  # each acknowledged command exactly once, nothing unacknowledged
+    assert len(acked) >= 40
+    assert verify_chain(e.envelope() for e in events) is None
+
+
+async def test_idempotent_retry_returns_the_first_events_and_appends_nothing(store):
+    service, ex = await new_exercise(store)
+    first = await service.execute(ex, FACILITATOR, observation("once"), idempotency_key="k1", body_hash="h1")
+    other = ExerciseService(store=store)  # e.g. the retry reaches another process
+    again = await other.execute(ex, FACILITATOR, observation("once"), idempotency_key="k1", body_hash="h1")
+    assert [e.envelope() for e in again] == [e.envelope() for e in first]
+    assert await seqs(store, ex) == [1, 2]
+    with pytest.raises(IdempotencyMismatch):
+        await service.execute(ex, FACILITATOR, observation("something else"), idempotency_key="k1", body_hash="h2")
+    # the same key from another seat is another command
+    await service.execute(ex, "TJK", parse_command({"type": "send_control_message", "text": "hi"}), idempotency_key="k1", body_hash="h3")
+    assert await seqs(store, ex) == [1, 2, 3]
+
+
+async def _tamper(store, sql: str) -> None:
+    async with store.engine.begin() as conn:
+        await conn.execute(text(sql))
+
+
+async def _export(store, ex) -> list[bytes]:
+    return [line async for line in export_ndjson(store, ex)]
+
+
+@pytest.mark.parametrize("sql,broken_seq", [
+    ("UPDATE events SET data = replace(data, 'note 3', 'note X') WHERE seq = 5", 5),  # an edited event
+    ("DELETE FROM events WHERE seq = 4", 4),  # a dropped event
+    ("UPDATE events SET exercise_time = exercise_time + 1 WHERE seq = 6", 6),
+])
+async def test_the_hash_chain_detects_edits_in_the_database(store, sql, broken_seq):
+    service, ex = await new_exercise(store)
+    for i in range(6):
+        await service.execute(ex, FACILITATOR, observation(f"note {i}"))
+    good = parse_export(await _export(store, ex))
+    assert good.problem is None and len(good.events) == 7
+    await _tamper(store, sql.replace("WHERE", f"WHERE exercise_id = '{ex}' AND"))
+    with pytest.raises(ExportError, match=f"seq {broken_seq}"):
+        await _export(store, ex)
+    envelopes = [e.envelope() for e in await store.read(ex)]
+    problem = verify_chain(envelopes)
+    assert problem is not None and problem.seq == broken_seq
+
+
+async def test_the_hash_chain_detects_reordered_events(store):
+    service, ex = await new_exercise(store)
+    for i in range(4):
+        await service.execute(ex, FACILITATOR, observation(f"note {i}"))
+    envelopes = [e.envelope() for e in await store.read(ex)]
+    envelopes[2], envelopes[3] = envelopes[3], envelopes[2]
+    assert verify_chain(envelopes).seq == 3
+    # renumbering them to hide the swap breaks the hashes instead
+    envelopes[2]["seq"], envelopes[3]["seq"] = 3, 4
+    assert verify_chain(envelopes).seq == 3
+
+
+async def test_state_after_a_restart_equals_the_state_before(db_url, store):
+    service, ex = await new_exercise(store)
+    await service.execute(ex, FACILITATOR, parse_command({"type": "start_exercise"}))
+    for i in range(25):  # crosses snapshot boundaries (every 10)
+        await service.execute(ex, FACILITATOR, observation(f"note {i}"))
+    await service.execute(ex, "TJK", parse_command({"type": "request_assistance", "kinds": ["military"], "summary": "x"}))
+    before = await service.state(ex)
+    restarted_store = SqlEventStore(make_engine(url=db_url))
+    try:
+        after = await ExerciseService(store=restarted_store).state(ex)
+    finally:
+        await restarted_store.close()
+    assert after == before
+
+
+async def test_state_at_any_seq_equals_a_fold_of_the_events_up_to_it(store):
+    service, ex = await new_exercise(store)
+    await service.execute(ex, FACILITATOR, parse_command({"type": "start_exercise"}))
+    for i in range(33):
+        await service.execute(ex, FACILITATOR, observation(f"note {i}"))
+    events = await store.read(ex)
+    fresh = ExerciseService(store=store)  # no cache: snapshots and the log only
+    for n in range(1, len(events) + 1):
+        assert await fresh.state(ex, at=n) == fold(events[:n]), n
+
+
+async def test_snapshots_are_written_and_used(store):
+    service, ex = await new_exercise(store)
+    for i in range(23):
+        await service.execute(ex, FACILITATOR, observation(f"note {i}"))
+    snap = await store.load_snapshot(ex)
+    assert snap is not None and snap[0] == 20
+    assert (await store.load_snapshot(ex, upto=15))[0] == 10
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_two_processes_appending_to_one_exercise_on_postgres(pg_url):
+    async def setup() -> str:
+        s = SqlEventStore(make_engine(url=pg_url))
+        try:
+            return (await new_exercise(s))[1]
+        finally:
+            await s.close()
+
+    ex = asyncio.run(setup())
+    procs = [subprocess.Popen([sys.executable, "-m", "tests.store.writer_process", pg_url, ex, f"p{i}", "40"],
+                              cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for i in range(2)]
+    acked: list[str] = []
+    for p in procs:
+        out, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err
+        acked += json.loads(out.strip().splitlines()[-1])
+
+    async def check() -> None:
+        s = SqlEventStore(make_engine(url=pg_url))
+        try:
+            events = await s.read(ex)
+        finally:
+            await s.close()
+        assert [e.seq for e in events] == list(range(1, len(events) + 1))
+        assert sorted(e.data["text"] for e in events[1:]) == sorted(acked)
+        assert len(acked) == 80
+        assert verify_chain(e.envelope() for e in events) is None
+
+    asyncio.run(check())
