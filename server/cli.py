@@ -156,5 +156,108 @@ def verify(file: str) -> None:
     click.echo(f"{file}: ok: {len(parsed.events)} events, chain verified, head {head['hash'][:16]}…")
 
 
+
+# --- review ----------------------------------------------------------------------------------
+
+PROGRESS_BYTES = 8 * 1024 * 1024  # show a progress bar for files from this size
+
+
+def _read_lines(path: str):
+    """The file's lines, with a progress bar on the terminal for big files."""
+    from tqdm import tqdm
+
+    size = Path(path).stat().st_size
+    with open(path, "rb") as fh, tqdm(total=size, unit="B", unit_scale=True, desc=f"reading {Path(path).name}",
+                                      disable=None if size >= PROGRESS_BYTES else True, file=sys.stderr,
+                                      leave=False) as bar:
+        for line in fh:
+            bar.update(len(line))
+            yield line
+
+
+def _read_export_or_exit(path: str):
+    from .review.operations import ReviewRefused, read_export
+
+    try:
+        return read_export(_read_lines(path))
+    except ReviewRefused as exc:
+        click.echo(f"{path}: {exc.message}", err=True)
+        sys.exit(1)
+
+
+async def _with_service(fn):
+    from .db import make_engine
+    from .service import ExerciseService
+    from .store.sql import SqlEventStore
+
+    settings = Settings()
+    if settings.migrate_on_start:
+        from .migrate import upgrade_async
+
+        await upgrade_async(settings.database_url)
+    store = SqlEventStore(make_engine(settings))
+    try:
+        return await fn(ExerciseService(store=store), settings)
+    finally:
+        await store.close()
+
+
+@main.command()
+@click.argument("source")
+@click.option("--format", "fmt", type=click.Choice(["json", "html", "md", "csv"]), default="json", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="write to a file instead of stdout")
+@click.option("--seat", type=click.Choice(["facilitator", "observer"]), default="facilitator", show_default=True,
+              help="whose view of the log the report is computed from")
+def report(source: str, fmt: str, output: str | None, seat: str) -> None:
+    """The after-action report of SOURCE: an exercise id in DATABASE_URL, or an exported NDJSON file
+    (its hash chain is verified first; a broken log is refused)."""
+    from .review.log import current
+    from .review.render_text import render
+    from .review.report import build_report
+
+    if Path(source).is_file():
+        _parsed, stored, _scenario = _read_export_or_exit(source)
+        events = [current(e) for e in stored]
+    else:
+        async def load(service, _settings):
+            return await service.events(source)
+
+        events = asyncio.run(_with_service(load))
+        if not events:
+            click.echo(f"{source}: no such file, and no exercise with this id in the database", err=True)
+            sys.exit(1)
+    text = render(build_report(events, seat=seat), fmt)
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+        click.echo(f"wrote {output}", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+@main.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+def import_(file: str) -> None:
+    """Load an exported log into DATABASE_URL as a read-only exercise (chain verified first); print
+    its id and the seat tokens and join links (the facilitator and observer can replay and report)."""
+    from .api.exercises import join_url
+    from .review.operations import ReviewRefused, create_imported
+
+    parsed, events, scenario = _read_export_or_exit(file)
+
+    async def load(service, settings):
+        return await create_imported(service, parsed, events, scenario), settings
+
+    try:
+        created, settings = asyncio.run(_with_service(load))
+    except ReviewRefused as exc:
+        click.echo(f"{file}: {exc.message}", err=True)
+        sys.exit(1)
+    base = (settings.public_url or f"http://{settings.host}:{settings.port}").rstrip("/")
+    lines = [f"imported {file}: {len(events)} events, chain verified", f"exercise {created.exercise_id} (read-only): {scenario.title}",
+             "Seats (keep the tokens secret):"]
+    for s in created.issued:
+        lines.append(f"  {s.seat:<12} {s.token}  {join_url(base, created.exercise_id, s.token)}")
+    click.echo("\n".join(lines))
+
 if __name__ == "__main__":  # pragma: no cover
     main()

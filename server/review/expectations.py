@@ -1,0 +1,180 @@
+"""Scenario expectations checked against an event log: met, missed, pending or not triggered.
+
+An expectation (`server.domain.scenario.Expectation`) says: after an anchor (an inject's delivery,
+or the first / every event matching a pattern), an event matching `expect` happens within
+`within`, by `any` seat, by each member, by each member other than the anchor's actor, or by each
+of a list of seats; with `correlate`, the expected event must carry the anchor's value of that
+data field (the same request, the same decision).
+
+Status of one anchor occurrence:
+- `met`: every required seat acted within the window (for `any`: someone did);
+- `missed`: the window is closed (the log's last exercise time is past it, or the exercise ended)
+  and someone required did not act in it (a late act is still `missed`, with its measured delay);
+- `pending`: the window is still open in the log and the exercise has not ended;
+- `not_triggered`: the anchor never happened.
+
+With `occurrences: every`, each anchor is checked and the expectation takes the worst status
+(missed, then pending, then met). Pure: a function of the events, nothing else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping, Sequence
+
+from ..domain.events import Event, EventSpec
+from ..domain.scenario import Expectation, Scenario, parse_offset
+
+
+@dataclass(frozen=True)
+class Membership:
+    """Participating states over the log: the scenario's members plus seats admitted later."""
+
+    order: tuple[str, ...]
+    initial: frozenset[str]
+    admitted: tuple[tuple[int, str], ...]  # (seq, seat)
+
+    @classmethod
+    def of(cls, scenario: Scenario, events: Sequence[Event]) -> "Membership":
+        return cls(
+            order=tuple(s.id for s in scenario.seats),
+            initial=frozenset(s.id for s in scenario.seats if s.kind == "state" and s.status == "member"),
+            admitted=tuple((e.seq, str(e.data.get("seat"))) for e in events if e.type == "seat_admitted"),
+        )
+
+    def at(self, seq: int | None = None) -> tuple[str, ...]:
+        """Members after event `seq` (default: at the end of the log), in scenario order."""
+        members = set(self.initial) | {s for q, s in self.admitted if seq is None or q <= seq}
+        return tuple(s for s in self.order if s in members)
+
+
+def _anchor_spec(exp: Expectation) -> EventSpec:
+    if isinstance(exp.after, str):
+        return EventSpec("inject_delivered", {"inject_id": exp.after})
+    return EventSpec(exp.after.event, exp.after.fields())
+
+
+def _required(exp: Expectation, anchor: Event, membership: Membership) -> tuple[str, ...] | None:
+    """The seats that must act, or None for `any`."""
+    if exp.by == "any":
+        return None
+    if exp.by == "each_member":
+        return membership.at(anchor.seq)
+    if exp.by == "each_other_member":
+        return tuple(s for s in membership.at(anchor.seq) if s != anchor.actor)
+    return tuple(exp.by)
+
+
+def _status_rank(status: str) -> int:
+    return {"missed": 3, "pending": 2, "met": 1}.get(status, 0)
+
+
+def check_occurrence(exp: Expectation, anchor: Event, events: Sequence[Event], *, membership: Membership,
+                     last_time: float, ended: bool) -> dict[str, Any]:
+    window = parse_offset(exp.within)
+    deadline = round(float(anchor.exercise_time + window), 3)
+    spec = EventSpec(exp.expect.event, exp.expect.fields())
+    want = anchor.data.get(exp.correlate) if exp.correlate else None
+    candidates = [e for e in events if e.seq > anchor.seq and spec.matches(e)
+                  and (exp.correlate is None or want is None or e.data.get(exp.correlate) == want)]
+    required = _required(exp, anchor, membership)
+
+    def entry(e: Event | None) -> dict[str, Any] | None:
+        if e is None:
+            return None
+        return {"seq": e.seq, "exercise_time": e.exercise_time, "delay": round(float(e.exercise_time - anchor.exercise_time), 3),
+                "actor": e.actor, "in_time": e.exercise_time <= deadline}
+
+    by_seat: dict[str, Any] | None
+    if required is None:
+        first = candidates[0] if candidates else None
+        acts = [first] if first is not None else []
+        complete = first is not None
+        in_time = complete and first.exercise_time <= deadline  # type: ignore[union-attr]
+        missing: list[str] = []
+        by_seat = None
+    else:
+        firsts = {seat: next((e for e in candidates if e.actor == seat), None) for seat in required}
+        acts = [e for e in firsts.values() if e is not None]
+        complete = all(e is not None for e in firsts.values())
+        in_time = complete and all(e.exercise_time <= deadline for e in acts)
+        missing = [s for s, e in firsts.items() if e is None or e.exercise_time > deadline]
+        by_seat = {s: entry(e) for s, e in firsts.items()}
+    measured = round(float(max(e.exercise_time for e in acts) - anchor.exercise_time), 3) if complete and acts else None
+    if complete and required is not None and not required:
+        measured = 0.0  # nobody was required: trivially met at the anchor
+    if in_time:
+        status = "met"
+    elif ended or last_time > deadline:
+        status = "missed"
+    else:
+        status = "pending"
+    return {
+        "anchor": {"seq": anchor.seq, "exercise_time": anchor.exercise_time, "actor": anchor.actor, "type": anchor.type},
+        "deadline": deadline,
+        "status": status,
+        "measured": measured,
+        "satisfied_by": sorted(e.seq for e in acts if e.exercise_time <= deadline),
+        "missing": missing,
+        "by_seat": by_seat,
+    }
+
+
+def check_expectation(exp: Expectation, events: Sequence[Event], *, membership: Membership, last_time: float,
+                      ended: bool) -> dict[str, Any]:
+    anchors = [e for e in events if _anchor_spec(exp).matches(e)]
+    if exp.occurrences == "first":
+        anchors = anchors[:1]
+    occurrences = [check_occurrence(exp, a, events, membership=membership, last_time=last_time, ended=ended)
+                   for a in anchors]
+    if not occurrences:
+        status, measured, satisfied, missing, anchor, deadline = "not_triggered", None, [], [], None, None
+    else:
+        worst = max(occurrences, key=lambda o: _status_rank(o["status"]))
+        status = worst["status"]
+        measures = [o["measured"] for o in occurrences]
+        measured = None if any(m is None for m in measures) else max(measures)
+        satisfied = sorted({s for o in occurrences for s in o["satisfied_by"]})
+        missing = sorted({s for o in occurrences for s in o["missing"]})
+        anchor, deadline = occurrences[0]["anchor"], occurrences[0]["deadline"]
+    return {
+        "id": exp.id,
+        "title": exp.title,
+        "reference": exp.reference,
+        "after": exp.after if isinstance(exp.after, str) else exp.after.model_dump(mode="json"),
+        "expect": exp.expect.model_dump(mode="json"),
+        "within": exp.within,
+        "within_seconds": parse_offset(exp.within),
+        "by": exp.by if isinstance(exp.by, str) else list(exp.by),
+        "correlate": exp.correlate,
+        "occurrences": exp.occurrences,
+        "status": status,
+        "anchor": anchor,
+        "deadline": deadline,
+        "measured": measured,
+        "satisfied_by": satisfied,
+        "missing": missing,
+        "checks": occurrences,
+    }
+
+
+def latest_scores(events: Sequence[Event]) -> dict[str, dict[str, Any]]:
+    """The facilitator's manual score of each expectation: the last one given wins."""
+    scores: dict[str, dict[str, Any]] = {}
+    for e in events:
+        if e.type == "expectation_scored":
+            scores[str(e.data["expectation_id"])] = {"score": e.data.get("score"), "note": e.data.get("note"),
+                                                     "seq": e.seq, "exercise_time": e.exercise_time, "actor": e.actor}
+    return scores
+
+
+def check_all(scenario: Scenario, events: Sequence[Event], *, last_time: float, ended: bool,
+              membership: Membership | None = None) -> list[dict[str, Any]]:
+    membership = membership or Membership.of(scenario, events)
+    scores: Mapping[str, dict[str, Any]] = latest_scores(events)
+    out = []
+    for exp in scenario.expectations:
+        result = check_expectation(exp, events, membership=membership, last_time=last_time, ended=ended)
+        result["score"] = scores.get(exp.id)
+        out.append(result)
+    return out

@@ -1,0 +1,123 @@
+"""Review operations over the service: report, fork, import. The judgment is in the pure modules
+(report, fork, export); these functions read the store, call them, and create exercises."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from pydantic import ValidationError
+
+from ..domain.decide import scenario_hash
+from ..domain.events import Event, thaw
+from ..domain.scenario import Scenario
+from ..domain.state import fold
+from ..service import ExerciseService, IssuedSeat, UnknownExercise
+from .export import ParsedExport, parse_export
+from .fork import BadFork, plan_fork
+from .log import BadEnvelope, current, stored_event
+from .report import build_report
+
+
+class ReviewRefused(Exception):
+    """A review request that cannot be carried out: HTTP status, code, message, details."""
+
+    def __init__(self, status: int, code: str, message: str, details: Any = None) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.details = status, code, message, details
+
+
+@dataclass
+class Created:
+    exercise_id: str
+    scenario: Scenario
+    issued: list[IssuedSeat]
+    origin: dict[str, Any]
+
+
+async def report_for(service: ExerciseService, exercise_id: str, seat: str) -> dict[str, Any]:
+    events = await service.events(exercise_id)
+    if not events:
+        raise UnknownExercise(exercise_id)
+    return build_report(events, seat=seat)
+
+
+async def stored_prefix(service: ExerciseService, exercise_id: str, upto: int) -> list[Event]:
+    """Events 1..upto in their stored form (not upcast): what a copy must carry to keep its hashes."""
+    out: list[Event] = []
+    async for batch in service.store.read_raw(exercise_id):
+        for env in batch:
+            if env["seq"] > upto:
+                return out
+            out.append(stored_event(env))
+    return out
+
+
+async def fork_exercise(service: ExerciseService, exercise_id: str, *, at: int, rules: list[dict[str, Any]] | None,
+                        replay: bool) -> Created:
+    original = await service.events(exercise_id)
+    if not original:
+        raise UnknownExercise(exercise_id)
+    if at > len(original):
+        raise ReviewRefused(409, "beyond_head", f"The exercise has only {len(original)} events; fork at 1..{len(original)}.")
+    copies = await stored_prefix(service, exercise_id, at)
+    try:
+        plan = plan_fork(original, from_exercise_id=exercise_id, at=at, rules=rules, replay=replay, now=service.now(),
+                         copies=copies)
+    except BadFork as exc:
+        raise ReviewRefused(422, "invalid_fork", str(exc))
+    scenario = plan.state.scenario
+    assert scenario is not None
+    forked = next(e for e in plan.events if e.type == "exercise_forked")
+    origin = {"forked_from": {"exercise_id": exercise_id, "at": at}, "rules": thaw(forked.data.get("rules")),
+              "replay": replay, "reenacted": plan.reenacted, "skipped": plan.skipped}
+    new_id, issued = await service.create(scenario, events=plan.events, origin=origin)
+    return Created(new_id, scenario, issued, origin)
+
+
+def broken_chain(parsed: ParsedExport) -> ReviewRefused | None:
+    p = parsed.problem
+    if p is None:
+        return None
+    return ReviewRefused(422, "broken_chain", str(p), {"seq": p.seq, "line": p.line, "reason": p.reason})
+
+
+def read_export(lines: Iterable[str | bytes]) -> tuple[ParsedExport, list[Event], Scenario]:
+    """Verify an export and read it: the parse, the events in stored form, the scenario."""
+    parsed = parse_export(lines)
+    refused = broken_chain(parsed)
+    if refused is not None:
+        raise refused
+    try:
+        events = [stored_event(env) for env in parsed.events]
+    except BadEnvelope as exc:
+        raise ReviewRefused(422, "invalid_export", f"An event cannot be read: {exc}")
+    first = current(events[0])
+    if first.type != "exercise_created" or "scenario" not in first.data:
+        raise ReviewRefused(422, "invalid_export", "The log does not start with exercise_created and its scenario.")
+    definition = thaw(first.data["scenario"])
+    if first.data.get("scenario_hash") not in (None, scenario_hash(definition)):
+        raise ReviewRefused(422, "invalid_export", "The scenario in the first event does not match its recorded hash.")
+    try:
+        scenario = Scenario.model_validate(definition)
+        fold(current(e) for e in events)
+    except (ValidationError, KeyError, TypeError, ValueError, AssertionError) as exc:
+        raise ReviewRefused(422, "invalid_export", f"The log cannot be replayed: {exc.__class__.__name__}: {exc}")
+    return parsed, events, scenario
+
+
+async def import_export(service: ExerciseService, lines: Iterable[str | bytes]) -> Created:
+    parsed, events, scenario = read_export(lines)
+    return await create_imported(service, parsed, events, scenario)
+
+
+async def create_imported(service: ExerciseService, parsed: ParsedExport, events: list[Event], scenario: Scenario) -> Created:
+    header = parsed.header or {}
+    origin = {"imported_from": header.get("exercise_id"), "title": header.get("title"),
+              "exported_at": header.get("exported_at"), "event_count": len(events), "head_hash": events[-1].hash,
+              "origin": header.get("origin")}
+    try:
+        new_id, issued = await service.create(scenario, events=events, read_only=True, origin=origin)
+    except ValueError as exc:  # the store re-checks every copied hash
+        raise ReviewRefused(422, "invalid_export", f"The log cannot be stored as exported: {exc}")
+    return Created(new_id, scenario, issued, origin)

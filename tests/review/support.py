@@ -1,0 +1,49 @@
+"""Pure runs for review tests: every move at an exercise time the test chooses (no clock, no database)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from server.domain.commands import Command, Tick, parse_command
+from server.domain.decide import create, decide
+from server.domain.events import Event
+from server.domain.scenario import Scenario
+from server.domain.state import State, fold
+from server.scenarios import load_scenario_file
+from server.settings import PROJECT_ROOT
+
+T0 = 1_800_000_000.0
+MEMBERS = ("ARM", "AZE", "BLR", "GEO", "KAZ", "KGZ", "RUS", "TJK", "UZB")
+XSS = "<img src=x onerror=alert(1)>"
+
+
+def border_crisis() -> Scenario:
+    return load_scenario_file(PROJECT_ROOT / "exercises" / "csto-border-crisis.yaml")
+
+
+class Play:
+    """A scenario played move by move; `t` is the exercise time (seconds) each move happens at."""
+
+    def __init__(self, scenario: Scenario | None = None, *, start: bool = True) -> None:
+        self.events: list[Event] = create(scenario or border_crisis(), now=T0)
+        self.state: State = fold(self.events)
+        if start:
+            self.do("facilitator", "start_exercise", t=0)
+
+    def _apply(self, new: list[Event]) -> list[Event]:
+        self.events += new
+        self.state = fold(new, self.state)
+        return new
+
+    def do(self, seat: str, type: str, /, *, t: float, **fields: Any) -> list[Event]:
+        cmd: Command = parse_command({"type": type, **fields})
+        return self._apply(decide(self.state, cmd, seat=seat, now=T0 + t, at=float(t)))
+
+    def tick(self, t: float) -> list[Event]:
+        return self._apply(decide(self.state, Tick(type="tick"), seat="system", now=T0 + t, at=float(t)))
+
+    def last(self, type: str) -> Event:
+        return next(e for e in reversed(self.events) if e.type == type)
+
+    def first(self, type: str) -> Event:
+        return next(e for e in self.events if e.type == type)
