@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import AsyncIterator
@@ -117,7 +118,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> JSONResponse:
-        return JSONResponse({"ok": True})
+        scheduler = getattr(app.state, "scheduler", None)
+        return JSONResponse({"ok": True, "pid": os.getpid(), "scheduler_leader": bool(scheduler and scheduler.is_leader),
+                             "connections": app.state.hub.connection_count() if hasattr(app.state, "hub") else 0})
 
     client = settings.client_dir
     if client.is_dir():

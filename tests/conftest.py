@@ -25,6 +25,25 @@ SCENARIO = "csto-border-crisis"
 
 # --- PostgreSQL ------------------------------------------------------------------------------
 
+def run_blocking(fn, *args):
+    """Run blocking set-up (asyncio.run inside, as Alembic does) in its own thread, so it also works
+    from fixtures that pytest-asyncio runs inside an event loop."""
+    result: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            result["value"] = fn(*args)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller
+            result["error"] = exc
+
+    t = threading.Thread(target=target)
+    t.start()
+    t.join()
+    if "error" in result:
+        raise result["error"]
+    return result.get("value")
+
+
 def _pg_reachable() -> str | None:
     import asyncpg
 
@@ -33,7 +52,7 @@ def _pg_reachable() -> str | None:
         await conn.close()
 
     try:
-        asyncio.run(probe())
+        run_blocking(asyncio.run, probe())
         return None
     except Exception as exc:  # noqa: BLE001
         return f"{exc.__class__.__name__}: {exc}"
@@ -63,10 +82,10 @@ def create_pg_database() -> str:
         finally:
             await conn.close()
 
-    asyncio.run(make())
+    run_blocking(asyncio.run, make())
     base = PG_ADMIN_URL.rsplit("/", 1)[0]
     url = f"{base}/{name}"
-    upgrade(url)
+    run_blocking(upgrade, url)
     return url
 
 
@@ -82,7 +101,7 @@ def drop_pg_database(url: str) -> None:
         finally:
             await conn.close()
 
-    asyncio.run(drop())
+    run_blocking(asyncio.run, drop())
 
 
 @pytest.fixture
@@ -100,7 +119,7 @@ def sqlite_url(tmp_path: Path) -> str:
     from server.migrate import upgrade
 
     url = f"sqlite:///{tmp_path / 'ttx.db'}"
-    upgrade(url)
+    run_blocking(upgrade, url)
     return url
 
 
