@@ -209,7 +209,13 @@ class ExerciseService:
                 if await self.is_read_only(exercise_id):
                     raise conflict("read_only", "This exercise was imported for review; it is read-only.")
                 cached = await self._load(exercise_id, fresh=attempt > 0)
-                new = decide(cached.state, command, seat=seat, now=self.now())
+                try:
+                    new = decide(cached.state, command, seat=seat, now=self.now())
+                except Refused:
+                    # judged on a cached state: another process may have moved the exercise on
+                    if attempt == 0 and await self._is_stale(exercise_id, cached.state.version):
+                        continue
+                    raise
                 if not new:
                     return []
                 state = cached.state
@@ -231,6 +237,10 @@ class ExerciseService:
                     await _maybe_await(self._publish(exercise_id, stored[-1].seq))
                 return stored
             raise Busy()
+
+    async def _is_stale(self, exercise_id: str, version: int) -> bool:
+        heads = await self.store.heads([exercise_id])
+        return heads.get(exercise_id, 0) > version
 
     async def _maybe_snapshot(self, exercise_id: str, old_version: int, state: State, head_hash: str) -> None:
         if state.version // self.snapshot_interval <= old_version // self.snapshot_interval:

@@ -21,6 +21,7 @@ from server.settings import PROJECT_ROOT, Settings
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 PG_ADMIN_URL = os.environ.get("TTX_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
 SCENARIO = "csto-border-crisis"
+ROOT_DIR = PROJECT_ROOT
 
 
 # --- PostgreSQL ------------------------------------------------------------------------------

@@ -218,3 +218,13 @@ def test_two_processes_appending_to_one_exercise_on_postgres(pg_url):
         assert verify_chain(e.envelope() for e in events) is None
 
     asyncio.run(check())
+
+
+async def test_a_refusal_is_never_judged_on_a_stale_cache(store):
+    """Process A cached the exercise before it started; process B starts it; A must accept moves."""
+    a, ex = await new_exercise(store)
+    b = ExerciseService(store=store)
+    await a.state(ex)
+    await b.execute(ex, FACILITATOR, parse_command({"type": "start_exercise"}))
+    out = await a.execute(ex, "TJK", parse_command({"type": "report_threat", "kind": "threat", "summary": "x"}))
+    assert [e.type for e in out] == ["threat_reported"]
