@@ -47,3 +47,39 @@ class Play:
 
     def first(self, type: str) -> Event:
         return next(e for e in self.events if e.type == type)
+
+
+# --- exported logs, and ways to damage them ----------------------------------------------------
+
+TAMPERINGS = ("data_edited", "lines_swapped", "line_deleted", "last_line_deleted")
+
+
+def tamper(export: str, how: str, *, target_seq: int = 5) -> tuple[str, int]:
+    """A damaged copy of an NDJSON export and the seq where verification must say it breaks.
+    Line 1 is the header; the event with seq N is on line N + 1."""
+    import json
+
+    lines = export.splitlines()
+    n = len(lines) - 1  # events
+    assert n > target_seq + 2, "the log is too short to damage meaningfully"
+    if how == "data_edited":
+        line = lines[target_seq]
+        env = json.loads(line)
+        assert env["seq"] == target_seq
+        data = json.dumps(env["data"], separators=(",", ":"), ensure_ascii=False)
+        i = next(i for i, ch in enumerate(data) if ch.isalnum() and data[i - 1] == '"' and i > 2 and data[i - 2] == ":")
+        flipped = "x" if data[i] != "x" else "y"
+        new_data = data[:i] + flipped + data[i + 1:]  # one byte of one value
+        assert line.count(data) == 1
+        lines[target_seq] = line.replace(data, new_data)
+        return "\n".join(lines) + "\n", target_seq
+    if how == "lines_swapped":
+        lines[target_seq], lines[target_seq + 1] = lines[target_seq + 1], lines[target_seq]
+        return "\n".join(lines) + "\n", target_seq
+    if how == "line_deleted":
+        del lines[target_seq]
+        return "\n".join(lines) + "\n", target_seq
+    if how == "last_line_deleted":
+        del lines[-1]
+        return "\n".join(lines) + "\n", n
+    raise ValueError(how)
