@@ -303,6 +303,12 @@ def _request_consultation(b: _Batch, cmd: c.RequestConsultation, seat: str) -> N
         invitees = pool
     else:
         invitees = _resolve_seats(st, cmd.invitees, "invitees")
+        if cmd.region is not None:
+            region = st.scenario.region(cmd.region)
+            assert region is not None
+            outside = [s for s in invitees if s not in region.members and st.scenario.seat(s).kind != "office"]  # type: ignore[union-attr]
+            if outside:
+                raise invalid("outside_region", f"{', '.join(outside)} not in the {region.name}; invite seats of the region.")
     members = tuple(dict.fromkeys((seat, *invitees)))
     if len(members) < 2:
         raise invalid("no_invitees", "A consultation needs at least one other seat.")
@@ -582,21 +588,24 @@ def due_items(state: State) -> list[tuple[float, str, str]]:
     """Everything waiting on the exercise clock: (exercise time, what, id), earliest first."""
     if state.scenario is None or state.status in ("new", "created", "ended"):
         return []
-    items: list[tuple[float, str, str]] = []
-    for inj in state.scenario.injects:
+    # (time, order, what, id): injects due together go in file order, then deadlines, then session ends
+    items: list[tuple[float, int, str, str]] = []
+    for index, inj in enumerate(state.scenario.injects):
         if inj.at is not None and inj.id not in state.delivered:
-            items.append((parse_offset(inj.at), "inject", inj.id))
-    for w in state.watches.values():
-        if not w.satisfied and w.inject_id not in state.delivered:
-            items.append((w.due, "unless", w.inject_id))
+            items.append((parse_offset(inj.at), index, "inject", inj.id))
+        elif inj.id in state.watches:
+            w = state.watches[inj.id]
+            if not w.satisfied and inj.id not in state.delivered:
+                items.append((w.due, index, "unless", inj.id))
+    later = len(state.scenario.injects)
     for dec in state.decisions.values():
         if dec.status == "open" and dec.deadline is not None:
-            items.append((dec.deadline, "deadline", dec.id))
+            items.append((dec.deadline, later, "deadline", dec.id))
     for ses in state.sessions.values():
         if ses.open:
-            items.append((ses.ends_at, "session_end", ses.id))
+            items.append((ses.ends_at, later + 1, "session_end", ses.id))
     items.sort()
-    return items
+    return [(t, what, ident) for t, _, what, ident in items]
 
 
 def next_due(state: State) -> float | None:
@@ -641,7 +650,7 @@ def _settle(b: _Batch, dec: Decision, *, deadline_passed: bool, at: float | None
     b.emit(f"decision_{outcome}", SYSTEM, {
         "decision_id": dec.id, "body": dec.body, "kind": dec.kind, "title": dec.title, "rule": dict(dec.rule),
         "tally": tally(dec.votes, len(dec.eligible)).as_dict(), "votes": dict(dec.votes), "reason": reason,
-        "subject": dec.subject,
+        "subject": dec.subject, "eligible": list(dec.eligible),
     }, at=at)
     return True
 

@@ -199,7 +199,8 @@ def is_past_tense_name(name: str) -> bool:
 class EventSpec:
     """A pattern over events, as scenarios write it: `{event: decision_adopted, kind: use_of_armed_forces}`.
 
-    Every key but `event` is compared with the event's data (or `actor`); a list value means any of.
+    Every key but `event` is compared with the event's data (or `actor`); a list value means any of;
+    a list in the event's data matches when it contains a wanted value.
     """
 
     event: str
@@ -210,9 +211,10 @@ class EventSpec:
             return False
         for key, want in self.fields.items():
             have = ev.actor if key == "actor" else ev.data.get(key)
-            if isinstance(want, (list, tuple)):
-                if have not in want:
+            wants = want if isinstance(want, (list, tuple)) else (want,)
+            if isinstance(have, (list, tuple)):  # a list in the event (e.g. `kinds`) matches if it holds any wanted value
+                if not any(w in have for w in wants):
                     return False
-            elif have != want:
+            elif have not in wants:
                 return False
         return True

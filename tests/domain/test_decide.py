@@ -371,3 +371,20 @@ def test_ids_are_deterministic_so_a_replay_reproduces_them():
     first, second = play(), play()
     assert first == second
     assert first[1]["consultation_id"] == "con_3" and first[2]["request_id"] == "req_4" and first[3]["decision_id"] == "dec_5"
+
+
+def test_a_regional_consultation_invites_only_seats_of_the_region():
+    run = Run()
+    err = refused(run, "TJK", "request_consultation", topic="x", invitees=["ARM"], region="central_asian")
+    assert (err.status, err.code) == (422, "outside_region")
+    ev = run.do("TJK", "request_consultation", topic="x", invitees=["KAZ", "SG"], region="central_asian")[0]
+    assert ev.data["members"] == ["TJK", "KAZ", "SG"]
+
+
+def test_settlement_records_who_is_bound():
+    run = Run()
+    dec = run.do("KAZ", "propose_decision", body="CCS", kind="general", title="t", text="x", region="central_asian")[0].data["decision_id"]
+    for seat in ("KAZ", "RUS"):
+        run.do(seat, "cast_vote", decision_id=dec, vote="for")
+    adopted = run.do("TJK", "cast_vote", decision_id=dec, vote="for")[1]
+    assert adopted.data["eligible"] == ["KAZ", "RUS", "TJK"]

@@ -109,3 +109,20 @@ def test_the_shipped_border_crisis_triggers_fire():
     run.tick()
     req = run.do("TJK", "request_assistance", kinds=["military"], summary="Help")
     assert [e.data.get("inject_id") for e in req if e.type == "inject_delivered"] == ["refugees"]
+
+
+def test_patterns_match_values_inside_lists():
+    from server.domain.events import EventSpec
+
+    run = run_with_triggers()
+    ev = run.do("TJK", "request_assistance", kinds=["military", "air_defence"], summary="x")[0]
+    assert EventSpec("assistance_requested", {"kinds": "air_defence"}).matches(ev)
+    assert EventSpec("assistance_requested", {"kinds": ["medical", "military"]}).matches(ev)
+    assert not EventSpec("assistance_requested", {"kinds": "medical"}).matches(ev)
+
+
+def test_injects_due_together_are_delivered_in_file_order():
+    injects = [{"id": "zulu", "at": "00:05", "title": "Z"}, {"id": "alpha", "at": "00:05", "title": "A"}]
+    run = Run(small_scenario(injects=injects))
+    run.at(6)
+    assert [e.data["inject_id"] for e in run.tick()] == ["zulu", "alpha"]
