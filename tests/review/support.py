@@ -83,3 +83,19 @@ def tamper(export: str, how: str, *, target_seq: int = 5) -> tuple[str, int]:
         del lines[-1]
         return "\n".join(lines) + "\n", n
     raise ValueError(how)
+
+
+def export_text(events: list[Event], exercise_id: str = "ex_0123456789abcdef") -> str:
+    """An NDJSON export of a pure run, sealed the way the store seals (ids and hashes)."""
+    import json
+
+    from server.review.export import FORMAT, FORMAT_VERSION
+    from server.store.chain import GENESIS
+    from server.store.sql import seal
+
+    sealed, _rows = seal(exercise_id, events, GENESIS)
+    header = {"format": FORMAT, "version": FORMAT_VERSION, "exercise_id": exercise_id, "scenario_id": "csto-border-crisis",
+              "title": "test", "exported_at": "2026-11-27T10:00:00.000Z", "event_count": len(sealed),
+              "head_hash": sealed[-1].hash, "read_only": False, "origin": None}
+    lines = [header] + [e.envelope() for e in sealed]
+    return "\n".join(json.dumps(x, separators=(",", ":"), ensure_ascii=False) for x in lines) + "\n"

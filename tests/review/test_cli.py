@@ -1,0 +1,135 @@
+"""`ttx verify`, `ttx report` and `ttx import`, run with click's CliRunner (and once as a real process)."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from server.cli import main
+from server.review.report import build_report
+from tests.review.support import MEMBERS, TAMPERINGS, Play, export_text, tamper
+
+
+def played() -> Play:
+    p = Play()
+    p.tick(0)
+    p.do("TJK", "report_threat", t=240, kind="aggression", summary="Border post 12 shelled")
+    p.do("TJK", "request_consultation", t=400, topic="Aggression", invitees="all")
+    p.do("RUS", "request_consultation", t=420, topic="Back channel", invitees=["KAZ"], private=True)
+    p.do("RUS", "propose_decision", t=900, body="CCS", kind="use_of_armed_forces", title="Deploy", text="Go")
+    dec = p.last("decision_proposed").data["decision_id"]
+    for m in MEMBERS:
+        p.do(m, "cast_vote", t=1000, decision_id=dec, vote="for")
+    p.do("facilitator", "add_observation", t=1100, text="Observation for the facilitator")
+    return p
+
+
+@pytest.fixture
+def run() -> Play:
+    return played()
+
+
+@pytest.fixture
+def log_file(tmp_path: Path, run: Play) -> Path:
+    path = tmp_path / "run.ndjson"
+    path.write_text(export_text(run.events), encoding="utf-8")
+    return path
+
+
+def invoke(*args: str, env: dict[str, str] | None = None):
+    return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+
+
+def test_verify_accepts_a_sound_log(log_file: Path, run: Play):
+    result = invoke("verify", str(log_file))
+    assert result.exit_code == 0, result.output
+    assert f"{len(run.events)} events, chain verified" in result.output
+
+
+@pytest.mark.parametrize("how", TAMPERINGS)
+def test_verify_says_where_a_damaged_log_breaks(tmp_path: Path, log_file: Path, how: str):
+    damaged, seq = tamper(log_file.read_text(encoding="utf-8"), how)
+    bad = tmp_path / f"{how}.ndjson"
+    bad.write_text(damaged, encoding="utf-8")
+    result = invoke("verify", str(bad))
+    assert result.exit_code == 1
+    assert re.search(rf"hash chain breaks at seq {seq}\b", result.output), result.output
+
+
+def test_verify_as_a_process(tmp_path: Path, log_file: Path):
+    damaged, seq = tamper(log_file.read_text(encoding="utf-8"), "data_edited", target_seq=6)
+    bad = tmp_path / "bad.ndjson"
+    bad.write_text(damaged, encoding="utf-8")
+    ttx = Path(sys.executable).with_name("ttx")
+    done = subprocess.run([str(ttx), "verify", str(bad)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert f"seq {seq} (line {seq + 1})" in done.stderr
+
+
+def test_report_from_a_file_is_the_report_of_the_log(log_file: Path, run: Play):
+    result = invoke("report", str(log_file), "--format", "json")
+    assert result.exit_code == 0, result.output
+    got = json.loads(result.stdout)
+    expected = json.loads(json.dumps(build_report(run.events)))
+    got["exercise"]["log_head"]["hash"] = expected["exercise"]["log_head"]["hash"] = ""  # sealed vs pure events
+    assert got == expected
+    assert got["decisions"][0]["outcome"] == "adopted"
+
+
+def test_report_for_the_observer_from_a_file(log_file: Path, tmp_path: Path):
+    out = tmp_path / "observer.md"
+    result = invoke("report", str(log_file), "--format", "md", "--seat", "observer", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith("# After-action report")
+    assert "Back channel" not in text and "Observation for the facilitator" not in text
+    fac = invoke("report", str(log_file), "--format", "md").stdout
+    assert "Back channel" in fac and "Observation for the facilitator" in fac
+
+
+def test_report_html_and_csv_from_a_file(log_file: Path, run: Play):
+    html = invoke("report", str(log_file), "--format", "html").stdout
+    assert "<svg" in html and html.count('class="mark"') > 5
+    csv = invoke("report", str(log_file), "--format", "csv").stdout
+    assert len(csv.strip().splitlines()) == 1 + len(run.events)
+
+
+def test_report_refuses_a_broken_log(tmp_path: Path, log_file: Path):
+    damaged, seq = tamper(log_file.read_text(encoding="utf-8"), "lines_swapped", target_seq=7)
+    bad = tmp_path / "bad.ndjson"
+    bad.write_text(damaged, encoding="utf-8")
+    result = invoke("report", str(bad))
+    assert result.exit_code == 1
+    assert f"seq {seq}" in result.output and result.stdout == ""
+
+
+def test_import_then_report_by_id(tmp_path: Path, log_file: Path, run: Play):
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}", "TTX_PUBLIC_URL": "https://ttx.example"}
+    result = invoke("import", str(log_file), env=env)
+    assert result.exit_code == 0, result.output
+    exercise_id = re.search(r"exercise (ex_[0-9a-f]+) \(read-only\)", result.stdout)[1]
+    tokens = dict(re.findall(r"^\s+(\w+)\s+(\S+)\s+https://ttx\.example/exercises/" + exercise_id + r"#\S+$",
+                             result.stdout, re.M))
+    assert {"facilitator", "observer", "TJK"} <= set(tokens)
+    by_id = invoke("report", exercise_id, "--format", "json", env=env)
+    assert by_id.exit_code == 0, by_id.output
+    by_file = invoke("report", str(log_file), "--format", "json")
+    assert json.loads(by_id.stdout) == json.loads(by_file.stdout)
+    unknown = invoke("report", "ex_doesnotexist", env=env)
+    assert unknown.exit_code == 1 and "no exercise" in unknown.output
+
+
+def test_import_refuses_a_broken_log(tmp_path: Path, log_file: Path):
+    damaged, seq = tamper(log_file.read_text(encoding="utf-8"), "line_deleted", target_seq=6)
+    bad = tmp_path / "bad.ndjson"
+    bad.write_text(damaged, encoding="utf-8")
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"}
+    result = invoke("import", str(bad), env=env)
+    assert result.exit_code == 1 and re.search(rf"seq {seq}\b", result.output)
+    assert not (tmp_path / "cli.db").exists()  # refused before the database is touched
