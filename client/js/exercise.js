@@ -1,0 +1,130 @@
+// The exercise page, one for every seat. Reads the seat token from the link, loads the seat's view
+// and the events so far, opens one WebSocket, and folds every new event into the page.
+
+import { ApiError, getEvents, getState, sendCommand } from "./api.js";
+import { exerciseNow } from "./clock.js";
+import { fill, h } from "./dom.js";
+import { Live } from "./live.js";
+import { permissions } from "./perms.js";
+import { createStore } from "./store.js";
+import { exerciseIdFromPath, forget, remember, takeToken, tokenFrom } from "./token.js";
+import { buildLayout } from "./views/layout.js";
+
+const app = document.getElementById("app");
+const exerciseId = exerciseIdFromPath();
+let token = exerciseId ? takeToken(exerciseId) : null;
+
+function message(title, text, ...extra) {
+  fill(app, h("main", { id: "main", class: "message-page", tabIndex: -1 }, h("h1", {}, title), h("p", {}, text), ...extra));
+}
+
+function askForToken(problem) {
+  const input = h("input", { type: "password", id: "token-input", required: true, autocomplete: "off" });
+  const form = h("form", { class: "action" },
+    h("div", { class: "field" }, h("label", { for: input.id }, "Your join link or seat token"), input),
+    h("div", { class: "buttons" }, h("button", { type: "submit", class: "primary" }, "Open my seat")));
+  form.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const value = tokenFrom(input.value);
+    if (!value) return;
+    token = value;
+    remember(exerciseId, token);
+    boot();
+  });
+  message("Open your seat", problem || "This page needs your seat's join link. Open the link you were given, or paste it here.", form);
+  input.focus();
+}
+
+/** Index the events the views need by kind (statements per consultation, control messages, ...). */
+function indexEvents(events, cache) {
+  if (cache.n === events.length) return cache.index;
+  const index = cache.index || { statements: new Map(), control: [], observations: [] };
+  for (let i = cache.n || 0; i < events.length; i += 1) {
+    const e = events[i];
+    if (e.type === "statement_posted") {
+      const list = index.statements.get(e.data.consultation_id) || [];
+      list.push(e);
+      index.statements.set(e.data.consultation_id, list);
+    } else if (e.type === "control_message_sent" || e.type === "control_message_answered") index.control.push(e);
+    else if (e.type === "observation_added") index.observations.push(e);
+  }
+  cache.n = events.length;
+  cache.index = index;
+  return index;
+}
+
+async function load() {
+  const view = await getState(exerciseId, token);
+  const events = await getEvents(exerciseId, token, 0);
+  return { view, events };
+}
+
+async function boot() {
+  if (!exerciseId) {
+    message("Not an exercise", "This address does not name an exercise.");
+    return;
+  }
+  if (!token) {
+    askForToken();
+    return;
+  }
+  message("Loading…", "Loading the exercise.");
+  let loaded;
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      loaded = await load();
+      break;
+    } catch (e) {
+      if (e instanceof ApiError && (e.status === 401 || e.status === 403)) {
+        forget(exerciseId);
+        token = null;
+        askForToken(`That link does not open a seat in this exercise: ${e.message}`);
+        return;
+      }
+      if (e instanceof ApiError && e.status === 404) {
+        message("No such exercise", e.message);
+        return;
+      }
+      const wait = Math.min(10000, 1000 * 2 ** attempt);
+      message("Cannot reach the server", `${e.message} Trying again in ${Math.round(wait / 1000)} s…`);
+      await new Promise((r) => setTimeout(r, wait));
+    }
+  }
+  start(loaded.view, loaded.events);
+}
+
+function start(view, events) {
+  const store = createStore(view, events);
+  const send = (command, key) => sendCommand(exerciseId, token, command, key);
+  const cache = {};
+  const ctxOf = () => {
+    const v = store.view;
+    return {
+      store, view: v, events: store.events, perms: permissions(v), send, exerciseId, token,
+      index: indexEvents(store.events, cache),
+      now: () => exerciseNow(v, store.skew),
+    };
+  };
+  const layout = buildLayout({ exerciseId, token, send, view: store.view, ctxOf });
+  fill(app, layout.el);
+  document.title = `${view.me ? view.me.seat : view.seat} · ${view.exercise.title} · ttx`;
+
+  const render = () => layout.update(ctxOf());
+  store.subscribe(render);
+  render();
+  setInterval(() => layout.tick(ctxOf()), 1000);
+
+  const live = new Live({
+    exerciseId, token,
+    after: () => store.lastSeq,
+    onEvent: (e) => store.accept(e),
+    onPresence: (online) => store.setPresence(online),
+    onStatus: (s) => store.setConnection(s),
+    onSkew: (ms) => store.setSkew(ms),
+  });
+  live.start();
+  // the page's state, for the curious and the tests (no token in it)
+  window.ttx = { store };
+}
+
+boot();

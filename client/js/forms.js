@@ -1,0 +1,145 @@
+// Sending commands from forms and buttons. Each user action gets one Idempotency-Key; automatic
+// retries reuse it (api.sendCommand), and so does a manual retry of the same command after an
+// answer that never came, so a double click or a flaky link never records a move twice. The
+// control is disabled while its request is in flight. Refusals are shown in the server's words.
+
+import { NetworkError, newKey } from "./api.js";
+import { fill, h } from "./dom.js";
+
+/** Where a form tells the user how its last action went. */
+export function statusLine() {
+  const el = h("p", { class: "status", "aria-live": "polite" });
+  return {
+    el,
+    busy() {
+      el.className = "status busy";
+      fill(el, "Sending…");
+    },
+    ok(text) {
+      el.className = "status ok";
+      fill(el, text);
+    },
+    error(text) {
+      el.className = "status error";
+      // a freshly inserted role=alert is announced at once by screen readers
+      fill(el, h("span", { role: "alert" }, text));
+    },
+    clear() {
+      el.className = "status";
+      fill(el);
+    },
+  };
+}
+
+/** Remembers the key of an action whose outcome is unknown, to reuse it if the same command is sent again. */
+function keyKeeper() {
+  let kept = null;
+  return {
+    keyFor(body) {
+      const text = JSON.stringify(body);
+      if (kept && kept.text === text) return kept.key;
+      return newKey();
+    },
+    keep(key, body) {
+      kept = { key, text: JSON.stringify(body) };
+    },
+    clear() {
+      kept = null;
+    },
+  };
+}
+
+/**
+ * Run one command. `controls` are disabled while it is in flight (their `_busy` flag lets
+ * re-renders keep them disabled).
+ */
+export async function runCommand(send, body, { controls = [], status, keys, done = "Done." }) {
+  const key = keys.keyFor(body);
+  for (const c of controls) {
+    c._busy = true;
+    c.disabled = true;
+    c.setAttribute("aria-busy", "true");
+  }
+  status && status.busy();
+  try {
+    const result = await send(body, key);
+    keys.clear();
+    status && (done ? status.ok(done) : status.clear());
+    return result;
+  } catch (e) {
+    if (e instanceof NetworkError) {
+      keys.keep(key, body);
+      status && status.error(`${e.message} If you send it again it will not be recorded twice.`);
+    } else {
+      keys.clear();
+      status && status.error(e.message || String(e));
+    }
+    return null;
+  } finally {
+    for (const c of controls) {
+      c._busy = false;
+      c.disabled = Boolean(c._blocked);
+      c.removeAttribute("aria-busy");
+    }
+  }
+}
+
+/** Enable or block a control for a reason other than an action in flight. */
+export function allow(control, allowed) {
+  control._blocked = !allowed;
+  control.disabled = !allowed || Boolean(control._busy);
+}
+
+/**
+ * A form that sends one command. `build()` returns the command (or throws a sentence for the
+ * user); `after(result)` runs when it was recorded (e.g. to clear the fields).
+ */
+export function actionForm(send, { legend, children = [], submit, build, after, className, done, collapsible = false }) {
+  const status = statusLine();
+  const keys = keyKeeper();
+  const button = h("button", { type: "submit", class: "primary" }, submit);
+  const fieldset = h("fieldset", {}, legend ? h("legend", {}, legend) : null, ...children,
+    h("div", { class: "buttons" }, button), status.el);
+  const form = h("form", { class: ["action", className] }, fieldset);
+  // a collapsible form shows as one line ("Propose a decision") until opened
+  const outer = collapsible ? h("details", { class: ["form-box", className && `${className}-box`] }, h("summary", {}, legend), form) : form;
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    if (button._busy) return;
+    if (!form.checkValidity()) {
+      form.reportValidity();
+      return;
+    }
+    let body;
+    try {
+      body = build();
+    } catch (msg) {
+      status.error(String(msg && msg.message ? msg.message : msg));
+      return;
+    }
+    const result = await runCommand(send, body, { controls: [button], status, keys, done });
+    if (result && after) after(result, form);
+  });
+  return {
+    el: outer,
+    form,
+    button,
+    status,
+    /** Show the form enabled, or disabled with a reason. */
+    setEnabled(enabled) {
+      fieldset.disabled = !enabled;
+    },
+  };
+}
+
+/** A button that sends one command when pressed. */
+export function actionButton(send, label, makeBody, { status, className, done, title } = {}) {
+  const keys = keyKeeper();
+  const button = h("button", { type: "button", class: className, title });
+  fill(button, label);
+  button.addEventListener("click", async () => {
+    if (button._busy) return;
+    await runCommand(send, makeBody(), { controls: [button], status, keys, done });
+  });
+  return button;
+}

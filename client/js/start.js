@@ -1,0 +1,184 @@
+// The start page: the shipped scenarios, creating an exercise (asking for the admin token when the
+// server wants one), then every seat's secret join link with a copy button and a QR code.
+
+import { ApiError, createExercise, listScenarios, qrCode } from "./api.js";
+import { inWorldText } from "./clock.js";
+import { fill, h } from "./dom.js";
+import { largeTypeToggle } from "./views/header.js";
+
+const list = document.getElementById("scenarios");
+const created = document.getElementById("created");
+const createdBody = document.getElementById("created-body");
+const customBody = document.getElementById("custom-body");
+document.getElementById("tools").append(largeTypeToggle());
+
+let adminToken = null; // kept in memory only
+let blobUrls = [];
+
+// --- admin token ----------------------------------------------------------------------------
+
+const adminInput = h("input", { type: "password", id: "admin-token", autocomplete: "off" });
+const adminBox = h("form", { class: "admin", hidden: true, onsubmit: (ev) => ev.preventDefault() },
+  h("div", { class: "field" }, h("label", { for: adminInput.id }, "Admin token"), adminInput,
+    h("span", { class: "hint" }, "This server asks for its admin token (TTX_ADMIN_TOKEN) to create exercises.")));
+list.before(adminBox);
+
+// --- creating -------------------------------------------------------------------------------
+
+async function create(body, button, status) {
+  if (button.disabled) return;
+  button.disabled = true;
+  fill(status, "Creating the exercise…");
+  status.className = "status busy";
+  if (!adminBox.hidden) adminToken = adminInput.value.trim() || null;
+  try {
+    const out = await createExercise(body, adminToken);
+    fill(status, "");
+    status.className = "status";
+    showCreated(out);
+  } catch (e) {
+    status.className = "status error";
+    if (e instanceof ApiError && (e.code === "admin_token_required" || e.code === "bad_admin_token")) {
+      adminBox.hidden = false;
+      fill(status, h("span", { role: "alert" }, e.code === "bad_admin_token"
+        ? "That is not the admin token. Check it and press the button again."
+        : "This server needs the admin token to create exercises. Enter it above and press the button again."));
+      adminInput.focus();
+    } else {
+      const details = e instanceof ApiError && Array.isArray(e.details)
+        ? h("ul", {}, e.details.slice(0, 20).map((d) => h("li", {}, [d.line ? `line ${d.line}: ` : "", d.field || d.loc || "", d.field ? ": " : "", d.message || JSON.stringify(d)])))
+        : null;
+      fill(status, h("span", { role: "alert" }, e.message), details);
+    }
+  } finally {
+    button.disabled = false;
+  }
+}
+
+function scenarioCard(sc) {
+  const button = h("button", { type: "button", class: "primary", dataset: { scenario: sc.id } }, "Create exercise");
+  const status = h("p", { class: "status", "aria-live": "polite" });
+  button.addEventListener("click", () => create({ scenario: sc.id }, button, status));
+  const states = sc.seats.filter((s) => s.kind === "state");
+  const offices = sc.seats.filter((s) => s.kind === "office");
+  return h("article", { class: "card scenario", dataset: { id: sc.id } },
+    h("h3", {}, sc.title),
+    h("p", { class: "meta" }, `${states.length} states (${states.filter((s) => s.status === "non_signatory").length} non-signatory), ` +
+      `${offices.length} office${offices.length === 1 ? "" : "s"} · ${sc.injects} injects · ${sc.expectations} expectations · ` +
+      `starts ${inWorldText(sc.start, 0, { seconds: false })}`),
+    h("p", {}, sc.summary),
+    h("details", {}, h("summary", {}, "Seats"), h("p", {}, sc.seats.map((s) => `${s.name} (${s.seat})`).join(", "))),
+    h("div", { class: "buttons" }, button), status);
+}
+
+async function loadScenarios() {
+  try {
+    const scenarios = await listScenarios();
+    fill(list, scenarios.length ? scenarios.map(scenarioCard) : h("p", {}, "No scenarios are installed on this server."));
+  } catch (e) {
+    const retry = h("button", { type: "button" }, "Try again");
+    retry.addEventListener("click", loadScenarios);
+    fill(list, h("p", { class: "status error", role: "alert" }, `Could not load the scenarios: ${e.message}`), retry);
+  }
+}
+
+function customForm() {
+  const text = h("textarea", { id: "definition", rows: 8, spellcheck: "false", placeholder: '{"id": "my-scenario", "title": "...", "start": "2026-01-01T09:00:00+00:00", "seats": [...]}' });
+  const button = h("button", { type: "button" }, "Create from this definition");
+  const status = h("p", { class: "status", "aria-live": "polite" });
+  button.addEventListener("click", () => {
+    let definition;
+    try {
+      definition = JSON.parse(text.value);
+    } catch (e) {
+      status.className = "status error";
+      fill(status, h("span", { role: "alert" }, `That is not valid JSON: ${e.message}`));
+      return;
+    }
+    create({ definition }, button, status);
+  });
+  fill(customBody, h("details", {}, h("summary", {}, "Create an exercise from a scenario definition (JSON)"),
+    h("div", { class: "field" }, h("label", { for: text.id }, "Scenario definition, as JSON (see docs/SCENARIOS.md)"), text),
+    h("div", { class: "buttons" }, button), status));
+}
+
+// --- the join links ---------------------------------------------------------------------------
+
+async function copy(text, input, status) {
+  try {
+    if (navigator.clipboard && window.isSecureContext) await navigator.clipboard.writeText(text);
+    else {
+      input.select();
+      if (!document.execCommand("copy")) throw new Error("copy refused");
+    }
+    fill(status, "Copied.");
+  } catch {
+    input.select();
+    fill(status, "Select the link and copy it by hand (Ctrl+C).");
+  }
+  setTimeout(() => fill(status, ""), 4000);
+}
+
+function seatRow(seat) {
+  const input = h("input", { type: "text", readOnly: true, value: seat.join_url, id: `link-${seat.seat}`, class: "join-link",
+    spellcheck: "false", "aria-label": `Join link for ${seat.name}` });
+  input.addEventListener("focus", () => input.select());
+  const copied = h("span", { class: "copied", "aria-live": "polite" });
+  const copyButton = h("button", { type: "button", class: "copy", "aria-label": `Copy the join link for ${seat.name}` }, "Copy");
+  copyButton.addEventListener("click", () => copy(seat.join_url, input, copied));
+  const open = h("a", { href: seat.join_url, target: "_blank", rel: "noopener noreferrer", class: "open",
+    "aria-label": `Open the ${seat.name} seat in a new tab` }, "Open");
+  const img = h("img", { alt: `QR code of the join link for ${seat.name}`, class: "qr-img", width: 132, height: 132 });
+  const qrButton = h("button", { type: "button", class: "qr", "aria-pressed": "false", "aria-label": `Enlarge the QR code for ${seat.name}` }, img);
+  qrButton.addEventListener("click", () => {
+    const big = qrButton.classList.toggle("big");
+    qrButton.setAttribute("aria-pressed", String(big));
+  });
+  qrCode(seat.join_url).then((blob) => {
+    const url = URL.createObjectURL(blob);
+    blobUrls.push(url);
+    img.src = url;
+  }).catch(() => {
+    img.alt = `(no QR code: ${seat.name})`;
+  });
+  return h("tr", { dataset: { seat: seat.seat } },
+    h("th", { scope: "row" }, h("span", { class: "seat-name" }, seat.name), h("br"), h("span", { class: "seat-id" }, `${seat.seat} · ${seat.kind}`)),
+    h("td", { class: "link-cell" }, input, h("div", { class: "buttons" }, copyButton, open, copied)),
+    h("td", { class: "qr-cell" }, qrButton));
+}
+
+function downloadLinks(out) {
+  const lines = [`${out.title} (${out.id})`, "Secret join links: one per seat. Hand each only to its player.", "",
+    ...out.seats.map((s) => `${s.seat.padEnd(12)} ${s.name.padEnd(40)} ${s.join_url}`)];
+  const url = URL.createObjectURL(new Blob([lines.join("\n") + "\n"], { type: "text/plain" }));
+  blobUrls.push(url);
+  const a = h("a", { href: url, download: `${out.id}-join-links.txt`, hidden: true });
+  document.body.append(a);
+  a.click();
+  a.remove();
+}
+
+function showCreated(out) {
+  for (const url of blobUrls) URL.revokeObjectURL(url);
+  blobUrls = [];
+  const facilitator = out.seats.find((s) => s.seat === "facilitator");
+  const dl = h("button", { type: "button" }, "Download all links (.txt)");
+  dl.addEventListener("click", () => downloadLinks(out));
+  fill(createdBody,
+    h("p", { class: "created-title" }, h("strong", {}, out.title), ` · exercise ${out.id}`),
+    h("p", { class: "warning", role: "note" }, h("strong", {}, "These links are secret. "),
+      "Whoever has a link plays that seat. Hand each one only to its player (or let them scan its QR code). " +
+      "They are shown once: this page does not keep them, so copy or download them now."),
+    h("div", { class: "buttons" },
+      facilitator ? h("a", { href: facilitator.join_url, class: "button primary", target: "_blank", rel: "noopener noreferrer" }, "Open the facilitator console") : null,
+      dl),
+    h("div", { class: "table-wrap" }, h("table", { class: "seats-table", id: "seat-links" },
+      h("caption", {}, "Seats and their join links"),
+      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Seat"), h("th", { scope: "col" }, "Join link"), h("th", { scope: "col" }, "QR code"))),
+      h("tbody", {}, out.seats.map(seatRow)))));
+  created.hidden = false;
+  document.getElementById("created-h").focus();
+}
+
+loadScenarios();
+customForm();

@@ -1,0 +1,61 @@
+// What the page knows: the seat's view folded forward by every event received, the events
+// themselves (the feed), who is online and the state of the connection. Events arrive in seq
+// order; one with a seq we have already folded is dropped, so nothing is shown twice.
+
+import { apply, fold } from "./fold.js";
+
+export function createStore(initialView, history) {
+  const listeners = new Set();
+  const version = initialView.exercise.version;
+  const store = {
+    // events up to the view's version are already in it; later ones are folded now
+    view: fold(initialView, history.filter((e) => e.seq > version)),
+    events: [...history],
+    lastSeq: Math.max(version, history.length ? history[history.length - 1].seq : 0),
+    presence: [],
+    connection: { state: "connecting" },
+    skew: initialView._skew || 0,
+    seatsSeen: new Set(),
+  };
+  let timer = null;
+
+  function notify() {
+    if (timer !== null) return;
+    timer = setTimeout(() => {
+      timer = null;
+      for (const fn of listeners) fn(store);
+    }, 16);
+  }
+
+  store.subscribe = (fn) => {
+    listeners.add(fn);
+    return () => listeners.delete(fn);
+  };
+
+  /** Fold one event in, unless it is old news. Returns whether it was new. */
+  store.accept = (event) => {
+    if (!event || typeof event.seq !== "number" || event.seq <= store.lastSeq) return false;
+    apply(store.view, event);
+    store.events.push(event);
+    store.lastSeq = event.seq;
+    notify();
+    return true;
+  };
+
+  store.setPresence = (online) => {
+    store.presence = online;
+    notify();
+  };
+
+  store.setConnection = (status) => {
+    store.connection = status;
+    notify();
+  };
+
+  store.setSkew = (ms) => {
+    store.skew = ms;
+  };
+
+  store.changed = notify;
+  return store;
+}

@@ -1,0 +1,73 @@
+// Small building blocks shared by the views.
+
+import { hms, inWorldText } from "../clock.js";
+import { seatName } from "../describe.js";
+import { fill, h, uid } from "../dom.js";
+
+/** A landmark section with a heading: returns {el, body, heading}. */
+export function panel(title, { className, level = 2, id } = {}) {
+  const headingId = uid("h");
+  const heading = h(`h${level}`, { id: headingId }, title);
+  const body = h("div", { class: "panel-body" });
+  const el = h("section", { class: ["panel", className], "aria-labelledby": headingId, id }, heading, body);
+  return { el, body, heading };
+}
+
+export function badge(text, className) {
+  return h("span", { class: ["badge", className] }, text);
+}
+
+/** Exercise time with the in-world time beside it. */
+export function when(view, seconds) {
+  if (seconds === null || seconds === undefined) return h("span", { class: "when" }, "—");
+  return h("span", { class: "when" },
+    h("span", { class: "ex-time", title: "exercise time" }, hms(seconds)),
+    " ",
+    h("span", { class: "world-time", title: "in-world time" }, inWorldText(view.exercise.start, seconds, { date: false })));
+}
+
+export function seatChip(view, id, extra) {
+  return h("span", { class: "seat-chip", title: id }, seatName(view, id), extra ? ` ${extra}` : "");
+}
+
+/** The seats a participant may name (invitees, inject recipients): every scenario seat. */
+export function seatChoices(view, { exclude = [] } = {}) {
+  return view.seats.filter((s) => !exclude.includes(s.seat)).map((s) => [s.seat, `${s.name} (${s.seat})`]);
+}
+
+export function note(text, className = "note") {
+  return h("p", { class: className }, text);
+}
+
+/** A <dl> from [[term, value], ...] (values may be nodes). */
+export function facts(pairs) {
+  return h("dl", { class: "facts" }, pairs.filter(Boolean).map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)]));
+}
+
+/** Render rows of objects as a table; unknown shapes become readable text. */
+export function objectTable(rows, { caption, columns } = {}) {
+  if (!Array.isArray(rows) || rows.length === 0) return note("Nothing to show.");
+  const cols = columns || [...new Set(rows.flatMap((r) => (r && typeof r === "object" ? Object.keys(r) : ["value"])))];
+  return h("div", { class: "table-wrap" }, h("table", {},
+    caption ? h("caption", {}, caption) : null,
+    h("thead", {}, h("tr", {}, cols.map((c) => h("th", { scope: "col" }, c.replaceAll("_", " "))))),
+    h("tbody", {}, rows.map((r) => h("tr", {}, cols.map((c) => h("td", {}, cellText(r && typeof r === "object" ? r[c] : r))))))));
+}
+
+export function cellText(value) {
+  if (value === null || value === undefined || value === "") return "—";
+  if (typeof value === "boolean") return value ? "yes" : "no";
+  if (typeof value === "number") return Number.isInteger(value) ? String(value) : value.toFixed(2);
+  if (Array.isArray(value)) return value.map(cellText).join(", ");
+  if (typeof value === "object") {
+    return Object.entries(value).map(([k, v]) => `${k}: ${cellText(v)}`).join("; ");
+  }
+  return String(value);
+}
+
+/** Replace a container's content only when `key` changed (cheap re-render guard). */
+export function renderIfChanged(container, key, build) {
+  if (container._renderKey === key) return;
+  container._renderKey = key;
+  fill(container, build());
+}

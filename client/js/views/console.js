@@ -1,0 +1,219 @@
+// The facilitator's console: the clock, the inject schedule (and delivering now), ad-hoc injects,
+// who is online, observations, and messages to a seat. The observer sees the same, without controls.
+
+import { hms } from "../clock.js";
+import { humanize, seatList, seatName } from "../describe.js";
+import { checkboxGroup, field, fill, h, select, setOptions, setText } from "../dom.js";
+import { actionButton, actionForm, allow, statusLine } from "../forms.js";
+import { badge, note, panel, seatChoices, when } from "./common.js";
+
+export function clockControls(send) {
+  const p = panel("Clock", { className: "clock-controls", id: "clock-controls" });
+  const status = statusLine();
+  const start = actionButton(send, "Start exercise", () => ({ type: "start_exercise" }), { status, className: "primary", done: "Started." });
+  const pause = actionButton(send, "Pause", () => ({ type: "pause_exercise" }), { status, done: "Paused." });
+  const resume = actionButton(send, "Resume", () => ({ type: "resume_exercise" }), { status, className: "primary", done: "Resumed." });
+  const end = h("button", { type: "button", class: "danger" }, "End exercise…");
+  const confirmEnd = actionButton(send, "Yes, end the exercise now", () => ({ type: "end_exercise" }), { status, className: "danger", done: "Ended." });
+  const cancelEnd = h("button", { type: "button" }, "Cancel");
+  const confirmBox = h("div", { class: "confirm", hidden: true, role: "group", "aria-label": "Confirm the end" },
+    h("p", {}, "Ending stops the clock for good: no more moves can be made. The review stays available."), confirmEnd, cancelEnd);
+  end.addEventListener("click", () => { confirmBox.hidden = false; cancelEnd.focus(); });
+  cancelEnd.addEventListener("click", () => { confirmBox.hidden = true; end.focus(); });
+  const factor = h("input", { type: "number", min: 0.1, max: 1000, step: "any", value: "1", required: true });
+  const speed = actionForm(send, {
+    legend: "Clock speed", submit: "Set speed", className: "speed-form", done: "Speed set.",
+    children: [field("Exercise seconds per real second", factor, "1 = real time; 2 = twice as fast; 0.5 = half speed.").wrap],
+    build() {
+      const f = Number(factor.value);
+      if (!(f > 0 && f <= 1000)) throw "The speed is a number above 0 and at most 1000.";
+      return { type: "set_clock_speed", factor: f };
+    },
+  });
+  const state = h("p", { class: "clock-state" });
+  p.body.append(state, h("div", { class: "buttons" }, start, pause, resume, end), confirmBox, status.el, speed.el);
+  let speedShown = null;
+  return {
+    el: p.el,
+    update(ctx) {
+      const { view, perms } = ctx;
+      const s = view.exercise.status;
+      const f = perms.facilitator;
+      start.hidden = !(f && s === "created");
+      pause.hidden = !(f && s === "running");
+      resume.hidden = !(f && s === "paused");
+      end.hidden = !(f && (s === "running" || s === "paused"));
+      if (end.hidden) confirmBox.hidden = true;
+      speed.el.hidden = !f || s === "ended";
+      allow(start, !perms.readOnly);
+      const c = view.exercise.clock;
+      if (speedShown !== c.speed && document.activeElement !== factor) {
+        factor.value = String(c.speed);
+        speedShown = c.speed;
+      }
+      setText(state, `Status: ${s === "created" ? "not started" : s}. Speed ×${c.speed}. Exercise time ${hms(ctx.now())}.`);
+    },
+    tick(ctx) {
+      const c = ctx.view.exercise.clock;
+      setText(state, `Status: ${ctx.view.exercise.status === "created" ? "not started" : ctx.view.exercise.status}. Speed ×${c.speed}. Exercise time ${hms(ctx.now())}.`);
+    },
+  };
+}
+
+export function presencePanel() {
+  const p = panel("Who is online", { className: "presence", id: "presence" });
+  const list = h("ul", { class: "presence-list", id: "presence-list" });
+  p.body.append(list);
+  return {
+    el: p.el,
+    update(ctx) {
+      const online = new Set(ctx.store.presence);
+      const seats = [...ctx.view.seats.map((s) => s.seat), "facilitator", "observer"];
+      const key = seats.map((s) => `${s}:${online.has(s)}`).join(",");
+      if (list._key === key) return;
+      list._key = key;
+      fill(list, seats.map((s) => h("li", { class: online.has(s) ? "online" : "offline", dataset: { seat: s } },
+        h("span", { class: "dot", "aria-hidden": "true" }, online.has(s) ? "●" : "○"), " ", seatName(ctx.view, s),
+        h("span", { class: "sr-only" }, online.has(s) ? " (online)" : " (offline)"))));
+    },
+  };
+}
+
+function triggerText(inj) {
+  if (inj.trigger === "scheduled") return `scheduled at ${inj.at}`;
+  if (inj.trigger === "when" && inj.when) {
+    const { event, ...rest } = inj.when;
+    const extra = Object.entries(rest).map(([k, v]) => `${k} ${v}`).join(", ");
+    return `when ${humanize(event)}${extra ? ` (${extra})` : ""}`;
+  }
+  if (inj.trigger === "unless" && inj.unless) {
+    const u = inj.unless;
+    const after = typeof u.after === "string" ? `inject ${u.after}` : humanize(u.after.event);
+    return `unless ${humanize(u.event)} within ${u.within} after ${after}`;
+  }
+  return humanize(inj.trigger || "manual");
+}
+
+export function injectsPanel(send) {
+  const p = panel("Injects", { className: "injects", id: "injects" });
+  const status = statusLine();
+  const tbody = h("tbody", {});
+  const table = h("div", { class: "table-wrap" }, h("table", { class: "inject-table" },
+    h("caption", {}, "The scenario's schedule, and ad-hoc injects"),
+    h("thead", {}, h("tr", {}, ["Trigger", "Inject", "To", "Status", ""].map((c) => h("th", { scope: "col" }, c)))), tbody));
+  p.body.append(table, status.el);
+  const rows = new Map();
+  function row(inj) {
+    let r = rows.get(inj.id);
+    if (r) return r;
+    const deliver = actionButton(send, "Deliver now", () => ({ type: "deliver_inject", inject_id: inj.id }),
+      { status, className: "deliver", done: "Delivered." });
+    deliver.setAttribute("aria-label", `Deliver “${inj.title}” now`);
+    const cells = { trigger: h("td", {}), title: h("td", {}), to: h("td", {}), status: h("td", {}), action: h("td", {}, deliver) };
+    r = { el: h("tr", { dataset: { inject: inj.id } }, Object.values(cells)), cells, deliver };
+    rows.set(inj.id, r);
+    return r;
+  }
+  return {
+    el: p.el,
+    update(ctx) {
+      const { view, perms } = ctx;
+      const injects = view.injects || [];
+      let prev = null;
+      for (const inj of injects) {
+        const r = row(inj);
+        fill(r.cells.trigger, triggerText(inj));
+        fill(r.cells.title, h("details", {}, h("summary", {}, inj.title), inj.body ? h("p", {}, inj.body) : note("(no text)")));
+        fill(r.cells.to, seatList(view, inj.to));
+        fill(r.cells.status, inj.status === "delivered" ? [badge("delivered", "st-delivered"), " ", when(view, inj.delivered_at)] : badge("pending", "st-pending"));
+        r.deliver.hidden = !(perms.facilitator && inj.status !== "delivered");
+        allow(r.deliver, perms.inPlay);
+        r.el.classList.toggle("delivered", inj.status === "delivered");
+        const want = prev ? prev.nextSibling : tbody.firstChild;
+        if (want !== r.el) tbody.insertBefore(r.el, want);
+        prev = r.el;
+      }
+    },
+  };
+}
+
+export function composeInject(send) {
+  const title = h("input", { type: "text", required: true, maxLength: 200, autocomplete: "off" });
+  const body = h("textarea", { rows: 3, maxLength: 4000 });
+  const all = h("input", { type: "radio", name: "inject-to", value: "all", checked: true, id: "inject-to-all" });
+  const some = h("input", { type: "radio", name: "inject-to", value: "some", id: "inject-to-some" });
+  const seats = checkboxGroup("Recipients", []);
+  const sync = () => { seats.el.hidden = !some.checked; };
+  all.addEventListener("change", sync);
+  some.addEventListener("change", sync);
+  sync();
+  const form = actionForm(send, {
+    legend: "Send an ad-hoc inject", submit: "Send inject", className: "send-inject", done: "Inject sent.",
+    children: [field("Title", title).wrap, field("Text", body).wrap,
+      h("fieldset", { class: "radios" }, h("legend", {}, "To"),
+        h("span", { class: "check" }, all, h("label", { for: all.id }, "Every seat")),
+        h("span", { class: "check" }, some, h("label", { for: some.id }, "Chosen seats"))),
+      seats.el],
+    build() {
+      const to = some.checked ? seats.values() : "all";
+      if (to !== "all" && !to.length) throw "Choose at least one recipient.";
+      return { type: "send_inject", title: title.value.trim(), body: body.value.trim(), to };
+    },
+    after() {
+      title.value = "";
+      body.value = "";
+    },
+  });
+  const p = panel("Compose an inject", { className: "compose", id: "compose" });
+  p.body.append(form.el);
+  return {
+    el: p.el,
+    update(ctx) {
+      p.el.hidden = !ctx.perms.facilitator;
+      form.setEnabled(ctx.perms.inPlay);
+      seats.setChoices(seatChoices(ctx.view));
+    },
+  };
+}
+
+export function observationsPanel(send) {
+  const p = panel("Observations", { className: "observations", id: "observations" });
+  const text = h("textarea", { rows: 2, required: true, maxLength: 4000 });
+  const form = actionForm(send, {
+    legend: "Add an observation (only the facilitator sees it)", submit: "Add observation", className: "add-observation", done: "Added.",
+    children: [field("Observation", text).wrap],
+    build: () => ({ type: "add_observation", text: text.value.trim() }),
+    after: () => { text.value = ""; },
+  });
+  const list = h("ol", { class: "records", id: "observation-list" });
+  p.body.append(form.el, list);
+  let shown = -1;
+  return {
+    el: p.el,
+    update(ctx) {
+      p.el.hidden = !ctx.perms.facilitator;
+      const obs = ctx.index.observations;
+      if (obs.length === shown) return;
+      shown = obs.length;
+      fill(list, obs.map((e) => h("li", { dataset: { seq: String(e.seq) } }, when(ctx.view, e.exercise_time), " ", e.data.text)));
+    },
+  };
+}
+
+export function messageSeat(send) {
+  const seat = select([]);
+  const text = h("textarea", { rows: 2, required: true, maxLength: 4000 });
+  const form = actionForm(send, {
+    legend: "Write to a seat", submit: "Send message", className: "message-seat", done: "Sent.", collapsible: true,
+    children: [field("Seat", seat).wrap, field("Message (only that seat sees it)", text).wrap],
+    build: () => ({ type: "answer_control_message", seat: seat.value, text: text.value.trim() }),
+    after: () => { text.value = ""; },
+  });
+  return {
+    el: form.el,
+    update(ctx) {
+      form.el.hidden = !ctx.perms.facilitator;
+      setOptions(seat, [...ctx.view.seats.map((s) => [s.seat, `${s.name} (${s.seat})`]), ["observer", "Observer"]]);
+    },
+  };
+}

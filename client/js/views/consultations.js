@@ -1,0 +1,158 @@
+// Consultations (Treaty Art. 2): open one (all members or chosen seats, private or not), speak in
+// it, invite more, and, as its convener, close it with a coordinated position or none.
+
+import { seatList, seatName } from "../describe.js";
+import { checkboxGroup, field, fill, h, select, setOptions, syncList } from "../dom.js";
+import { actionForm } from "../forms.js";
+import { badge, note, panel, seatChoices, when } from "./common.js";
+
+export function consultationsPanel(send) {
+  const p = panel("Consultations", { className: "consultations", id: "consultations" });
+  const open = openForm(send);
+  const list = h("div", { class: "cards", id: "consultation-list" });
+  const empty = note("No consultations yet.");
+  p.body.append(open.el, list, empty);
+
+  function update(ctx) {
+    const { perms, view } = ctx;
+    open.el.hidden = !perms.openConsultation;
+    open.update(ctx);
+    const items = [...view.consultations].sort((a, b) => Number(b.open) - Number(a.open) || b.opened_at - a.opened_at);
+    empty.hidden = items.length > 0;
+    syncList(list, items, (c) => c.id, (c) => card(send, c));
+    for (const part of list._keyed.values()) part.refresh(ctx);
+  }
+  return { el: p.el, update };
+}
+
+function openForm(send) {
+  const topic = h("input", { type: "text", required: true, maxLength: 200, autocomplete: "off" });
+  const everyone = h("input", { type: "radio", name: "con-who", value: "all", checked: true });
+  const chosen = h("input", { type: "radio", name: "con-who", value: "chosen" });
+  const seats = checkboxGroup("Invite these seats", []);
+  const priv = h("input", { type: "checkbox" });
+  const region = select([["", "No region"]]);
+  const regionField = field("Region (optional)", region);
+  const who = h("fieldset", { class: "radios" }, h("legend", {}, "Who takes part"),
+    h("span", { class: "check" }, everyone, h("label", { for: everyone.id || (everyone.id = "con-all") }, "All participating states and offices")),
+    h("span", { class: "check" }, chosen, h("label", { for: chosen.id || (chosen.id = "con-chosen") }, "Only the seats I choose")));
+  const sync = () => { seats.el.hidden = !chosen.checked; };
+  everyone.addEventListener("change", sync);
+  chosen.addEventListener("change", sync);
+  sync();
+  const form = actionForm(send, {
+    legend: "Open consultations", collapsible: true,
+    className: "open-consultation",
+    submit: "Open consultations",
+    done: "Consultations opened.",
+    children: [field("Topic", topic).wrap, who, seats.el,
+      h("div", { class: "field check" }, priv, h("label", { for: priv.id || (priv.id = "con-private") },
+        "Private: only those taking part (and the facilitator) see it")),
+      regionField.wrap],
+    build() {
+      const invitees = chosen.checked ? seats.values() : "all";
+      if (invitees !== "all" && invitees.length === 0) throw "Choose at least one seat to invite.";
+      const body = { type: "request_consultation", topic: topic.value.trim(), invitees, private: priv.checked };
+      if (region.value) body.region = region.value;
+      return body;
+    },
+    after() {
+      topic.value = "";
+      seats.set([]);
+      priv.checked = false;
+    },
+  });
+  return {
+    el: form.el,
+    update(ctx) {
+      form.setEnabled(ctx.perms.inPlay);
+      seats.setChoices(seatChoices(ctx.view, { exclude: [ctx.view.seat] }));
+      setOptions(region, [["", "No region"], ...ctx.view.regions.map((r) => [r.id, r.name])]);
+      regionField.wrap.hidden = ctx.view.regions.length === 0 || chosen.checked;
+    },
+  };
+}
+
+function card(send, c0) {
+  const title = h("h3", {});
+  const meta = h("p", { class: "meta" });
+  const members = h("p", { class: "members" });
+  const outcome = h("p", { class: "outcome" });
+  const statements = h("ol", { class: "statements", "aria-label": "Statements" });
+  const tools = h("div", { class: "card-tools" });
+  const el = h("article", { class: "card consultation", dataset: { id: c0.id } }, title, meta, members, statements, outcome, tools);
+
+  const text = h("textarea", { rows: 2, required: true, maxLength: 4000 });
+  const post = actionForm(send, {
+    legend: "Make a statement", submit: "Post statement", className: "post-statement", done: "",
+    children: [field("Statement", text).wrap],
+    build: () => ({ type: "post_statement", consultation_id: c0.id, text: text.value.trim() }),
+    after: () => { text.value = ""; },
+  });
+
+  const more = checkboxGroup("Seats to invite", []);
+  const invite = actionForm(send, {
+    legend: "Invite more seats", submit: "Invite", className: "invite", done: "Invited.",
+    children: [more.el],
+    build() {
+      const invitees = more.values();
+      if (!invitees.length) throw "Choose at least one seat to invite.";
+      return { type: "invite_to_consultation", consultation_id: c0.id, invitees };
+    },
+    after: () => more.set([]),
+  });
+
+  const outcomeSel = select([["coordinated", "Coordinated position"], ["no_agreement", "No agreement"]]);
+  const position = h("textarea", { rows: 2, maxLength: 4000 });
+  const close = actionForm(send, {
+    legend: "Close the consultations", submit: "Close consultations", className: "close-consultation", done: "Closed.",
+    children: [field("Outcome", outcomeSel).wrap, field("Position (optional)", position).wrap],
+    build() {
+      const body = { type: "close_consultation", consultation_id: c0.id, outcome: outcomeSel.value };
+      if (position.value.trim()) body.position = position.value.trim();
+      return body;
+    },
+  });
+  const closeBox = h("details", { class: "close-box" }, h("summary", {}, "Close…"), close.el);
+  const inviteBox = h("details", { class: "invite-box" }, h("summary", {}, "Invite more…"), invite.el);
+  tools.append(post.el, inviteBox, closeBox);
+
+  let c = c0;
+  let shownStatements = 0;
+  return {
+    el,
+    update(item) { c = item; },
+    refresh(ctx) {
+      const { view, perms } = ctx;
+      fill(title, c.topic, " ", c.private ? badge("private", "private") : null, " ",
+        c.open ? badge("open", "open") : badge("closed", "closed"));
+      fill(meta, "Called by ", seatName(view, c.convener), " at ", when(view, c.opened_at),
+        c.region ? ` · region ${c.region}` : "", ` · ${c.statements} statement${c.statements === 1 ? "" : "s"}`);
+      fill(members, "Taking part: ", seatList(view, c.members));
+      outcome.hidden = c.open;
+      if (!c.open) {
+        fill(outcome, h("strong", {}, c.outcome === "coordinated" ? "Coordinated position" : "No agreement"),
+          c.position ? `: ${c.position}` : "", " (closed at ", when(view, c.closed_at), ")");
+      }
+      const mine = (ctx.index.statements.get(c.id) || []);
+      for (let i = shownStatements; i < mine.length; i += 1) {
+        const e = mine[i];
+        statements.append(h("li", { dataset: { seq: String(e.seq) } },
+          h("span", { class: "who" }, seatName(view, e.actor)), " ", when(view, e.exercise_time), h("br"),
+          h("span", { class: "said" }, e.data.text)));
+      }
+      shownStatements = mine.length;
+      statements.hidden = mine.length === 0;
+      const inIt = c.members.includes(view.seat);
+      const convener = c.convener === view.seat;
+      post.el.hidden = !(perms.participant && inIt && c.open);
+      post.setEnabled(perms.inPlay);
+      inviteBox.hidden = !(convener && c.open);
+      more.setChoices(view.seats.filter((s) => !c.members.includes(s.seat)).map((s) => [s.seat, `${s.name} (${s.seat})`]));
+      invite.setEnabled(perms.inPlay);
+      closeBox.hidden = !(convener && c.open);
+      close.setEnabled(perms.inPlay);
+      tools.hidden = post.el.hidden && inviteBox.hidden && closeBox.hidden;
+    },
+  };
+}

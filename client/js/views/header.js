@@ -1,0 +1,96 @@
+// The top of the exercise page: who I am, the exercise, its status and the two clocks, the
+// large-type toggle; and the banner that says when the live connection is down.
+
+import { hms, inWorldText, zoneLabel } from "../clock.js";
+import { h, setText } from "../dom.js";
+
+const STATUS_WORDS = { new: "Not started", created: "Not started", running: "Running", paused: "Paused", ended: "Ended" };
+const ROLE_WORDS = { facilitator: "Facilitator console", observer: "Observer", state: "State", office: "Office" };
+
+export function largeTypeToggle() {
+  const on = () => document.documentElement.classList.contains("large");
+  const button = h("button", { type: "button", class: "toggle", "aria-pressed": "false" }, "Large type");
+  const set = (value) => {
+    document.documentElement.classList.toggle("large", value);
+    button.setAttribute("aria-pressed", String(value));
+    try { localStorage.setItem("ttx.large", value ? "1" : "0"); } catch { /* fine */ }
+  };
+  button.addEventListener("click", () => set(!on()));
+  let saved = false;
+  try { saved = localStorage.getItem("ttx.large") === "1"; } catch { /* fine */ }
+  set(saved);
+  return button;
+}
+
+export function header() {
+  const title = h("span", { class: "ex-title" });
+  const seat = h("span", { class: "seat-name" });
+  const role = h("span", { class: "role" });
+  const status = h("span", { class: "badge status-badge", id: "exercise-status" });
+  const speed = h("span", { class: "speed" });
+  const exTime = h("span", { class: "clock-ex", role: "timer", "aria-label": "Exercise time", id: "exercise-time" });
+  const world = h("span", { class: "clock-world", id: "world-time" });
+  const zone = h("span", { class: "zone" });
+  const el = h("header", { class: "topbar" },
+    h("div", { class: "brand" }, h("a", { href: "/", class: "home", "aria-label": "ttx start page" }, "ttx")),
+    h("div", { class: "who" }, h("h1", {}, seat, " ", role), h("p", { class: "sub" }, title)),
+    h("div", { class: "clock", "aria-label": "Exercise clock" },
+      h("div", { class: "clock-row" }, status, " ", speed),
+      h("div", { class: "clock-row" }, h("span", { class: "label" }, "Exercise time "), exTime),
+      h("div", { class: "clock-row" }, h("span", { class: "label" }, "In-world "), world, " ", zone)),
+    h("div", { class: "tools" }, largeTypeToggle()));
+
+  function update(ctx) {
+    const v = ctx.view;
+    setText(title, v.exercise.title);
+    setText(seat, v.me ? `${v.me.name}` : ROLE_WORDS[v.seat] || v.seat);
+    setText(role, v.me ? `(${v.me.seat}${v.me.status === "non_signatory" ? ", non-signatory" : ""})` : "");
+    setText(status, STATUS_WORDS[v.exercise.status] || v.exercise.status);
+    status.className = `badge status-badge st-${v.exercise.status}`;
+    const c = v.exercise.clock;
+    setText(speed, v.exercise.status === "running" ? `speed ×${c.speed}` : v.exercise.status === "paused" ? `clock stopped (×${c.speed})` : "");
+    setText(zone, zoneLabel(v.exercise.start));
+    tick(ctx);
+  }
+
+  function tick(ctx) {
+    const t = ctx.now();
+    setText(exTime, hms(t));
+    setText(world, inWorldText(ctx.view.exercise.start, t));
+  }
+
+  return { el, update, tick };
+}
+
+export function connectionBanner() {
+  const msg = h("span", { class: "msg" });
+  const count = h("span", { class: "count", "aria-hidden": "true" });
+  const el = h("div", { class: "banner", role: "status", id: "connection-banner", hidden: true }, msg, " ", count);
+  let retryAt = 0;
+  let last = null;
+  function update(ctx) {
+    const c = ctx.store.connection;
+    last = c;
+    el.hidden = c.state === "live";
+    el.className = `banner ${c.state}`;
+    el.dataset.state = c.state;
+    if (c.state === "live") setText(msg, "");
+    else if (c.state === "fatal") setText(msg, `Disconnected: ${c.message}`);
+    else if (c.state === "connecting") setText(msg, "Connecting to the live feed…");
+    else {
+      setText(msg, `Disconnected from the live feed${c.message ? ` (${c.message})` : ""}. ` +
+        "What you see may be out of date; nothing will be lost when the connection is back.");
+      retryAt = Date.now() + (c.retryIn || 0);
+    }
+    tick();
+  }
+  function tick() {
+    if (!last || last.state !== "offline") {
+      setText(count, "");
+      return;
+    }
+    const secs = Math.max(0, Math.ceil((retryAt - Date.now()) / 1000));
+    setText(count, secs ? `Reconnecting in ${secs} s…` : "Reconnecting…");
+  }
+  return { el, update, tick };
+}

@@ -1,0 +1,272 @@
+// The after-action report (GET /report?format=json, facilitator and observer; shape in
+// docs/REVIEW.md and server/review/report.py), its downloads (html, md, csv: fetched with the
+// seat's token, saved through a blob: URL), expectation scoring by the facilitator, and the
+// comparison of two runs (POST /api/compare). If an endpoint is missing the page says so.
+
+import { ApiError, exercisePath, getJSON, postJSON, request } from "../api.js";
+import { hms } from "../clock.js";
+import { humanize, seatList, seatName } from "../describe.js";
+import { field, fill, h, select } from "../dom.js";
+import { actionForm } from "../forms.js";
+import { badge, cellText, facts, note, objectTable, panel } from "./common.js";
+
+const delay = (x) => (x === null || x === undefined ? "—" : `+${hms(x)}`);
+const at = (x) => (x === null || x === undefined ? "—" : hms(x));
+const STEPS = [["first_consultation", "Consultation"], ["first_assistance_request", "Assistance request"],
+  ["first_decision_proposed", "Decision proposed"], ["first_decision_adopted", "Decision adopted"], ["un_notified", "UN notified"]];
+
+/** A table from rows and [header, row => cell] columns; cells may be text or nodes. */
+function table(caption, rows, columns, { id } = {}) {
+  if (!rows || !rows.length) return note(`${caption}: none.`);
+  return h("div", { class: "table-wrap" }, h("table", { id },
+    h("caption", {}, caption),
+    h("thead", {}, h("tr", {}, columns.map(([head]) => h("th", { scope: "col" }, head)))),
+    h("tbody", {}, rows.map((r) => h("tr", {}, columns.map(([, cell], i) => (i === 0
+      ? h("th", { scope: "row" }, cell(r) ?? "—") : h("td", {}, cell(r) ?? "—"))))))));
+}
+
+function statusBadge(status) {
+  const cls = { met: "st-adopted", missed: "st-rejected", pending: "st-pending", not_triggered: "", adopted: "st-adopted",
+    rejected: "st-rejected", lapsed: "st-lapsed", open: "st-open" }[status] || "";
+  return badge(humanize(status), cls);
+}
+
+export function renderReport(report, view) {
+  const ex = report.exercise || {};
+  const out = [];
+  out.push(facts([
+    ["Scenario", `${ex.title || ""} (${ex.scenario_id || ""})`],
+    ["Status", ex.status],
+    ["Duration", at(ex.duration)],
+    ["Events", String(ex.events ?? "")],
+    ex.forked_from ? ["Forked from", `${ex.forked_from.exercise_id} at event ${ex.forked_from.at}`] : null,
+    ["Log head", ex.log_head ? `#${ex.log_head.seq} ${String(ex.log_head.hash || "").slice(0, 16)}…` : "—"],
+  ]));
+  out.push(h("h3", {}, "Expectations"), table("Expectations: met or missed, with the measured time", report.expectations || [], [
+    ["Expectation", (e) => [e.title, e.reference ? h("span", { class: "hint" }, e.reference) : null]],
+    ["Within", (e) => e.within],
+    ["Status", (e) => statusBadge(e.status)],
+    ["Measured", (e) => delay(e.measured)],
+    ["Missing", (e) => (e.missing && e.missing.length ? seatList(view, e.missing) : "—")],
+    ["Score", (e) => (e.score ? `${humanize(e.score.score)}${e.score.note ? `: ${e.score.note}` : ""}` : "—")],
+  ], { id: "report-expectations" }));
+  out.push(h("h3", {}, "Decisions"), table("Every decision with its rule, votes and dissent", report.decisions || [], [
+    ["Decision", (d) => d.title],
+    ["Body / kind", (d) => `${d.body} · ${humanize(d.kind)}`],
+    ["Rule", (d) => `${d.rule_description}${d.reruled ? " (changed by the fork)" : ""}`],
+    ["Outcome", (d) => [statusBadge(d.outcome), d.reason ? ` ${d.reason}` : ""]],
+    ["Tally", (d) => (d.tally ? `${d.tally.for} for, ${d.tally.against} against, ${d.tally.abstain} abstain, ${d.tally.not_voted} not voted` : "—")],
+    ["Dissent", (d) => {
+      const parts = [];
+      if (d.dissent && d.dissent.against.length) parts.push(`against: ${seatList(view, d.dissent.against)}`);
+      if (d.dissent && d.dissent.abstain.length) parts.push(`abstained: ${seatList(view, d.dissent.abstain)}`);
+      return parts.join("; ") || "none";
+    }],
+    ["Time to settle", (d) => delay(d.time_to_settle)],
+    ["Implementation", (d) => {
+      const impl = Object.entries(d.implementations || {});
+      if (!impl.length) return d.outcome === "adopted" ? "none recorded" : "—";
+      return impl.map(([s, i]) => `${seatName(view, s)}: ${humanize(i.status)}${i.delay !== null && i.delay !== undefined ? ` (${delay(i.delay)})` : ""}`).join("; ");
+    }],
+    ["UN notified", (d) => (d.un_notified ? delay(d.un_notified.delay ?? null) : "—")],
+  ], { id: "report-decisions" }));
+  out.push(h("h3", {}, "Response chains"), table("For each inject: time to the first response of each kind", report.chains || [], [
+    ["Inject", (c) => c.title],
+    ["Delivered", (c) => at(c.delivered_at)],
+    ...STEPS.map(([key, label]) => [label, (c) => delay(c.steps && c.steps[key] ? c.steps[key].delay : null)]),
+    ["National implementation", (c) => {
+      const impl = Object.entries(c.implementation || {});
+      const done = impl.filter(([, v]) => v);
+      return impl.length ? `${done.length} of ${impl.length}` : "—";
+    }],
+  ], { id: "report-chains" }));
+  out.push(h("h3", {}, "Activity per seat"), table("What each seat did", report.seats || [], [
+    ["Seat", (s) => s.name],
+    ["Status", (s) => humanize(s.status || s.kind)],
+    ["Moves", (s) => String(s.events)],
+    ["First move", (s) => at(s.first_action)],
+    ["Statements", (s) => String(s.statements)],
+    ["Votes", (s) => String(s.votes)],
+    ["Pledges / declines", (s) => `${s.pledges} / ${s.declines}`],
+    ["Mean answer time", (s) => delay(s.mean_assistance_response_time)],
+  ]));
+  if (report.observations && report.observations.length) {
+    out.push(h("h3", {}, "Observations"), table("The facilitator's observations", report.observations, [
+      ["Time", (o) => at(o.exercise_time)], ["Observation", (o) => o.text]]));
+  }
+  return out;
+}
+
+export function reportPanel({ exerciseId, token, send }) {
+  const p = panel("After-action report", { className: "report", id: "report" });
+  const status = h("p", { class: "status", "aria-live": "polite", id: "report-status" });
+  const reload = h("button", { type: "button" }, "Refresh the report");
+  const downloads = h("div", { class: "buttons downloads", hidden: true });
+  const content = h("div", { class: "report-content", id: "report-content" });
+  const scoring = h("div", { class: "scoring", id: "scoring" });
+  p.body.append(h("div", { class: "buttons" }, reload), status, downloads, content, scoring);
+
+  for (const [fmt, label] of [["html", "HTML (printable)"], ["md", "Markdown"], ["csv", "CSV"]]) {
+    const b = h("button", { type: "button", class: "download", dataset: { format: fmt } }, `Download ${label}`);
+    b.addEventListener("click", () => download(fmt, b));
+    downloads.append(b);
+  }
+
+  async function download(fmt, button) {
+    button.disabled = true;
+    try {
+      const resp = await request(exercisePath(exerciseId, `report?format=${fmt}`), { token, accept: "*/*" });
+      const blob = await resp.blob();
+      const url = URL.createObjectURL(blob);
+      const a = h("a", { href: url, download: `${exerciseId}-report.${fmt}`, hidden: true });
+      document.body.append(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 30000);
+      fill(status, `Saved ${exerciseId}-report.${fmt}.`);
+    } catch (e) {
+      fill(status, h("span", { role: "alert" }, `Could not download the report: ${e.message}`));
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  let report = null;
+  let ctx = null;
+
+  async function load() {
+    fill(status, "Loading the report…");
+    try {
+      report = await getJSON(exercisePath(exerciseId, "report?format=json"), token);
+      fill(status, "");
+      downloads.hidden = false;
+      fill(content, renderReport(report, ctx.view));
+    } catch (e) {
+      report = null;
+      downloads.hidden = true;
+      fill(content);
+      const why = e instanceof ApiError && e.code === "not_found" ? "this server does not offer it" : e.message;
+      fill(status, h("span", { class: "unavailable" }, `Report not available: ${why}`));
+    }
+    renderScoring();
+  }
+  reload.addEventListener("click", load);
+
+  function renderScoring() {
+    if (!ctx || !ctx.perms.facilitator || !report) {
+      fill(scoring);
+      return;
+    }
+    const expectations = ctx.view.expectations || [];
+    const results = new Map((report.expectations || []).map((e) => [e.id, e]));
+    const scores = ctx.view.scores || {};
+    fill(scoring, expectations.length ? h("h3", {}, "Score the expectations") : null,
+      expectations.length ? note("Your score is recorded in the log beside the measured result; the last score given counts.") : null,
+      h("div", { class: "score-grid" }, expectations.map((x) => scoreForm(send, x, scores[x.id], results.get(x.id)))));
+  }
+
+  return {
+    el: p.el,
+    activate(c) {
+      ctx = c;
+      return load();
+    },
+    update(c) {
+      const before = ctx && JSON.stringify(ctx.view.scores || {});
+      ctx = c;
+      // a score changes the report's score column: fetch it again
+      if (before !== null && before !== JSON.stringify(c.view.scores || {}) && report) load();
+    },
+  };
+}
+
+function scoreForm(send, x, current, result) {
+  const score = select([["met", "Met"], ["partly_met", "Partly met"], ["missed", "Missed"]]);
+  if (current) score.value = current.score;
+  else if (result && (result.status === "met" || result.status === "missed")) score.value = result.status;
+  const noteInput = h("input", { type: "text", maxLength: 4000, value: current && current.note ? current.note : "" });
+  const form = actionForm(send, {
+    legend: x.title, submit: "Save score", className: "score", done: "Scored.",
+    children: [
+      h("p", { class: "meta" }, result ? ["Measured: ", statusBadge(result.status), ` ${delay(result.measured)}`] : "",
+        current ? ` · scored ${humanize(current.score)}` : " · not scored yet"),
+      field("Score", score).wrap, field("Note (optional)", noteInput).wrap],
+    build() {
+      const b = { type: "score_expectation", expectation_id: x.id, score: score.value };
+      if (noteInput.value.trim()) b.note = noteInput.value.trim();
+      return b;
+    },
+  });
+  form.el.dataset.expectation = x.id;
+  return form.el;
+}
+
+export function comparePanel({ exerciseId, token }) {
+  const p = panel("Compare two runs", { className: "compare", id: "compare" });
+  const other = h("input", { type: "text", autocomplete: "off", placeholder: "ex_…", id: "compare-id" });
+  const otherToken = h("input", { type: "password", required: true, autocomplete: "off", id: "compare-token" });
+  const status = h("p", { class: "status", "aria-live": "polite" });
+  const result = h("div", { class: "compare-result", id: "compare-result" });
+  const button = h("button", { type: "submit", class: "primary" }, "Compare");
+  const form = h("form", { class: "action" }, h("fieldset", {}, h("legend", {}, "Compare this run with another (for example a fork)"),
+    field("The other run's facilitator or observer join link", otherToken, "Or its token, with the exercise id below.").wrap,
+    field("Other exercise id (not needed with a link)", other).wrap,
+    h("div", { class: "buttons" }, button), status));
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    if (button.disabled) return;
+    const raw = otherToken.value.trim();
+    const tok = raw.includes("#") ? raw.slice(raw.indexOf("#") + 1) : raw;
+    const m = /\/exercises\/([^/#?]+)/.exec(raw);
+    const id = other.value.trim() || (m ? decodeURIComponent(m[1]) : "");
+    if (!id || !tok) {
+      fill(status, h("span", { role: "alert" }, "Give the other run's join link, or its exercise id and token."));
+      return;
+    }
+    button.disabled = true;
+    fill(status, "Comparing…");
+    try {
+      const out = await postJSON("/api/compare", { a: { exercise_id: exerciseId, token }, b: { exercise_id: id, token: tok } });
+      fill(status, "");
+      fill(result, renderCompare(out));
+    } catch (e) {
+      const why = e instanceof ApiError && e.code === "not_found" ? "Comparing runs is not available on this server." : e.message;
+      fill(status, h("span", { role: "alert" }, why));
+    } finally {
+      button.disabled = false;
+    }
+  });
+  p.body.append(form, result);
+  return { el: p.el };
+}
+
+function side(v, fn) {
+  return v ? fn(v) : "—";
+}
+
+export function renderCompare(out) {
+  if (!out || typeof out !== "object" || !out.a) return objectTable([out]);
+  const name = (s) => `${s.exercise_id}${s.forked_from ? ` (fork of ${s.forked_from.exercise_id} at ${s.forked_from.at})` : ""}`;
+  return [
+    facts([["A", name(out.a)], ["B", name(out.b)],
+      ["Rules A", (out.a.rules || []).map((r) => `${r.body}/${r.kind}: ${r.description}`).join("; ")],
+      ["Rules B", (out.b.rules || []).map((r) => `${r.body}/${r.kind}: ${r.description}`).join("; ")],
+      out.changes ? ["Changed", `${out.changes.decisions} decision outcome(s), ${out.changes.expectations} expectation(s)`] : null]),
+    h("h3", {}, "Decisions"), table("Decisions in both runs", out.decisions, [
+      ["Decision", (d) => d.title],
+      ["A", (d) => side(d.a, (x) => [statusBadge(x.outcome), ` ${x.rule_description}; ${cellText(x.reason)}`])],
+      ["B", (d) => side(d.b, (x) => [statusBadge(x.outcome), ` ${x.rule_description}; ${cellText(x.reason)}`])],
+      ["Changed", (d) => (d.changed ? "yes" : "no")],
+    ], { id: "compare-decisions" }),
+    h("h3", {}, "Expectations"), table("Expectations in both runs", out.expectations, [
+      ["Expectation", (e) => e.title],
+      ["A", (e) => side(e.a, (x) => [statusBadge(x.status), ` ${delay(x.measured)}`])],
+      ["B", (e) => side(e.b, (x) => [statusBadge(x.status), ` ${delay(x.measured)}`])],
+      ["Changed", (e) => (e.changed ? "yes" : "no")],
+    ]),
+    h("h3", {}, "Response chains"), table("Delays after each inject", out.chains, [
+      ["Inject", (c) => c.title],
+      ...STEPS.map(([key, label]) => [label, (c) => `A ${side(c.a, (x) => delay(x.steps[key]))} · B ${side(c.b, (x) => delay(x.steps[key]))}`]),
+    ]),
+  ];
+}
