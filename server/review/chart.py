@@ -108,7 +108,7 @@ def timeline_svg(report: dict[str, Any]) -> str:
         out.append(f'<line x1="{x:.1f}" y1="{TOP - 6}" x2="{x:.1f}" y2="{TOP + plot_h}" stroke="#e5e7eb"/>')
         out.append(f'<text x="{x:.1f}" y="{TOP - 10}" text-anchor="middle" fill="#374151">{escape(clock(t)[:-3])}</text>')
         t += step
-    out.append(f'<text x="{LABEL - 8}" y="{TOP - 10}" text-anchor="end" fill="#6b7280">exercise time</text>')
+    out.append(f'<text x="8" y="{TOP - 10}" fill="#6b7280">exercise time (H:MM)</text>')
     # inject deliveries as faint guides across all rows
     for _, _, evs in rows[:1] if rows and rows[0][0] == INJECTS_ROW else []:
         for e in evs:
