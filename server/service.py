@@ -14,14 +14,14 @@ import logging
 import secrets
 import time
 from collections import OrderedDict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 from .domain import commands as c
 from .domain.codec import SNAPSHOT_FORMAT, state_from_json, state_to_json
 from .domain.decide import create, decide, next_due_wall
 from .domain.errors import Refused, conflict
-from .domain.events import FACILITATOR, OBSERVER, Event, thaw, upcast
+from .domain.events import FACILITATOR, OBSERVER, Event, freeze, thaw, upcast
 from .domain.scenario import Scenario
 from .domain.state import State, evolve, fold
 from .store.base import ConcurrencyConflict, EventStore, IdempotencyRecord, SeatRecord
@@ -256,7 +256,7 @@ class ExerciseService:
 def _current(event: Event) -> Event:
     """The event with its data upcast to the current version (copied logs keep the stored version)."""
     version, data = upcast(event.type, event.version, thaw(event.data))
-    return event if version == event.version else replace(event, version=version, data=data)
+    return event if version == event.version else event._replace(version=version, data=freeze(data))
 
 
 async def _maybe_await(value: Any) -> None:

@@ -8,10 +8,10 @@ time it was given); the store adds `id` and `hash` when it appends.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from types import MappingProxyType
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, NamedTuple
 
 SYSTEM = "system"
 FACILITATOR = "facilitator"
@@ -56,15 +56,17 @@ EVENT_VERSIONS: dict[str, int] = {
 }
 
 
-def _freeze(data: Mapping[str, Any] | None) -> Mapping[str, Any]:
+def freeze(data: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    """A read-only view of event data (no copy when it already is one)."""
     if isinstance(data, MappingProxyType):
         return data
     return MappingProxyType(dict(data or {}))
 
 
-@dataclass(frozen=True, slots=True)
-class Event:
-    """One recorded fact. Frozen: an event is never edited once it exists."""
+class Event(NamedTuple):
+    """One recorded fact. A tuple: an event is never edited once it exists, and making one is cheap,
+    which matters when a long log is read back. Build new events with `new_event` (it freezes
+    `data`); the store fills in `exercise_id`, `id` and `hash` when it appends."""
 
     type: str
     actor: str
@@ -78,11 +80,8 @@ class Event:
     hash: str = ""
     exercise_id: str = ""
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "data", _freeze(self.data))
-
     def with_store_fields(self, *, exercise_id: str, id: str, hash: str) -> "Event":
-        return replace(self, exercise_id=exercise_id, id=id, hash=hash)
+        return self._replace(exercise_id=exercise_id, id=id, hash=hash)
 
     def envelope(self) -> dict[str, Any]:
         """The public JSON form of the event (the spec's envelope, plus audience and version)."""
@@ -122,16 +121,7 @@ def new_event(
 ) -> Event:
     if type not in EVENT_VERSIONS:
         raise ValueError(f"unknown event type {type!r}")
-    return Event(
-        type=type,
-        actor=actor,
-        data=data,
-        exercise_time=exercise_time,
-        recorded_at=recorded_at,
-        seq=seq,
-        audience=audience,
-        version=EVENT_VERSIONS[type],
-    )
+    return Event(type, actor, freeze(data), exercise_time, recorded_at, seq, audience, EVENT_VERSIONS[type])
 
 
 # --- timestamps -------------------------------------------------------------------------------

@@ -224,8 +224,24 @@ class Scenario(_Model):
     sources: list[str] = Field(default_factory=list, description="where the scenario's facts come from")
 
     @cached_property
-    def has_unless_triggers(self) -> bool:
-        return any(i.unless is not None for i in self.injects)
+    def unless_specs(self) -> dict[str, Any]:
+        """inject id -> the pattern whose absence fires its `unless` trigger."""
+        from .events import EventSpec
+
+        return {i.id: EventSpec(i.unless.event, i.unless.match) for i in self.injects if i.unless is not None}
+
+    @cached_property
+    def unless_anchors(self) -> dict[str, Any]:
+        """inject id -> the event pattern an `unless` trigger is anchored on (when not an inject)."""
+        from .events import EventSpec
+
+        return {i.id: EventSpec(i.unless.after.event, i.unless.after.fields()) for i in self.injects
+                if i.unless is not None and not isinstance(i.unless.after, str)}
+
+    @cached_property
+    def unless_event_types(self) -> frozenset[str]:
+        """Event types that can start or satisfy an `unless` trigger: the fold looks no further for others."""
+        return frozenset({s.event for s in self.unless_specs.values()} | {a.event for a in self.unless_anchors.values()})
 
     # -- lookups ------------------------------------------------------------------------------
 

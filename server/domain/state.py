@@ -7,7 +7,7 @@ is what replay, snapshots and the per-seat views rely on. `fold` is `evolve` ove
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any, Callable, Iterable, Mapping
 
 from .clock import Clock
@@ -26,7 +26,6 @@ class Consultation:
     opened_at: float
     audience: tuple[str, ...] | None
     open: bool = True
-    statements: int = 0
     outcome: str | None = None
     position: str | None = None
     closed_at: float | None = None
@@ -145,6 +144,7 @@ class State:
     forked_from: Mapping[str, Any] | None = None
     threats: Mapping[str, Record] = field(default_factory=dict)
     consultations: Mapping[str, Consultation] = field(default_factory=dict)
+    statement_counts: Mapping[str, int] = field(default_factory=dict)  # the hottest counter, kept flat
     assistance: Mapping[str, AssistanceRequest] = field(default_factory=dict)
     decisions: Mapping[str, Decision] = field(default_factory=dict)
     sessions: Mapping[str, Session] = field(default_factory=dict)
@@ -185,13 +185,34 @@ class State:
         return best
 
 
-def _put(mapping: Mapping[str, Any], key: str, value: Any) -> dict[str, Any]:
-    new = dict(mapping)
-    new[key] = value
-    return new
+class Draft:
+    """The state being folded: a mutable working copy that shares everything with the state it
+    started from until a field is written. Tables (the mapping fields) are copied on first write
+    (`own`), entities are frozen and replaced, never changed. `freeze()` makes the new State.
+
+    This keeps `evolve` pure while folding a long log costs O(1) per event."""
+
+    __slots__ = (*(f.name for f in fields(State)), "_owned")
+
+    def __init__(self, state: State) -> None:
+        for name in _FIELD_NAMES:
+            object.__setattr__(self, name, getattr(state, name))
+        self._owned: set[str] = set()
+
+    def own(self, table: str) -> dict[str, Any]:
+        """A writable copy of a mapping field, made once per fold."""
+        if table not in self._owned:
+            setattr(self, table, dict(getattr(self, table)))
+            self._owned.add(table)
+        return getattr(self, table)
+
+    def freeze(self) -> State:
+        return State(**{name: getattr(self, name) for name in _FIELD_NAMES})
 
 
-Handler = Callable[[State, Event], State]
+_FIELD_NAMES = tuple(f.name for f in fields(State))
+
+Handler = Callable[[Draft, Event], None]
 _HANDLERS: dict[str, Handler] = {}
 
 
@@ -204,22 +225,32 @@ def handles(*types: str) -> Callable[[Handler], Handler]:
     return register
 
 
-def evolve(state: State, event: Event) -> State:
-    """The state after `event`. Pure: `state` is not changed."""
+def _apply(d: Draft, event: Event) -> None:
     handler = _HANDLERS.get(event.type)
     if handler is not None:
-        state = handler(state, event)
-    if state.scenario is not None and state.scenario.has_unless_triggers:
-        state = _start_event_anchored_watches(state, event)
-        state = _observe_watches(state, event)
-    return replace(state, version=event.seq, last_time=max(state.last_time, event.exercise_time))
+        handler(d, event)
+    sc = d.scenario
+    if sc is not None and event.type in sc.unless_event_types:
+        _start_event_anchored_watches(d, event)
+        _observe_watches(d, event)
+    d.version = event.seq
+    if event.exercise_time > d.last_time:
+        d.last_time = event.exercise_time
+
+
+def evolve(state: State, event: Event) -> State:
+    """The state after `event`. Pure: `state` is not changed."""
+    d = Draft(state)
+    _apply(d, event)
+    return d.freeze()
 
 
 def fold(events: Iterable[Event], state: State | None = None) -> State:
-    state = state if state is not None else State()
+    """The state after all `events`, from `state` (default: nothing). Pure."""
+    d = Draft(state if state is not None else State())
     for event in events:
-        state = evolve(state, event)
-    return state
+        _apply(d, event)
+    return d.freeze()
 
 
 def handled_types() -> frozenset[str]:
@@ -229,271 +260,265 @@ def handled_types() -> frozenset[str]:
 # --- lifecycle -------------------------------------------------------------------------------
 
 @handles("exercise_created")
-def _created(state: State, e: Event) -> State:
+def _created(d: Draft, e: Event) -> None:
     scenario = Scenario.model_validate(e.data["scenario"])
-    return replace(
-        state,
-        scenario=scenario,
-        scenario_hash=e.data.get("scenario_hash", ""),
-        status="created",
-        rules=tuple(scenario.rules),
-        statuses={s.id: s.status for s in scenario.seats if s.kind == "state" and s.status},
-        clock=Clock(False, scenario.speed, 0.0, e.recorded_at),
-    )
+    d.scenario = scenario
+    d.scenario_hash = e.data.get("scenario_hash", "")
+    d.status = "created"
+    d.rules = tuple(scenario.rules)
+    d.statuses = {s.id: s.status for s in scenario.seats if s.kind == "state" and s.status}
+    d.clock = Clock(False, scenario.speed, 0.0, e.recorded_at)
 
 
 @handles("exercise_forked")
-def _forked(state: State, e: Event) -> State:
+def _forked(d: Draft, e: Event) -> None:
     rules = e.data.get("rules")
-    new_rules = tuple(RuleBinding.model_validate(r) for r in rules) if rules else state.rules
-    decisions = dict(state.decisions)
-    for decision_id, rule in (e.data.get("reruled") or {}).items():
-        decisions[decision_id] = replace(decisions[decision_id], rule=dict(rule))
-    return replace(
-        state,
-        rules=new_rules,
-        decisions=decisions,
-        forked_from={"exercise_id": e.data["from_exercise_id"], "at": e.data["at"]},
-    )
+    if rules:
+        d.rules = tuple(RuleBinding.model_validate(r) for r in rules)
+    reruled = e.data.get("reruled") or {}
+    if reruled:
+        decisions = d.own("decisions")
+        for decision_id, rule in reruled.items():
+            decisions[decision_id] = replace(decisions[decision_id], rule=dict(rule))
+    d.forked_from = {"exercise_id": e.data["from_exercise_id"], "at": e.data["at"]}
 
 
 @handles("exercise_started")
-def _started(state: State, e: Event) -> State:
-    return replace(state, status="running", clock=state.clock.started(e.recorded_at, state.clock.speed))
+def _started(d: Draft, e: Event) -> None:
+    d.status = "running"
+    d.clock = d.clock.started(e.recorded_at, d.clock.speed)
 
 
 @handles("exercise_paused")
-def _paused(state: State, e: Event) -> State:
-    return replace(state, status="paused", clock=state.clock.paused(e.exercise_time, e.recorded_at))
+def _paused(d: Draft, e: Event) -> None:
+    d.status = "paused"
+    d.clock = d.clock.paused(e.exercise_time, e.recorded_at)
 
 
 @handles("exercise_resumed")
-def _resumed(state: State, e: Event) -> State:
-    return replace(state, status="running", clock=state.clock.resumed(e.exercise_time, e.recorded_at))
+def _resumed(d: Draft, e: Event) -> None:
+    d.status = "running"
+    d.clock = d.clock.resumed(e.exercise_time, e.recorded_at)
 
 
 @handles("clock_speed_set")
-def _speed(state: State, e: Event) -> State:
-    return replace(state, clock=state.clock.with_speed(float(e.data["factor"]), e.exercise_time, e.recorded_at))
+def _speed(d: Draft, e: Event) -> None:
+    d.clock = d.clock.with_speed(float(e.data["factor"]), e.exercise_time, e.recorded_at)
 
 
 @handles("exercise_ended")
-def _ended(state: State, e: Event) -> State:
-    return replace(state, status="ended", clock=state.clock.paused(e.exercise_time, e.recorded_at))
+def _ended(d: Draft, e: Event) -> None:
+    d.status = "ended"
+    d.clock = d.clock.paused(e.exercise_time, e.recorded_at)
 
 
 # --- injects, observations, control channel ------------------------------------------------
 
 @handles("inject_delivered")
-def _inject(state: State, e: Event) -> State:
-    d = e.data
-    delivered = _put(state.delivered, d["inject_id"], DeliveredInject(
-        d["inject_id"], d["title"], e.exercise_time, e.audience, d.get("trigger", "manual")))
-    state = replace(state, delivered=delivered)
+def _inject(d: Draft, e: Event) -> None:
+    data = e.data
+    inject_id = data["inject_id"]
+    d.own("delivered")[inject_id] = DeliveredInject(inject_id, data["title"], e.exercise_time, e.audience,
+                                                    data.get("trigger", "manual"))
     # an `unless` trigger anchored on this inject starts watching now
-    assert state.scenario is not None
-    for inj in state.scenario.injects:
+    assert d.scenario is not None
+    for inj in d.scenario.injects:
         u = inj.unless
-        if u is None or inj.id in state.watches or inj.id in state.delivered:
+        if u is None or inj.id in d.watches or inj.id in d.delivered:
             continue
-        if isinstance(u.after, str) and u.after == d["inject_id"]:
-            state = _start_watch(state, inj.id, e.exercise_time)
-    return state
+        if isinstance(u.after, str) and u.after == inject_id:
+            _start_watch(d, inj.id, e.exercise_time)
 
 
-def _start_watch(state: State, inject_id: str, anchor: float) -> State:
-    assert state.scenario is not None
-    inj = state.scenario.inject(inject_id)
+def _start_watch(d: Draft, inject_id: str, anchor: float) -> None:
+    assert d.scenario is not None
+    inj = d.scenario.inject(inject_id)
     assert inj is not None and inj.unless is not None
-    from .scenario import parse_offset
-
-    watch = Watch(inject_id, anchor, anchor + parse_offset(inj.unless.within))
-    return replace(state, watches=_put(state.watches, inject_id, watch))
+    d.own("watches")[inject_id] = Watch(inject_id, anchor, anchor + parse_offset(inj.unless.within))
 
 
-def _observe_watches(state: State, e: Event) -> State:
-    """Mark `unless` triggers satisfied by this event, and start those anchored on an event pattern."""
-    assert state.scenario is not None
-    watches = state.watches
-    changed = False
-    for inject_id, w in state.watches.items():
-        if w.satisfied or inject_id in state.delivered:
+def _observe_watches(d: Draft, e: Event) -> None:
+    """Mark `unless` triggers satisfied by this event."""
+    assert d.scenario is not None
+    for inject_id, w in list(d.watches.items()):
+        if w.satisfied or inject_id in d.delivered:
             continue
-        inj = state.scenario.inject(inject_id)
-        assert inj is not None and inj.unless is not None
-        spec = EventSpec(inj.unless.event, inj.unless.match)
+        spec = d.scenario.unless_specs[inject_id]
         if spec.matches(e) and e.exercise_time <= w.due:
-            watches = _put(watches, inject_id, replace(w, satisfied=True))
-            changed = True
-    return replace(state, watches=watches) if changed else state
+            d.own("watches")[inject_id] = replace(w, satisfied=True)
 
 
-def _start_event_anchored_watches(state: State, e: Event) -> State:
+def _start_event_anchored_watches(d: Draft, e: Event) -> None:
     """`unless` triggers anchored on an event pattern (not an inject) start when it first occurs."""
-    assert state.scenario is not None
-    for inj in state.scenario.injects:
-        u = inj.unless
-        if u is None or isinstance(u.after, str) or inj.id in state.watches or inj.id in state.delivered:
+    assert d.scenario is not None
+    for inject_id, anchor in d.scenario.unless_anchors.items():
+        if inject_id in d.watches or inject_id in d.delivered:
             continue
-        if EventSpec(u.after.event, u.after.fields()).matches(e):
-            state = _start_watch(state, inj.id, e.exercise_time)
-    return state
+        if anchor.matches(e):
+            _start_watch(d, inject_id, e.exercise_time)
 
 
 @handles("observation_added")
-def _observation(state: State, e: Event) -> State:
-    return replace(state, observations=state.observations + 1)
+def _observation(d: Draft, e: Event) -> None:
+    d.observations += 1
 
 
 @handles("control_message_sent", "control_message_answered")
-def _control(state: State, e: Event) -> State:
-    return replace(state, control_messages=state.control_messages + 1)
+def _control(d: Draft, e: Event) -> None:
+    d.control_messages += 1
 
 
 @handles("expectation_scored")
-def _scored(state: State, e: Event) -> State:
-    d = e.data
-    return replace(state, scores=_put(state.scores, d["expectation_id"], Record(
-        d["expectation_id"], e.actor, e.exercise_time, {"score": d["score"], "note": d.get("note")})))
+def _scored(d: Draft, e: Event) -> None:
+    data = e.data
+    d.own("scores")[data["expectation_id"]] = Record(data["expectation_id"], e.actor, e.exercise_time,
+                                                    {"score": data["score"], "note": data.get("note")})
 
 
 # --- threats, consultations ----------------------------------------------------------------
 
 @handles("threat_reported")
-def _threat(state: State, e: Event) -> State:
-    d = e.data
-    rec = Record(d["threat_id"], e.actor, e.exercise_time, {"kind": d["kind"], "summary": d["summary"], "source": d.get("source")})
-    return replace(state, threats=_put(state.threats, d["threat_id"], rec))
+def _threat(d: Draft, e: Event) -> None:
+    data = e.data
+    d.own("threats")[data["threat_id"]] = Record(data["threat_id"], e.actor, e.exercise_time,
+                                                 {"kind": data["kind"], "summary": data["summary"], "source": data.get("source")})
 
 
 @handles("consultation_opened")
-def _consultation_opened(state: State, e: Event) -> State:
-    d = e.data
-    c = Consultation(d["consultation_id"], e.actor, d["topic"], tuple(d["members"]), bool(d["private"]),
-                     d.get("region"), e.exercise_time, e.audience)
-    return replace(state, consultations=_put(state.consultations, c.id, c))
+def _consultation_opened(d: Draft, e: Event) -> None:
+    data = e.data
+    c = Consultation(data["consultation_id"], e.actor, data["topic"], tuple(data["members"]), bool(data["private"]),
+                     data.get("region"), e.exercise_time, e.audience)
+    d.own("consultations")[c.id] = c
 
 
 @handles("consultation_invitees_added")
-def _invited(state: State, e: Event) -> State:
-    c = state.consultations[e.data["consultation_id"]]
-    c = replace(c, members=tuple(e.data["members"]), audience=e.audience)
-    return replace(state, consultations=_put(state.consultations, c.id, c))
+def _invited(d: Draft, e: Event) -> None:
+    table = d.own("consultations")
+    c = table[e.data["consultation_id"]]
+    table[c.id] = replace(c, members=tuple(e.data["members"]), audience=e.audience)
 
 
 @handles("statement_posted")
-def _statement(state: State, e: Event) -> State:
-    c = state.consultations[e.data["consultation_id"]]
-    return replace(state, consultations=_put(state.consultations, c.id, replace(c, statements=c.statements + 1)))
+def _statement(d: Draft, e: Event) -> None:
+    counts = d.own("statement_counts")
+    consultation_id = e.data["consultation_id"]
+    counts[consultation_id] = counts.get(consultation_id, 0) + 1
 
 
 @handles("consultation_closed")
-def _consultation_closed(state: State, e: Event) -> State:
-    c = state.consultations[e.data["consultation_id"]]
-    c = replace(c, open=False, outcome=e.data["outcome"], position=e.data.get("position"), closed_at=e.exercise_time)
-    return replace(state, consultations=_put(state.consultations, c.id, c))
+def _consultation_closed(d: Draft, e: Event) -> None:
+    table = d.own("consultations")
+    c = table[e.data["consultation_id"]]
+    table[c.id] = replace(c, open=False, outcome=e.data["outcome"], position=e.data.get("position"), closed_at=e.exercise_time)
 
 
 # --- assistance ----------------------------------------------------------------------------
 
 @handles("assistance_requested")
-def _assistance_requested(state: State, e: Event) -> State:
-    d = e.data
-    r = AssistanceRequest(d["request_id"], e.actor, tuple(d["kinds"]), d["summary"], e.exercise_time, tuple(d["expected"]))
-    return replace(state, assistance=_put(state.assistance, r.id, r))
+def _assistance_requested(d: Draft, e: Event) -> None:
+    data = e.data
+    r = AssistanceRequest(data["request_id"], e.actor, tuple(data["kinds"]), data["summary"], e.exercise_time,
+                          tuple(data["expected"]))
+    d.own("assistance")[r.id] = r
 
 
 @handles("assistance_responded")
-def _assistance_responded(state: State, e: Event) -> State:
-    r = state.assistance[e.data["request_id"]]
-    resp = Response(e.data["response"], e.data.get("details"), e.exercise_time)
-    r = replace(r, responses=_put(r.responses, e.actor, resp))
-    return replace(state, assistance=_put(state.assistance, r.id, r))
+def _assistance_responded(d: Draft, e: Event) -> None:
+    table = d.own("assistance")
+    r = table[e.data["request_id"]]
+    responses = dict(r.responses)
+    responses[e.actor] = Response(e.data["response"], e.data.get("details"), e.exercise_time)
+    table[r.id] = replace(r, responses=responses)
 
 
 @handles("assistance_request_closed")
-def _assistance_closed(state: State, e: Event) -> State:
-    r = replace(state.assistance[e.data["request_id"]], status=e.data["status"], closed_at=e.exercise_time)
-    return replace(state, assistance=_put(state.assistance, r.id, r))
+def _assistance_closed(d: Draft, e: Event) -> None:
+    table = d.own("assistance")
+    r = table[e.data["request_id"]]
+    table[r.id] = replace(r, status=e.data["status"], closed_at=e.exercise_time)
 
 
 # --- sessions and decisions ------------------------------------------------------------------
 
 @handles("session_convened")
-def _session(state: State, e: Event) -> State:
-    d = e.data
-    s = Session(d["session_id"], d["body"], tuple(d["agenda"]), int(d["time_frame_minutes"]), e.exercise_time, float(d["ends_at"]))
-    return replace(state, sessions=_put(state.sessions, s.id, s))
+def _session(d: Draft, e: Event) -> None:
+    data = e.data
+    s = Session(data["session_id"], data["body"], tuple(data["agenda"]), int(data["time_frame_minutes"]), e.exercise_time,
+                float(data["ends_at"]))
+    d.own("sessions")[s.id] = s
 
 
 @handles("session_closed")
-def _session_closed(state: State, e: Event) -> State:
-    s = replace(state.sessions[e.data["session_id"]], open=False)
-    return replace(state, sessions=_put(state.sessions, s.id, s))
+def _session_closed(d: Draft, e: Event) -> None:
+    table = d.own("sessions")
+    table[e.data["session_id"]] = replace(table[e.data["session_id"]], open=False)
 
 
 @handles("decision_proposed")
-def _proposed(state: State, e: Event) -> State:
-    d = e.data
+def _proposed(d: Draft, e: Event) -> None:
+    data = e.data
     dec = Decision(
-        id=d["decision_id"], body=d["body"], kind=d["kind"], title=d["title"], text=d["text"], proposer=e.actor,
-        rule=dict(d["rule"]), eligible=tuple(d["eligible"]), proposed_at=e.exercise_time, deadline=d.get("deadline"),
-        session_id=d.get("session_id"), region=d.get("region"), subject=d.get("subject"),
+        id=data["decision_id"], body=data["body"], kind=data["kind"], title=data["title"], text=data["text"],
+        proposer=e.actor, rule=dict(data["rule"]), eligible=tuple(data["eligible"]), proposed_at=e.exercise_time,
+        deadline=data.get("deadline"), session_id=data.get("session_id"), region=data.get("region"),
+        subject=data.get("subject"),
     )
-    state = replace(state, decisions=_put(state.decisions, dec.id, dec))
+    d.own("decisions")[dec.id] = dec
     if dec.kind == "accession" and dec.subject:
-        acc = next((a for a in state.accessions.values() if a.seat == dec.subject and a.status == "pending"), None)
+        acc = next((a for a in d.accessions.values() if a.seat == dec.subject and a.status == "pending"), None)
         if acc is not None:
-            state = replace(state, accessions=_put(state.accessions, acc.id, replace(acc, decision_id=dec.id)))
-    return state
+            d.own("accessions")[acc.id] = replace(acc, decision_id=dec.id)
 
 
 @handles("vote_cast")
-def _vote(state: State, e: Event) -> State:
-    dec = state.decisions[e.data["decision_id"]]
-    dec = replace(dec, votes=_put(dec.votes, e.actor, e.data["vote"]))
-    return replace(state, decisions=_put(state.decisions, dec.id, dec))
+def _vote(d: Draft, e: Event) -> None:
+    table = d.own("decisions")
+    dec = table[e.data["decision_id"]]
+    votes = dict(dec.votes)
+    votes[e.actor] = e.data["vote"]
+    table[dec.id] = replace(dec, votes=votes)
 
 
 @handles("decision_adopted", "decision_rejected", "decision_lapsed")
-def _settled(state: State, e: Event) -> State:
-    dec = state.decisions[e.data["decision_id"]]
+def _settled(d: Draft, e: Event) -> None:
+    table = d.own("decisions")
+    dec = table[e.data["decision_id"]]
     status = e.type.removeprefix("decision_")
     dec = replace(dec, status=status, settled_at=e.exercise_time, tally=dict(e.data["tally"]), reason=e.data.get("reason"))
-    state = replace(state, decisions=_put(state.decisions, dec.id, dec))
+    table[dec.id] = dec
     if dec.kind == "accession" and status != "adopted":
-        acc = next((a for a in state.accessions.values() if a.decision_id == dec.id), None)
+        acc = next((a for a in d.accessions.values() if a.decision_id == dec.id), None)
         if acc is not None:
-            state = replace(state, accessions=_put(state.accessions, acc.id, replace(acc, status="refused")))
-    return state
+            d.own("accessions")[acc.id] = replace(acc, status="refused")
 
 
 @handles("implementation_recorded")
-def _implementation(state: State, e: Event) -> State:
-    dec = state.decisions[e.data["decision_id"]]
-    impl = Implementation(e.data["status"], e.data.get("note"), e.exercise_time)
-    dec = replace(dec, implementations=_put(dec.implementations, e.actor, impl))
-    return replace(state, decisions=_put(state.decisions, dec.id, dec))
+def _implementation(d: Draft, e: Event) -> None:
+    table = d.own("decisions")
+    dec = table[e.data["decision_id"]]
+    implementations = dict(dec.implementations)
+    implementations[e.actor] = Implementation(e.data["status"], e.data.get("note"), e.exercise_time)
+    table[dec.id] = replace(dec, implementations=implementations)
 
 
 @handles("un_security_council_notified")
-def _un(state: State, e: Event) -> State:
-    d = e.data
-    rec = Record(d["notification_id"], e.actor, e.exercise_time, {"summary": d["summary"], "decision_id": d.get("decision_id")})
-    return replace(state, notifications=_put(state.notifications, rec.id, rec))
+def _un(d: Draft, e: Event) -> None:
+    data = e.data
+    d.own("notifications")[data["notification_id"]] = Record(
+        data["notification_id"], e.actor, e.exercise_time, {"summary": data["summary"], "decision_id": data.get("decision_id")})
 
 
 @handles("accession_requested")
-def _accession_requested(state: State, e: Event) -> State:
+def _accession_requested(d: Draft, e: Event) -> None:
     a = Accession(e.data["accession_id"], e.actor, e.exercise_time)
-    return replace(state, accessions=_put(state.accessions, a.id, a))
+    d.own("accessions")[a.id] = a
 
 
 @handles("seat_admitted")
-def _admitted(state: State, e: Event) -> State:
+def _admitted(d: Draft, e: Event) -> None:
     seat = e.data["seat"]
-    accessions = dict(state.accessions)
-    for a in state.accessions.values():
+    for a in list(d.accessions.values()):
         if a.seat == seat and a.status == "pending":
-            accessions[a.id] = replace(a, status="admitted")
-    return replace(state, statuses=_put(state.statuses, seat, "member"), accessions=accessions)
+            d.own("accessions")[a.id] = replace(a, status="admitted")
+    d.own("statuses")[seat] = "member"

@@ -47,7 +47,7 @@ def seat_view(state: State, seat: str) -> dict[str, Any]:
         "threats": [{"id": t.id, "actor": t.actor, "at": t.at, **t.fields} for t in state.threats.values()],
         "consultations": [
             {"id": c.id, "convener": c.convener, "topic": c.topic, "members": list(c.members), "private": c.private,
-             "region": c.region, "opened_at": c.opened_at, "open": c.open, "statements": c.statements,
+             "region": c.region, "opened_at": c.opened_at, "open": c.open, "statements": state.statement_counts.get(c.id, 0),
              "outcome": c.outcome, "position": c.position, "closed_at": c.closed_at}
             for c in state.consultations.values() if can_see(c.audience, seat)
         ],

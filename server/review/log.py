@@ -10,10 +10,9 @@ against it. Two readings of the same envelope are needed:
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any, Iterable, Mapping
 
-from ..domain.events import Event, parse_timestamp, thaw, upcast
+from ..domain.events import Event, freeze, parse_timestamp, thaw, upcast
 
 
 class BadEnvelope(ValueError):
@@ -29,7 +28,7 @@ def stored_event(env: Mapping[str, Any]) -> Event:
         if audience is not None and not isinstance(audience, list):
             raise BadEnvelope(f"seq {env.get('seq')}: audience is not a list")
         return Event(
-            type=str(env["type"]), actor=str(env["actor"]), data=dict(data),
+            type=str(env["type"]), actor=str(env["actor"]), data=freeze(data),
             exercise_time=env["exercise_time"], recorded_at=parse_timestamp(str(env["recorded_at"])),
             seq=int(env["seq"]), audience=tuple(audience) if audience is not None else None,
             version=int(env.get("version", 1)), id=str(env.get("id") or ""), hash=str(env.get("hash") or ""),
@@ -46,7 +45,7 @@ def current(event: Event) -> Event:
     version, data = upcast(event.type, event.version, thaw(event.data))
     if version == event.version:
         return event
-    return replace(event, version=version, data=data)
+    return event._replace(version=version, data=freeze(data))
 
 
 def current_event(env: Mapping[str, Any]) -> Event:
