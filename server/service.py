@@ -23,7 +23,7 @@ from .domain.decide import create, decide, next_due_wall
 from .domain.errors import Refused, conflict
 from .domain.events import FACILITATOR, OBSERVER, Event, freeze, thaw, upcast
 from .domain.scenario import Scenario
-from .domain.state import State, evolve, fold
+from .domain.state import State, fold
 from .store.base import ConcurrencyConflict, EventStore, IdempotencyRecord, SeatRecord
 from .store.chain import GENESIS
 
@@ -88,6 +88,7 @@ class ExerciseService:
         self._locks: dict[str, asyncio.Lock] = {}
         self._scenarios: dict[str, Scenario] = {}
         self._read_only: dict[str, bool] = {}
+        self._seats: dict[str, SeatRecord] = {}
 
     def now(self) -> float:
         return round(self._now(), 3)
@@ -116,9 +117,19 @@ class ExerciseService:
     # -- tokens -------------------------------------------------------------------------------
 
     async def authenticate(self, token: str) -> SeatRecord | None:
+        """The seat a token opens. Seats never change once issued, so known tokens are remembered
+        (by their hash, like the database: the token itself is kept nowhere)."""
         if not token or len(token) > 200:
             return None
-        return await self.store.seat_for_token(hash_token(token))
+        token_hash = hash_token(token)
+        seat = self._seats.get(token_hash)
+        if seat is None:
+            seat = await self.store.seat_for_token(token_hash)
+            if seat is not None:
+                self._seats[token_hash] = seat
+                while len(self._seats) > 10_000:
+                    self._seats.pop(next(iter(self._seats)))
+        return seat
 
     # -- state --------------------------------------------------------------------------------
 
@@ -196,31 +207,36 @@ class ExerciseService:
     async def execute(self, exercise_id: str, seat: str, command: c.Command, *, idempotency_key: str | None = None,
                       body_hash: str | None = None) -> list[Event]:
         """Decide and append, retrying on a concurrent append. Returns the recorded events (for an
-        idempotent retry: the events the first attempt recorded)."""
+        idempotent retry: the events the first attempt recorded).
+
+        The first attempt does not look the idempotency key up: the key is stored with the events in
+        one transaction, so a repeated key makes the append fail, and the retry, or a refusal, looks
+        it up before answering. A retry of a command that was recorded therefore always gets the
+        original events, never a refusal of the repeat."""
         lock = self._locks.setdefault(exercise_id, asyncio.Lock())
         async with lock:
             for attempt in range(MAX_ATTEMPTS):
-                if idempotency_key is not None:
-                    prior = await self.store.idempotent_result(exercise_id, seat, idempotency_key)
+                if idempotency_key is not None and attempt > 0:
+                    prior = await self._prior(exercise_id, seat, idempotency_key, body_hash)
                     if prior is not None:
-                        if body_hash is not None and prior.request_hash != body_hash:
-                            raise IdempotencyMismatch()
-                        return prior.events
+                        return prior
                 if await self.is_read_only(exercise_id):
                     raise conflict("read_only", "This exercise was imported for review; it is read-only.")
                 cached = await self._load(exercise_id, fresh=attempt > 0)
                 try:
                     new = decide(cached.state, command, seat=seat, now=self.now())
                 except Refused:
+                    if idempotency_key is not None:
+                        prior = await self._prior(exercise_id, seat, idempotency_key, body_hash)
+                        if prior is not None:
+                            return prior
                     # judged on a cached state: another process may have moved the exercise on
                     if attempt == 0 and await self._is_stale(exercise_id, cached.state.version):
                         continue
                     raise
                 if not new:
                     return []
-                state = cached.state
-                for ev in new:
-                    state = evolve(state, ev)
+                state = fold(new, cached.state)
                 try:
                     stored = await self.store.append(
                         exercise_id, new, expected_version=cached.state.version, prev_hash=cached.head_hash,
@@ -229,7 +245,8 @@ class ExerciseService:
                         if idempotency_key is not None else None)
                 except ConcurrencyConflict:
                     self._cache.pop(exercise_id, None)
-                    await asyncio.sleep(0.002 * (attempt + 1) * (1 + secrets.randbelow(4)))
+                    if attempt > 0:
+                        await asyncio.sleep(0.002 * attempt * (1 + secrets.randbelow(4)))
                     continue
                 self._remember(exercise_id, Cached(state, stored[-1].hash))
                 await self._maybe_snapshot(exercise_id, cached.state.version, state, stored[-1].hash)
@@ -237,6 +254,14 @@ class ExerciseService:
                     await _maybe_await(self._publish(exercise_id, stored[-1].seq))
                 return stored
             raise Busy()
+
+    async def _prior(self, exercise_id: str, seat: str, key: str, body_hash: str | None) -> list[Event] | None:
+        prior = await self.store.idempotent_result(exercise_id, seat, key)
+        if prior is None:
+            return None
+        if body_hash is not None and prior.request_hash != body_hash:
+            raise IdempotencyMismatch()
+        return prior.events
 
     async def _is_stale(self, exercise_id: str, version: int) -> bool:
         heads = await self.store.heads([exercise_id])

@@ -152,3 +152,14 @@ async def test_export_is_for_the_facilitator_and_verifies(exercise):
 async def test_qr_code_is_an_svg(client):
     r = await client.post("/api/qr", json={"text": "http://127.0.0.1:8000/exercises/ex_1#token"})
     assert r.status_code == 200 and r.headers["content-type"].startswith("image/svg+xml") and b"<svg" in r.content
+
+
+async def test_a_retry_of_a_recorded_move_gets_the_original_answer_not_a_refusal(exercise):
+    """The repeat would be refused on its own (`same_vote`): the key must answer first."""
+    await exercise.command("facilitator", {"type": "start_exercise"})
+    proposed = await exercise.command("KAZ", {"type": "propose_decision", "body": "CCS", "kind": "general", "title": "t", "text": "x"})
+    vote = {"type": "cast_vote", "decision_id": proposed["events"][0]["data"]["decision_id"], "vote": "for"}
+    first = await exercise.command("RUS", vote, key="vote-1")
+    again = await exercise.command("RUS", vote, key="vote-1")
+    assert again == first
+    await exercise.command("RUS", vote, key="vote-2", expect=409)  # a new key is a new move, and a repeated vote
