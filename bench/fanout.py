@@ -1,0 +1,258 @@
+"""`python -m bench ws`: WebSocket fan-out latency and memory per connection.
+
+N clients connect to `/ws/exercises/{id}` (hello with a seat token and `after` = the head), spread
+over ONE exercise (100, 500, 1000) and over several exercises (100, 1000, 5000 across 10). The
+clients run in separate processes (`--client-procs`, default 4) with the `websockets` library
+(permessage-deflate offered, as browsers do). Each case gets a fresh `ttx serve` process on a fresh
+SQLite file, so its RSS is its own: memory per idle connection = (RSS after connecting N - RSS
+before) / N. Then the coordinator posts `post_statement` commands over HTTP, one every
+`--interval` seconds round-robin over the exercises, in `--rounds` rounds; every client stamps
+each event's arrival (time.time(), before parsing); latency is arrival minus the command's HTTP
+acknowledgement, and arrival minus the event's `recorded_at` (stamped by the server when it
+decided, before the commit; millisecond precision).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing as mp
+import os
+import time
+from datetime import datetime
+from typing import Any
+
+from .common import (STATEMENT_TEXT, Run, ServerProcess, median, percentile, r, raise_nofile, sqlite_database)
+from .http_load import create_exercise
+
+
+# --- client processes ----------------------------------------------------------------------
+
+def _client_proc(ws_url: str, conns: list[tuple[str, str, int]], concurrency: int, deflate: bool, conn_pipe: Any) -> None:
+    raise_nofile()
+    try:
+        import uvloop
+
+        uvloop.install()
+    except ImportError:  # pragma: no cover
+        pass
+    asyncio.run(_clients(ws_url, conns, concurrency, deflate, conn_pipe))
+
+
+async def _clients(ws_url: str, conns: list[tuple[str, str, int]], concurrency: int, deflate: bool, pipe: Any) -> None:
+    from websockets.asyncio.client import connect
+
+    loop = asyncio.get_running_loop()
+    received: list[list[tuple[float, str]]] = [[] for _ in conns]
+    sockets: list[Any] = [None] * len(conns)
+    sem = asyncio.Semaphore(concurrency)
+    failures: list[str] = []
+
+    async def open_one(i: int, exercise_id: str, token: str, after: int) -> None:
+        async with sem:
+            for attempt in range(5):
+                try:
+                    ws = await connect(f"{ws_url}/ws/exercises/{exercise_id}", max_size=2**24, ping_interval=None,
+                                       compression="deflate" if deflate else None, open_timeout=60)
+                    await ws.send(json.dumps({"type": "hello", "token": token, "after": after}))
+                    while True:  # the welcome (presence messages may come first)
+                        msg = await asyncio.wait_for(ws.recv(), 60)
+                        if msg.startswith('{"type": "welcome"') or '"welcome"' in msg[:40]:
+                            break
+                    sockets[i] = ws
+                    return
+                except Exception as exc:  # noqa: BLE001
+                    if attempt == 4:
+                        failures.append(f"{exc.__class__.__name__}: {exc}")
+                    await asyncio.sleep(0.2 * (attempt + 1))
+
+    async def read(i: int) -> None:
+        ws = sockets[i]
+        box = received[i]
+        try:
+            async for msg in ws:
+                if msg.startswith('{"type":"event"'):
+                    box.append((time.time(), msg))
+        except Exception:  # noqa: BLE001 - closed
+            pass
+
+    t0 = time.perf_counter()
+    await asyncio.gather(*(open_one(i, *c) for i, c in enumerate(conns)))
+    connect_s = time.perf_counter() - t0
+    readers = [asyncio.create_task(read(i)) for i in range(len(conns)) if sockets[i] is not None]
+    pipe.send({"connected": sum(1 for s in sockets if s is not None), "failed": len(failures),
+               "failures": failures[:3], "connect_seconds": connect_s})
+    # wait for the coordinator: {"expect": {exercise_id: final_seq}, "timeout": s} or "stop"
+    order = await loop.run_in_executor(None, pipe.recv)
+    if isinstance(order, dict):
+        deadline = time.time() + order["timeout"]
+        expect = order["expect"]
+        while time.time() < deadline:
+            if all(s is None or _last_seq(received[i]) >= expect[conns[i][0]] for i, s in enumerate(sockets)):
+                break
+            await asyncio.sleep(0.05)
+    samples = []
+    for i, box in enumerate(received):
+        for t, msg in box:
+            ev = json.loads(msg)["event"]
+            samples.append((conns[i][0], ev["seq"], t, ev["recorded_at"]))
+        box.clear()
+    pipe.send({"samples": samples})
+    for task in readers:
+        task.cancel()
+    await asyncio.gather(*(s.close() for s in sockets if s is not None), return_exceptions=True)
+    pipe.recv()  # "bye"
+
+
+def _last_seq(box: list[tuple[float, str]]) -> int:
+    if not box:
+        return 0
+    return json.loads(box[-1][1])["event"]["seq"]
+
+
+def _epoch(ts: str) -> float:
+    return datetime.fromisoformat(ts.replace("Z", "+00:00")).timestamp()
+
+
+# --- one case ----------------------------------------------------------------------------------
+
+def _case(run: Run, n: int, n_exercises: int, args: argparse.Namespace, label: str) -> dict[str, Any]:
+    import httpx
+
+    ctx = mp.get_context("spawn")
+    with sqlite_database() as (url, _path):
+        with ServerProcess(url) as server:
+            exercises = [create_exercise(server.url) for _ in range(n_exercises)]
+            seats = [f"S{i:02d}" for i in range(1, 51)]
+            conns = []
+            for j in range(n):
+                ex = exercises[j % n_exercises]
+                seat = seats[(j // n_exercises) % 50]
+                conns.append((ex["id"], ex["tokens"][seat], ex["head"]))
+            time.sleep(0.5)
+            rss_before = server.rss()
+            procs, pipes = [], []
+            for k in range(args.client_procs):
+                mine = conns[k::args.client_procs]
+                parent, child = ctx.Pipe()
+                p = ctx.Process(target=_client_proc, args=(server.ws_url, mine, args.connect_concurrency, not args.no_deflate, child),
+                                daemon=True)
+                p.start()
+                procs.append(p)
+                pipes.append(parent)
+            hello = [pp.recv() for pp in pipes]
+            connected = sum(h["connected"] for h in hello)
+            failed = sum(h["failed"] for h in hello)
+            time.sleep(args.settle)  # idle: presence storm over, queues drained
+            rss_after = server.rss()
+            health = httpx.get(server.url + "/healthz").json()
+            per_conn = (rss_after - rss_before) / max(1, connected)
+            # commands: round-robin over the exercises, `rounds` x `commands` in all
+            acks: dict[tuple[str, int], float] = {}
+            rounds: list[list[tuple[str, int]]] = []
+            cpu0 = server.cpu_seconds()
+            with httpx.Client(timeout=30) as client:
+                for _rnd in range(args.rounds):
+                    this = []
+                    for i in range(args.commands):
+                        ex = exercises[i % n_exercises]
+                        t_send = time.time()
+                        resp = client.post(f"{server.url}/api/exercises/{ex['id']}/commands",
+                                           json={"type": "post_statement", "consultation_id": ex["consultation_id"], "text": STATEMENT_TEXT},
+                                           headers={"Authorization": f"Bearer {ex['tokens']['S01']}"})
+                        t_ack = time.time()
+                        resp.raise_for_status()
+                        seq = resp.json()["events"][-1]["seq"]
+                        acks[(ex["id"], seq)] = t_ack
+                        this.append((ex["id"], seq))
+                        time.sleep(max(0.0, args.interval - (time.time() - t_send)))
+                    rounds.append(this)
+            expect = {ex["id"]: max([s for (e, s) in acks if e == ex["id"]] or [ex["head"]]) for ex in exercises}
+            for pp in pipes:
+                pp.send({"expect": expect, "timeout": args.drain})
+            samples: list[tuple] = []
+            for pp in pipes:
+                samples.extend(pp.recv()["samples"])
+            cpu1 = server.cpu_seconds()
+            for pp in pipes:
+                pp.send("bye")
+            for p in procs:
+                p.join(30)
+    # latencies per round
+    round_of = {key: k for k, keys in enumerate(rounds) for key in keys}
+    per_round: list[dict[str, Any]] = [{"ack": [], "rec": []} for _ in rounds]
+    got = 0
+    for ex_id, seq, t, recorded in samples:
+        k = round_of.get((ex_id, seq))
+        if k is None:
+            continue
+        got += 1
+        per_round[k]["ack"].append(1000 * (t - acks[(ex_id, seq)]))
+        per_round[k]["rec"].append(1000 * (t - _epoch(recorded)))
+    clients_per_ex = {ex["id"]: sum(1 for c in conns[:connected] if c[0] == ex["id"]) for ex in exercises}
+    expected = sum(clients_per_ex[e] for (e, _s) in acks) if connected == n else None
+    stats = []
+    for pr in per_round:
+        stats.append({k: {"p50": percentile(v, 50), "p99": percentile(v, 99), "max": max(v) if v else float("nan")}
+                      for k, v in pr.items()})
+    allv = {k: [x for pr in per_round for x in pr[k]] for k in ("ack", "rec")}
+    row = run.add(
+        case=label, clients=n, exercises=n_exercises, connected=connected, failed=failed,
+        connect_seconds=r(max(h["connect_seconds"] for h in hello), 1),
+        server_connections=health.get("connections"),
+        rss_before_mib=r(rss_before / 2**20, 1), rss_after_mib=r(rss_after / 2**20, 1),
+        kib_per_connection=r(per_conn / 1024, 1),
+        deliveries=got, deliveries_expected=expected,
+        from_ack_p50_ms=r(median([s["ack"]["p50"] for s in stats]), 1), from_ack_p99_ms=r(median([s["ack"]["p99"] for s in stats]), 1),
+        from_ack_max_ms=r(max(allv["ack"]) if allv["ack"] else float("nan"), 1),
+        from_recorded_p50_ms=r(median([s["rec"]["p50"] for s in stats]), 1),
+        from_recorded_p99_ms=r(median([s["rec"]["p99"] for s in stats]), 1),
+        from_recorded_max_ms=r(max(allv["rec"]) if allv["rec"] else float("nan"), 1),
+        server_cpu_ms_per_delivery=r(1000 * (cpu1 - cpu0) / max(1, got), 3),
+        rounds=[{k: {m: r(v, 1) for m, v in d.items()} for k, d in s.items()} for s in stats],
+    )
+    print(f"  {label:>22}: {n:5d} clients on {n_exercises:2d} exercise(s): connected {connected} ({failed} failed) "
+          f"in {row['connect_seconds']} s; {row['kib_per_connection']} KiB/conn; from ack p50 {row['from_ack_p50_ms']} "
+          f"p99 {row['from_ack_p99_ms']} max {row['from_ack_max_ms']} ms; from recorded_at p50 {row['from_recorded_p50_ms']} "
+          f"p99 {row['from_recorded_p99_ms']} ms; {got}/{expected} deliveries; load {row['load']}", flush=True)
+    return row
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--one", default="100,500,1000", help="client counts on ONE exercise")
+    p.add_argument("--many", default="100,1000,5000", help="client counts across --exercises exercises")
+    p.add_argument("--exercises", type=int, default=10)
+    p.add_argument("--client-procs", type=int, default=4)
+    p.add_argument("--connect-concurrency", type=int, default=50, help="connection attempts in flight per client process")
+    p.add_argument("--commands", type=int, default=20, help="commands per round")
+    p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--interval", type=float, default=0.1, help="seconds between commands")
+    p.add_argument("--settle", type=float, default=3.0, help="idle seconds after connecting, before measuring RSS")
+    p.add_argument("--drain", type=float, default=30.0, help="max seconds to wait for the last deliveries")
+    p.add_argument("--no-deflate", action="store_true", help="clients do not offer permessage-deflate")
+
+
+def main(args: argparse.Namespace, argv: list[str]) -> None:
+    soft, hard = raise_nofile()
+    run = Run("ws", argv, {k: v for k, v in vars(args).items() if k != "func"} | {"nofile": [soft, hard]})
+    run.note(f"RLIMIT_NOFILE raised by the benchmark with resource.setrlimit to soft={soft} (hard={hard}); the server "
+             "subprocess and the client processes inherit it.")
+    run.note(f"Clients: {args.client_procs} processes (websockets asyncio client on uvloop), sharing the 2 cores with the "
+             "server; each stamps arrival before parsing. One server process (SQLite, in-memory notifier), fresh per case.")
+    cases = [("one exercise", int(x), 1) for x in args.one.split(",") if x.strip()]
+    cases += [(f"across {args.exercises} exercises", int(x), args.exercises) for x in args.many.split(",") if x.strip()]
+    for label, n, e in cases:
+        row = _case(run, n, e, args, label)
+        if n == 1000 and e == 1:
+            run.target("fan-out p99 at 1,000 clients on one exercise (from the HTTP ack)", row["from_ack_p99_ms"], "< 100 ms",
+                       row["from_ack_p99_ms"] < 100, "ms")
+            run.target("fan-out p99 at 1,000 clients on one exercise (from recorded_at)", row["from_recorded_p99_ms"], "< 100 ms",
+                       row["from_recorded_p99_ms"] < 100, "ms")
+        if n == 1000 and e > 1:
+            run.target(f"fan-out p99 at 1,000 clients across {e} exercises (from the HTTP ack)", row["from_ack_p99_ms"], "< 100 ms",
+                       row["from_ack_p99_ms"] < 100, "ms")
+        if n == max(int(x) for x in (args.many.split(",") + args.one.split(","))):
+            run.target(f"memory per idle connection ({n} clients, {e} exercise(s))", row["kib_per_connection"], "< 50 KiB",
+                       row["kib_per_connection"] < 50, "KiB")
+    print(f"wrote {run.save()}")
