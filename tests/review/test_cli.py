@@ -6,6 +6,7 @@ import json
 import re
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -43,7 +44,10 @@ def log_file(tmp_path: Path, run: Play) -> Path:
 
 
 def invoke(*args: str, env: dict[str, str] | None = None):
-    return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+    """Run `ttx ...` in a worker thread: the CLI calls asyncio.run, which must not find an event loop
+    that another fixture (a session-wide sync Playwright, say) left running in this thread."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(CliRunner().invoke, main, list(args), env=env, catch_exceptions=False).result()
 
 
 def test_verify_accepts_a_sound_log(log_file: Path, run: Play):
