@@ -94,7 +94,12 @@ async function boot() {
 }
 
 function start(view, events) {
-  const store = createStore(view, events);
+  // The observer's view lists every delivered inject, also those sent to other seats, whose
+  // events it never receives: it re-reads its view after each burst of events to stay exact.
+  const store = createStore(view, events, {
+    reload: (at) => getState(exerciseId, token, { at }),
+    alwaysReload: view.seat === "observer",
+  });
   const send = (command, key) => sendCommand(exerciseId, token, command, key);
   const cache = {};
   const ctxOf = () => {
@@ -109,7 +114,10 @@ function start(view, events) {
   fill(app, layout.el);
   document.title = `${view.me ? view.me.seat : view.seat} · ${view.exercise.title} · ttx`;
 
-  const render = () => layout.update(ctxOf());
+  const render = () => {
+    layout.update(ctxOf());
+    store.renderedSeq = store.lastSeq; // what the page shows, not just what it knows
+  };
   store.subscribe(render);
   render();
   setInterval(() => layout.tick(ctxOf()), 1000);
@@ -124,7 +132,7 @@ function start(view, events) {
   });
   live.start();
   // the page's state, for the curious and the tests (no token in it)
-  window.ttx = { store };
+  window.ttx = { store, drop: (why) => live.drop(why) };
 }
 
 boot();

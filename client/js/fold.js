@@ -98,7 +98,9 @@ const handlers = {
     const d = e.data;
     let c = find(v.consultations, d.consultation_id);
     if (!c) {
-      // invited into a private consultation opened before: this event is the first we see of it
+      // invited into a private consultation opened before: this event is the first we see of it,
+      // so its opening time and earlier statements are unknown here (the page re-reads the view)
+      v._inexact = true;
       c = { id: d.consultation_id, convener: d.convener, topic: d.topic, members: [], private: Boolean(d.private),
         region: null, opened_at: e.exercise_time, open: true, statements: 0, outcome: null, position: null, closed_at: null };
       v.consultations.push(c);
@@ -167,6 +169,7 @@ const handlers = {
   },
   seat_admitted(v, e) {
     const seat = e.data.seat;
+    v._inexact = true; // which bodies are "all_members" is not in the view: re-read it to be sure
     const order = v.seats.map((s) => s.seat);
     const membersBefore = v.seats.filter((s) => s.status === "member").map((s) => s.seat);
     // bodies made of "all_members" list exactly the members; they take in the new one
@@ -195,7 +198,11 @@ handlers.decision_adopted = settled;
 handlers.decision_rejected = settled;
 handlers.decision_lapsed = settled;
 
-/** Apply one event to a draft view (mutating it). Unknown types only move the version. */
+/**
+ * Apply one event to a draft view (mutating it). Unknown types only move the version. Sets
+ * `v._inexact` when the view cannot be derived exactly from the event alone (then the page
+ * re-reads GET /state?at=seq and folds on from there).
+ */
 export function apply(v, e) {
   const handler = handlers[e.type];
   if (handler) handler(v, e);

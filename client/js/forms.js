@@ -98,7 +98,8 @@ export function actionForm(send, { legend, children = [], submit, build, after, 
   const status = statusLine();
   const keys = keyKeeper();
   const button = h("button", { type: "submit", class: "primary" }, submit);
-  const fieldset = h("fieldset", {}, legend ? h("legend", {}, legend) : null, ...children,
+  // in a collapsible form the summary shows the title; the legend stays for screen readers
+  const fieldset = h("fieldset", {}, legend ? h("legend", { class: collapsible ? "sr-only" : null }, legend) : null, ...children,
     h("div", { class: "buttons" }, button), status.el);
   const form = h("form", { class: ["action", className] }, fieldset);
   // a collapsible form shows as one line ("Propose a decision") until opened

@@ -137,8 +137,15 @@ export class Live {
     if (!this.stopped) this.scheduleRetry(reason);
   }
 
+  /** Back online: try at once, abandoning an attempt that started while offline. */
   reconnectNow() {
-    if (this.stopped || this.ws) return;
+    if (this.stopped) return;
+    if (this.ws && this.ws.readyState === WebSocket.OPEN) return;
+    if (this.ws) {
+      const ws = this.ws;
+      this.ws = null;
+      try { ws.close(); } catch { /* never opened */ }
+    }
     this.attempt = 0;
     this.connect();
   }

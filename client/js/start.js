@@ -119,14 +119,14 @@ async function copy(text, input, status) {
   setTimeout(() => fill(status, ""), 4000);
 }
 
-function seatRow(seat) {
+function seatCard(seat) {
   const input = h("input", { type: "text", readOnly: true, value: seat.join_url, id: `link-${seat.seat}`, class: "join-link",
     spellcheck: "false", "aria-label": `Join link for ${seat.name}` });
   input.addEventListener("focus", () => input.select());
   const copied = h("span", { class: "copied", "aria-live": "polite" });
   const copyButton = h("button", { type: "button", class: "copy", "aria-label": `Copy the join link for ${seat.name}` }, "Copy");
   copyButton.addEventListener("click", () => copy(seat.join_url, input, copied));
-  const open = h("a", { href: seat.join_url, target: "_blank", rel: "noopener noreferrer", class: "open",
+  const open = h("a", { href: seat.join_url, target: "_blank", rel: "noopener noreferrer", class: "button open",
     "aria-label": `Open the ${seat.name} seat in a new tab` }, "Open");
   const img = h("img", { alt: `QR code of the join link for ${seat.name}`, class: "qr-img", width: 132, height: 132 });
   const qrButton = h("button", { type: "button", class: "qr", "aria-pressed": "false", "aria-label": `Enlarge the QR code for ${seat.name}` }, img);
@@ -141,10 +141,10 @@ function seatRow(seat) {
   }).catch(() => {
     img.alt = `(no QR code: ${seat.name})`;
   });
-  return h("tr", { dataset: { seat: seat.seat } },
-    h("th", { scope: "row" }, h("span", { class: "seat-name" }, seat.name), h("br"), h("span", { class: "seat-id" }, `${seat.seat} · ${seat.kind}`)),
-    h("td", { class: "link-cell" }, input, h("div", { class: "buttons" }, copyButton, open, copied)),
-    h("td", { class: "qr-cell" }, qrButton));
+  const kind = { state: "state", office: "office", facilitator: "runs the exercise", observer: "watches, read-only" }[seat.kind] || seat.kind;
+  return h("li", { class: ["card", "seat-card", `kind-${seat.kind}`], dataset: { seat: seat.seat } },
+    h("h3", {}, seat.name, " ", h("span", { class: "seat-id" }, `${seat.seat} · ${kind}`)),
+    qrButton, input, h("div", { class: "buttons" }, copyButton, open, copied));
 }
 
 function downloadLinks(out) {
@@ -164,18 +164,19 @@ function showCreated(out) {
   const facilitator = out.seats.find((s) => s.seat === "facilitator");
   const dl = h("button", { type: "button" }, "Download all links (.txt)");
   dl.addEventListener("click", () => downloadLinks(out));
+  const host = out.seats.length ? new URL(out.seats[0].join_url).hostname : "";
+  const loopback = ["127.0.0.1", "localhost", "::1", "[::1]"].includes(host);
   fill(createdBody,
     h("p", { class: "created-title" }, h("strong", {}, out.title), ` · exercise ${out.id}`),
+    loopback ? h("p", { class: "note" }, `These links point at ${host}, which other devices cannot reach. For phones in the room, ` +
+      "start the server on the network (ttx serve --host 0.0.0.0) with TTX_PUBLIC_URL set to the address they can reach.") : null,
     h("p", { class: "warning", role: "note" }, h("strong", {}, "These links are secret. "),
       "Whoever has a link plays that seat. Hand each one only to its player (or let them scan its QR code). " +
       "They are shown once: this page does not keep them, so copy or download them now."),
     h("div", { class: "buttons" },
       facilitator ? h("a", { href: facilitator.join_url, class: "button primary", target: "_blank", rel: "noopener noreferrer" }, "Open the facilitator console") : null,
       dl),
-    h("div", { class: "table-wrap" }, h("table", { class: "seats-table", id: "seat-links" },
-      h("caption", {}, "Seats and their join links"),
-      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Seat"), h("th", { scope: "col" }, "Join link"), h("th", { scope: "col" }, "QR code"))),
-      h("tbody", {}, out.seats.map(seatRow)))));
+    h("ul", { class: "seat-cards", id: "seat-links", "aria-label": "Seats and their join links" }, out.seats.map(seatCard)));
   created.hidden = false;
   document.getElementById("created-h").focus();
 }

@@ -4,7 +4,7 @@
 
 import { apply, fold } from "./fold.js";
 
-export function createStore(initialView, history) {
+export function createStore(initialView, history, { reload, alwaysReload = false } = {}) {
   const listeners = new Set();
   const version = initialView.exercise.version;
   const store = {
@@ -15,8 +15,8 @@ export function createStore(initialView, history) {
     presence: [],
     connection: { state: "connecting" },
     skew: initialView._skew || 0,
-    seatsSeen: new Set(),
   };
+  let resyncing = false;
   let timer = null;
 
   function notify() {
@@ -38,9 +38,36 @@ export function createStore(initialView, history) {
     apply(store.view, event);
     store.events.push(event);
     store.lastSeq = event.seq;
+    if (reload && (store.view._inexact || alwaysReload)) scheduleResync();
     notify();
     return true;
   };
+
+  let resyncTimer = null;
+  function scheduleResync() {
+    clearTimeout(resyncTimer);
+    resyncTimer = setTimeout(resync, 150); // once per burst of events
+  }
+
+  /** Re-read the view at the last seq, then fold whatever arrived meanwhile on top. */
+  async function resync() {
+    if (resyncing) {
+      scheduleResync();
+      return;
+    }
+    resyncing = true;
+    delete store.view._inexact;
+    try {
+      const at = store.lastSeq;
+      const fresh = await reload(at);
+      store.view = fold(fresh, store.events.filter((e) => e.seq > at));
+      notify();
+    } catch {
+      /* keep the folded view; it is right in everything but the detail that needed a re-read */
+    } finally {
+      resyncing = false;
+    }
+  }
 
   store.setPresence = (online) => {
     store.presence = online;
@@ -57,5 +84,6 @@ export function createStore(initialView, history) {
   };
 
   store.changed = notify;
+  if (store.view._inexact && reload) resync();
   return store;
 }

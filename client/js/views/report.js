@@ -133,6 +133,7 @@ export function reportPanel({ exerciseId, token, send }) {
 
   let report = null;
   let ctx = null;
+  let scoresSeen = null;
 
   async function load() {
     fill(status, "Loading the report…");
@@ -169,13 +170,15 @@ export function reportPanel({ exerciseId, token, send }) {
     el: p.el,
     activate(c) {
       ctx = c;
+      scoresSeen = JSON.stringify(c.view.scores || {});
       return load();
     },
     update(c) {
-      const before = ctx && JSON.stringify(ctx.view.scores || {});
       ctx = c;
-      // a score changes the report's score column: fetch it again
-      if (before !== null && before !== JSON.stringify(c.view.scores || {}) && report) load();
+      // a new score changes the report's score column: fetch it again
+      const scores = JSON.stringify(c.view.scores || {});
+      if (scoresSeen !== null && scores !== scoresSeen && report) load();
+      scoresSeen = scores;
     },
   };
 }
