@@ -259,3 +259,9 @@ def live_server(settings: Settings) -> Iterator[LiveServer]:
 
 def project_path(*parts: str) -> Path:
     return PROJECT_ROOT.joinpath(*parts)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Browser tests last: Playwright's sync API keeps an event loop running in the main thread
+    for as long as its browser lives, which would get in the way of tests that start their own."""
+    items.sort(key=lambda item: "tests/browser/" in item.nodeid.replace("\\", "/") or item.nodeid.startswith("browser/"))

@@ -26,6 +26,8 @@ log = logging.getLogger("ttx.live")
 
 RING_SIZE = 2000
 READ_PAGE = 500
+PRESENCE_EVERY = 10.0  # seconds between presence announcements to the other processes
+PRESENCE_TTL = 3 * PRESENCE_EVERY  # a process not heard from for this long is gone
 
 
 class Channel:
@@ -37,6 +39,7 @@ class Channel:
         self.sessions: set["Session"] = set()
         self._changed = asyncio.Event()
         self._lock = asyncio.Lock()
+        self._last_presence: list[str] | None = None
 
     def read_after(self, cursor: int) -> list[Event] | None:
         """Events after `cursor` up to the head, from memory; None if the ring does not reach back."""
@@ -72,11 +75,19 @@ class Channel:
             return
         await changed.wait()
 
-    def presence(self) -> list[str]:
+    def local_presence(self) -> list[str]:
         return sorted({s.seat for s in self.sessions if s.ready})
 
+    def presence(self) -> list[str]:
+        """Seats connected here or, as other processes last told us, there."""
+        return sorted(set(self.local_presence()) | self.hub.remote_presence(self.exercise_id))
+
     def broadcast_presence(self) -> None:
-        message = json.dumps({"type": "presence", "online": self.presence()})
+        online = self.presence()
+        if online == self._last_presence:
+            return
+        self._last_presence = online
+        message = json.dumps({"type": "presence", "online": online})
         for s in list(self.sessions):
             s.offer(message)
 
@@ -156,10 +167,13 @@ class Hub:
         self._unsubscribe: Callable[[], None] | None = None
         self._poller: asyncio.Task[None] | None = None
         self._refreshing: set[asyncio.Task[None]] = set()
+        # exercise -> process -> (seats, when heard): presence in the other server processes
+        self._remote: dict[str, dict[str, tuple[list[str], float]]] = {}
 
     async def start(self) -> None:
         self._unsubscribe = self.notifier.subscribe(self._on_hint)
         self.notifier.on_reconnect(self._on_reconnect)
+        self.notifier.on_presence(self._on_presence)
         self._poller = asyncio.create_task(self._poll(), name="ttx-live-poll")
 
     async def stop(self) -> None:
@@ -193,12 +207,46 @@ class Hub:
                 await channel.refresh(head)
 
     async def _poll(self) -> None:
+        last_presence = 0.0
         while True:
             await asyncio.sleep(self.settings.poll_seconds)
             try:
                 await self.resync()
+                if time.monotonic() - last_presence >= PRESENCE_EVERY:
+                    last_presence = time.monotonic()
+                    for channel in list(self.channels.values()):
+                        await self._announce(channel)
+                        channel.broadcast_presence()  # drops what other processes stopped confirming
             except Exception as exc:
                 log.warning("live poll failed: %s", exc.__class__.__name__)
+
+    # -- presence across processes -----------------------------------------------------------
+
+    def remote_presence(self, exercise_id: str) -> set[str]:
+        now = time.monotonic()
+        seats: set[str] = set()
+        for process, (online, heard) in list(self._remote.get(exercise_id, {}).items()):
+            if now - heard > PRESENCE_TTL:
+                del self._remote[exercise_id][process]
+            else:
+                seats.update(online)
+        return seats
+
+    def _on_presence(self, process: str, exercise_id: str, seats: list[str]) -> None:
+        self._remote.setdefault(exercise_id, {})[process] = (seats, time.monotonic())
+        channel = self.channels.get(exercise_id)
+        if channel is not None:
+            channel.broadcast_presence()
+
+    async def _announce(self, channel: Channel) -> None:
+        try:
+            await self.notifier.publish_presence(channel.exercise_id, channel.local_presence())
+        except Exception as exc:  # presence is a courtesy; never fail a connection for it
+            log.debug("presence announcement failed: %s", exc)
+
+    def _presence_changed(self, channel: Channel) -> None:
+        channel.broadcast_presence()
+        self._spawn(self._announce(channel))
 
     async def attach(self, session: Session) -> Channel:
         channel = self.channels.get(session.exercise_id)
@@ -210,7 +258,7 @@ class Hub:
                 self.channels[session.exercise_id] = channel
         channel.sessions.add(session)
         session.ready = True
-        channel.broadcast_presence()
+        self._presence_changed(channel)
         return channel
 
     def detach(self, session: Session) -> None:
@@ -218,6 +266,7 @@ class Hub:
         if channel is None:
             return
         channel.sessions.discard(session)
+        self._spawn(self._announce(channel))
         if channel.sessions:
             channel.broadcast_presence()
         else:

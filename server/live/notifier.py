@@ -8,30 +8,52 @@ every server process on one database hears every commit. Both run the same contr
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import re
+import secrets
 from typing import Callable, Protocol
 
 log = logging.getLogger("ttx.live")
 
 Listener = Callable[[str, int], None]
 ReconnectListener = Callable[[], None]
+PresenceListener = Callable[[str, str, list[str]], None]  # (process, exercise, seats)
 CHANNEL = "ttx_events"
+PRESENCE_CHANNEL = "ttx_presence"
 _PAYLOAD = re.compile(r"^(ex_[A-Za-z0-9_\-]{1,36}):(\d{1,12})$")
 
 
 class Notifier(Protocol):
+    process: str  # this process's name on the bus, so it can ignore its own presence
+
     async def start(self) -> None: ...
     async def stop(self) -> None: ...
     async def publish(self, exercise_id: str, seq: int) -> None: ...
     def subscribe(self, listener: Listener) -> Callable[[], None]: ...
     def on_reconnect(self, listener: ReconnectListener) -> None: ...
+    async def publish_presence(self, exercise_id: str, seats: list[str]) -> None: ...
+    def on_presence(self, listener: PresenceListener) -> None: ...
 
 
 class _Listeners:
     def __init__(self) -> None:
         self._listeners: list[Listener] = []
         self._reconnect: list[ReconnectListener] = []
+        self._presence: list[PresenceListener] = []
+        self.process = secrets.token_hex(6)
+
+    def on_presence(self, listener: PresenceListener) -> None:
+        self._presence.append(listener)
+
+    def _presence_heard(self, process: str, exercise_id: str, seats: list[str]) -> None:
+        if process == self.process:
+            return
+        for listener in list(self._presence):
+            try:
+                listener(process, exercise_id, seats)
+            except Exception:  # pragma: no cover
+                log.exception("presence listener failed")
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         self._listeners.append(listener)
@@ -66,6 +88,9 @@ class MemoryNotifier(_Listeners):
 
     async def publish(self, exercise_id: str, seq: int) -> None:
         self._deliver(exercise_id, seq)
+
+    async def publish_presence(self, exercise_id: str, seats: list[str]) -> None:
+        return None  # one process: the hub already knows
 
 
 def encode(exercise_id: str, seq: int) -> str:
@@ -119,6 +144,15 @@ class PostgresNotifier(_Listeners):
         if parsed is not None:
             self._deliver(*parsed)
 
+    def _on_presence(self, _conn, _pid, _channel, payload: str) -> None:
+        try:
+            msg = json.loads(payload)
+            process, exercise_id, seats = msg["p"], msg["e"], msg["s"]
+        except (ValueError, KeyError, TypeError):
+            return
+        if isinstance(process, str) and _PAYLOAD.match(f"{exercise_id}:0") and isinstance(seats, list):
+            self._presence_heard(process, exercise_id, [s for s in seats if isinstance(s, str)][:64])
+
     async def _listen_forever(self) -> None:
         import asyncpg
 
@@ -130,6 +164,7 @@ class PostgresNotifier(_Listeners):
                 self._listen_conn = conn
                 conn.add_termination_listener(lambda _c: lost.set())
                 await conn.add_listener(self.channel, self._on_notify)
+                await conn.add_listener(PRESENCE_CHANNEL, self._on_presence)
                 self.connections_made += 1
                 self.connected.set()
                 delay = 0.1
@@ -158,6 +193,12 @@ class PostgresNotifier(_Listeners):
 
     async def publish(self, exercise_id: str, seq: int) -> None:
         self._deliver(exercise_id, seq)  # this process's own subscribers need not wait for the round trip
+        await self._notify(self.channel, encode(exercise_id, seq))
+
+    async def publish_presence(self, exercise_id: str, seats: list[str]) -> None:
+        await self._notify(PRESENCE_CHANNEL, json.dumps({"p": self.process, "e": exercise_id, "s": seats}))
+
+    async def _notify(self, channel: str, payload: str) -> None:
         import asyncpg
 
         async with self._publish_lock:
@@ -165,7 +206,7 @@ class PostgresNotifier(_Listeners):
                 try:
                     if self._publish_conn is None or self._publish_conn.is_closed():
                         self._publish_conn = await asyncpg.connect(self.dsn, timeout=5)
-                    await self._publish_conn.execute("SELECT pg_notify($1, $2)", self.channel, encode(exercise_id, seq))
+                    await self._publish_conn.execute("SELECT pg_notify($1, $2)", channel, payload)
                     return
                 except Exception as exc:
                     log.warning("NOTIFY failed (%s); other processes will catch up by polling", exc.__class__.__name__)

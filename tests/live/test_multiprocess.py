@@ -95,6 +95,10 @@ async def test_fan_out_across_processes_and_scheduler_failover(two_servers):
                    ("B", "KAZ"): Client(b.ws_url, body["id"], on["B"].tokens["KAZ"])}
         for c in clients.values():
             await c.connect(after=0)
+        # presence spans the processes: a seat on A sees the seats connected to B
+        everyone = ["KAZ", "RUS", "TJK", "facilitator"]
+        for c in clients.values():
+            await c.receive_until(lambda c: any(m["type"] == "presence" and m["online"] == everyone for m in c.messages), timeout=10)
 
         await on["B"].command("facilitator", {"type": "pause_exercise"}, expect=409)  # not started yet: refused on either
         await on["A"].command("facilitator", {"type": "start_exercise"})
