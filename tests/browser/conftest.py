@@ -26,8 +26,11 @@ def _require_chromium() -> None:
     pytest.skip(f"no Chromium at {CHROMIUM} (required in CI)")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def browser() -> Iterator[Any]:
+    """Chromium for one test. Not shared across tests on purpose: while Playwright's sync API is
+    started it keeps an event loop running in this thread, and asyncio.run or pytest-asyncio in
+    any later test would then fail."""
     _require_chromium()
     os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
     from playwright.sync_api import sync_playwright

@@ -180,6 +180,7 @@ function card(send, id) {
   const voteButtons = Object.fromEntries(["for", "against", "abstain"].map((v) => [v,
     actionButton(send, VOTE_LABEL[v], () => ({ type: "cast_vote", decision_id: id, vote: v }),
       { status: voteStatus, className: `vote vote-${v}`, done: "Vote recorded." })]));
+  const ARIA = { for: "Vote for", against: "Vote against", abstain: "Abstain on" };
   const myVote = h("p", { class: "my-vote" });
   const voting = h("div", { class: "voting", role: "group", "aria-label": "Your vote" },
     h("div", { class: "buttons" }, Object.values(voteButtons)), myVote, voteStatus.el);
@@ -240,6 +241,7 @@ function card(send, id) {
       voting.hidden = !canVote;
       const mine = d.votes[view.seat];
       for (const [v, b] of Object.entries(voteButtons)) {
+        b.setAttribute("aria-label", `${ARIA[v]}: ${d.title}`);
         b.setAttribute("aria-pressed", String(mine === v));
         allow(b, perms.inPlay && mine !== v);
       }
