@@ -234,6 +234,16 @@ def test_pages_load_nothing_from_elsewhere_and_log_no_errors(server, api, contex
     pages.append(phone)
     assert phone.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth + 1"), "the phone page scrolls sideways"
 
+    for p in pages:  # unique ids, and a label for every control a person can reach
+        assert p.evaluate("""() => {
+          const ids = [...document.querySelectorAll('[id]')].map(e => e.id);
+          return ids.filter((x, i) => ids.indexOf(x) !== i);
+        }""") == [], p.url
+        assert p.evaluate("""() => [...document.querySelectorAll('input, select, textarea, button')]
+          .filter(e => e.type !== 'hidden' && !(e.labels && e.labels.length) && !e.getAttribute('aria-label')
+                       && !e.getAttribute('aria-labelledby') && !(e.tagName === 'BUTTON' && e.textContent.trim()))
+          .map(e => e.outerHTML.slice(0, 80))""") == [], p.url
+
     origin = server.url
     outside = [u for u in requests if not (u.startswith(origin + "/") or u.startswith(("data:", "blob:")))]
     assert outside == []

@@ -1,7 +1,7 @@
 // The facilitator's console: the clock, the inject schedule (and delivering now), ad-hoc injects,
 // who is online, observations, and messages to a seat. The observer sees the same, without controls.
 
-import { hms } from "../clock.js";
+import { countdown, hms } from "../clock.js";
 import { humanize, seatList, seatName } from "../describe.js";
 import { checkboxGroup, field, fill, h, select, setOptions, setText } from "../dom.js";
 import { actionButton, actionForm, allow, statusLine } from "../forms.js";
@@ -110,7 +110,7 @@ export function injectsPanel(send) {
       { status, className: "deliver", done: "Delivered." });
     deliver.setAttribute("aria-label", `Deliver “${inj.title}” now`);
     const cells = { trigger: h("td", {}), title: h("td", {}), to: h("td", {}), status: h("td", {}), action: h("td", {}, deliver) };
-    r = { el: h("tr", { dataset: { inject: inj.id } }, Object.values(cells)), cells, deliver };
+    r = { el: h("tr", { dataset: { inject: inj.id } }, Object.values(cells)), cells, deliver, due: h("span", { class: "due" }), inj };
     rows.set(inj.id, r);
     return r;
   }
@@ -125,7 +125,9 @@ export function injectsPanel(send) {
         fill(r.cells.trigger, triggerText(inj));
         fill(r.cells.title, h("details", {}, h("summary", {}, inj.title), inj.body ? h("p", {}, inj.body) : note("(no text)")));
         fill(r.cells.to, seatList(view, inj.to));
-        fill(r.cells.status, inj.status === "delivered" ? [badge("delivered", "st-delivered"), " ", when(view, inj.delivered_at)] : badge("pending", "st-pending"));
+        r.inj = inj;
+        fill(r.cells.status, inj.status === "delivered" ? [badge("delivered", "st-delivered"), " ", when(view, inj.delivered_at)]
+          : [badge("pending", "st-pending"), " ", r.due]);
         r.deliver.hidden = !(perms.facilitator && inj.status !== "delivered");
         allow(r.deliver, perms.inPlay);
         r.el.classList.toggle("delivered", inj.status === "delivered");
@@ -133,8 +135,25 @@ export function injectsPanel(send) {
         if (want !== r.el) tbody.insertBefore(r.el, want);
         prev = r.el;
       }
+      tick(ctx);
     },
+    tick,
   };
+
+  /** Scheduled injects still pending: how long until they are due, in exercise time. */
+  function tick(ctx) {
+    const now = ctx.now();
+    const running = ctx.view.exercise.status === "running";
+    for (const r of rows.values()) {
+      const inj = r.inj;
+      if (inj.status === "delivered" || typeof inj.at_seconds !== "number") {
+        setText(r.due, "");
+        continue;
+      }
+      const left = inj.at_seconds - now;
+      setText(r.due, left <= 0 ? (running ? "due now" : "due") : `due in ${countdown(left)}${running ? "" : " (clock stopped)"}`);
+    }
+  }
 }
 
 export function composeInject(send) {

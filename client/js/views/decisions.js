@@ -189,7 +189,7 @@ function card(send, id) {
   const implStatus = select([["in_force", "In force"], ["blocked", "Blocked"]]);
   const implNote = h("textarea", { rows: 2, maxLength: 4000 });
   const implForm = actionForm(send, {
-    legend: "National implementation", submit: "Record implementation", className: "implementation", done: "Recorded.",
+    legend: "Record your implementation", submit: "Record implementation", className: "implementation", done: "Recorded.",
     children: [field("Status in your country", implStatus).wrap, field("Note (why blocked, which law, ...)", implNote).wrap],
     build() {
       const b = { type: "record_implementation", decision_id: id, status: implStatus.value };
