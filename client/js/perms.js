@@ -40,7 +40,8 @@ export function permissions(view) {
     notify: participant && (member || has("notify_un_security_council")),
     requestAccession: participant && me.status === "non_signatory" &&
       !view.accessions.some((a) => a.seat === seat && a.status === "pending"),
-    control: participant && status !== "ended" && !view.read_only,
+    // the observer, too, may write to the facilitator (and be answered)
+    control: (participant || observer) && status !== "ended" && !view.read_only,
   };
 }
 

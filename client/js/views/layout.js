@@ -35,12 +35,18 @@ export function buildLayout({ exerciseId, token, send, view, ctxOf }) {
   let side;
   let main;
   if (staff) {
-    const msg = messageSeat(send);
-    const control = controlConsole(send);
-    parts.push(msg);
-    control.el.querySelector(".panel-body").prepend(msg.el);
-    side = [add(clockControls(send)), add(presencePanel()), add(feedPanel({ title: "Every event" })), add(control),
-      add(observationsPanel(send))];
+    const facilitator = view.seat === "facilitator";
+    let control;
+    if (facilitator) {
+      const msg = messageSeat(send);
+      control = controlConsole(send);
+      parts.push(msg);
+      control.el.querySelector(".panel-body").prepend(msg.el);
+    } else {
+      control = controlPanel(send);
+    }
+    side = [add(clockControls(send)), add(presencePanel()), add(feedPanel({ title: facilitator ? "Every event" : "Events" })),
+      add(control), add(observationsPanel(send))];
     main = [add(injectsPanel(send)), add(composeInject(send)), ...overview.map(add)];
   } else {
     side = [add(mePanel()), add(feedPanel()), add(controlPanel(send))];
