@@ -21,7 +21,7 @@ from .scenarios import ScenarioLibrary
 from .scheduler import Scheduler
 from .service import ExerciseService
 from .settings import Settings, plain_postgres_dsn
-from .store.sql import SqlEventStore
+from .store.sql import open_store
 
 log = logging.getLogger("ttx")
 
@@ -47,11 +47,16 @@ def make_leadership(settings: Settings) -> Leadership:
     return PostgresLeadership(plain_postgres_dsn(settings.database_url))
 
 
-async def prepare_database(settings: Settings, engine) -> None:
+async def prepare_database(settings: Settings) -> None:
     if settings.migrate_on_start:
         await upgrade_async(settings.database_url)
         return
-    current, head = await current_revision(engine), head_revision(settings.database_url)
+    engine = make_engine(settings)
+    try:
+        current = await current_revision(engine)
+    finally:
+        await engine.dispose()
+    head = head_revision(settings.database_url)
     if current != head:
         raise SchemaNotCurrent(f"the database schema is at {current or 'nothing'}, the code needs {head}: run `ttx db upgrade`")
 
@@ -61,9 +66,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = make_engine(settings)
-        await prepare_database(settings, engine)
-        store = SqlEventStore(engine)
+        await prepare_database(settings)
+        store = open_store(settings.database_url)
         notifier = make_notifier(settings)
         from .live.hub import Hub
 

@@ -41,7 +41,8 @@ def serve(host: str | None, port: int | None, demo: bool, demo_scenario: str) ->
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = create_app(settings)
     config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level=settings.log_level,
-                            access_log=False, ws_max_size=16 * 1024 * 1024, lifespan="on")
+                            access_log=False, ws_max_size=16 * 1024 * 1024, lifespan="on",
+                            ws_per_message_deflate=settings.ws_compression)
     server = uvicorn.Server(config)
     if demo:
         threading.Thread(target=_make_demo, args=(server, settings, demo_scenario), daemon=True).start()
@@ -186,16 +187,15 @@ def _read_export_or_exit(path: str):
 
 
 async def _with_service(fn):
-    from .db import make_engine
     from .service import ExerciseService
-    from .store.sql import SqlEventStore
+    from .store.sql import open_store
 
     settings = Settings()
     if settings.migrate_on_start:
         from .migrate import upgrade_async
 
         await upgrade_async(settings.database_url)
-    store = SqlEventStore(make_engine(settings))
+    store = open_store(settings.database_url)
     try:
         return await fn(ExerciseService(store=store), settings)
     finally:

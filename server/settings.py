@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     ws_send_queue: int = Field(default=1000, ge=1, validation_alias="TTX_WS_SEND_QUEUE")
     ws_stall_seconds: float = Field(default=10.0, gt=0, validation_alias="TTX_WS_STALL_SECONDS",
                                     description="a client whose send queue stays full this long is disconnected")
+    ws_compression: bool = Field(default=False, validation_alias="TTX_WS_COMPRESSION",
+                                 description="permessage-deflate on WebSockets (costs ~100 KiB of memory per connection)")
     ws_heartbeat_seconds: float = Field(default=20.0, gt=0, validation_alias="TTX_WS_HEARTBEAT")
     poll_seconds: float = Field(default=5.0, gt=0, validation_alias="TTX_POLL_SECONDS",
                                 description="safety re-read of live exercises, in case a notification was lost")

@@ -225,7 +225,7 @@ class LiveServer:
         self.port = free_port()
         self.app = create_app(settings)
         self.config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on",
-                                     ws_max_size=16 * 1024 * 1024)
+                                     ws_max_size=16 * 1024 * 1024, ws_per_message_deflate=settings.ws_compression)
         self.server = uvicorn.Server(self.config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 

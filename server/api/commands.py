@@ -7,6 +7,7 @@ import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Request
+from fastapi.responses import Response
 from pydantic import TypeAdapter, ValidationError
 
 from ..domain.commands import COMMAND_TYPES, AnyCommand, parse_command
@@ -14,6 +15,7 @@ from ..domain.visibility import visible_events
 from ..service import request_hash
 from .deps import Seat, Service
 from .errors import ApiError, _validation_details
+from .responses import json_response
 from .schemas import ErrorResponses, EventsOut
 
 router = APIRouter(prefix="/api/exercises", tags=["commands"])
@@ -33,7 +35,7 @@ def _command_openapi() -> dict[str, Any]:
              summary="Send a command; answers with the events it recorded",
              openapi_extra=_command_openapi())
 async def post_command(exercise_id: str, request: Request, seat: Seat, service: Service,
-                       idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None) -> dict[str, Any]:
+                       idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None) -> Response:
     raw = await request.body()
     try:
         body = json.loads(raw)
@@ -57,4 +59,4 @@ async def post_command(exercise_id: str, request: Request, seat: Seat, service: 
     events = await service.execute(exercise_id, seat.seat, command, idempotency_key=idempotency_key,
                                    body_hash=request_hash(body))
     shown = list(visible_events(events, seat.seat))
-    return {"events": [e.envelope() for e in shown], "next_after": events[-1].seq if events else None}
+    return json_response({"events": [e.envelope() for e in shown], "next_after": events[-1].seq if events else None})

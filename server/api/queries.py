@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import json
 import time
 from typing import Annotated, Any, AsyncIterator
 
 from fastapi import APIRouter, Query
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 
-from ..domain.events import FACILITATOR, format_timestamp
+from ..domain.events import FACILITATOR
 from ..domain.views import seat_view
 from ..domain.visibility import visible_events
 from .deps import Seat, Service, require
 from .errors import ApiError
+from .responses import json_response
 from .schemas import ErrorResponses, EventsOut
 
 router = APIRouter(prefix="/api/exercises", tags=["queries"])
@@ -25,7 +25,7 @@ MAX_LIMIT = 5000
             summary="The events this seat may see, with seq > after, in order")
 async def get_events(exercise_id: str, seat: Seat, service: Service,
                      after: Annotated[int, Query(ge=0, le=2**31)] = 0,
-                     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 1000) -> dict[str, Any]:
+                     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 1000) -> Response:
     out: list[dict[str, Any]] = []
     cursor = after
     # invisible events are skipped, so read on until `limit` visible ones or the end
@@ -41,14 +41,14 @@ async def get_events(exercise_id: str, seat: Seat, service: Service,
                 break
         if len(batch) < limit:
             break
-    return {"events": out, "next_after": cursor}
+    return json_response({"events": out, "next_after": cursor})
 
 
 @router.get("/{exercise_id}/state", responses=ErrorResponses,
             summary="This seat's view of the state after event `at`, or at exercise time `at_time` (default: now)")
 async def get_state(exercise_id: str, seat: Seat, service: Service,
                     at: Annotated[int | None, Query(ge=1, le=2**31)] = None,
-                    at_time: Annotated[float | None, Query(ge=0, le=1e9)] = None) -> dict[str, Any]:
+                    at_time: Annotated[float | None, Query(ge=0, le=1e9)] = None) -> Response:
     if at is not None and at_time is not None:
         raise ApiError(422, "invalid_request", "Give `at` or `at_time`, not both.")
     state = await service.state(exercise_id, at=at, at_time=at_time)
@@ -57,7 +57,7 @@ async def get_state(exercise_id: str, seat: Seat, service: Service,
     view = seat_view(state, seat.seat)
     view["read_only"] = await service.is_read_only(exercise_id)
     view["server_time"] = time.time()
-    return view
+    return json_response(view)
 
 
 @router.get("/{exercise_id}/export", responses={200: {"content": {"application/x-ndjson": {}}}, **ErrorResponses},

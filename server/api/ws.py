@@ -99,17 +99,14 @@ async def live(websocket: WebSocket, exercise_id: str) -> None:
                                           "after": after, "online": channel.presence()}))
     session.tasks = [
         asyncio.create_task(session.pump(channel)),
-        asyncio.create_task(session.writer()),
-        asyncio.create_task(_heartbeat(session, channel, hub.settings.ws_heartbeat_seconds)),
-        asyncio.create_task(_reader(websocket, session)),
+        asyncio.create_task(session.writer(hub.settings.ws_heartbeat_seconds)),
     ]
-    closed = asyncio.create_task(session.closed.wait())
     try:
-        await asyncio.wait([*session.tasks, closed], return_when=asyncio.FIRST_COMPLETED)
+        await _reader(websocket, session)  # until the client goes, or a task closes the socket under it
     finally:
-        for task in (*session.tasks, closed):
+        for task in session.tasks:
             task.cancel()
-        await asyncio.gather(*session.tasks, closed, return_exceptions=True)
+        await asyncio.gather(*session.tasks, return_exceptions=True)
         hub.detach(session)
 
 
@@ -141,12 +138,6 @@ async def _reader(websocket: WebSocket, session: Session) -> None:
         else:
             session.offer(json.dumps({"type": "error", "code": "unknown_message",
                                       "message": "After hello, the server only expects ping; send commands over HTTP."}))
-
-
-async def _heartbeat(session: Session, channel, every: float) -> None:
-    while True:
-        await asyncio.sleep(every)
-        session.offer(json.dumps({"type": "heartbeat", "time": time.time()}))
 
 
 async def _refuse(websocket: WebSocket, exc: Closed) -> None:

@@ -17,6 +17,8 @@ import time
 from collections import deque
 from typing import Any, Callable
 
+import orjson
+
 from ..domain.events import Event
 from ..domain.visibility import can_see
 from ..settings import Settings
@@ -36,6 +38,7 @@ class Channel:
         self.exercise_id = exercise_id
         self.head = head
         self.ring: deque[Event] = deque(maxlen=RING_SIZE)
+        self._messages: dict[int, str] = {}  # seq -> the `event` message, serialised once for every session
         self.sessions: set["Session"] = set()
         self._changed = asyncio.Event()
         self._lock = asyncio.Lock()
@@ -61,9 +64,21 @@ class Channel:
                     return
                 self.ring.extend(batch)
                 self.head = batch[-1].seq
+                if len(self._messages) > 2 * RING_SIZE:
+                    oldest = self.ring[0].seq
+                    self._messages = {k: v for k, v in self._messages.items() if k >= oldest}
                 self._wake()
                 if len(batch) < READ_PAGE:
                     return
+
+    def message(self, event: Event) -> str:
+        """The `event` message for `event`: identical for every seat that may see it, so made once."""
+        text = self._messages.get(event.seq)
+        if text is None:
+            text = event_message(event)
+            if self.ring and event.seq >= self.ring[0].seq:
+                self._messages[event.seq] = text
+        return text
 
     def _wake(self) -> None:
         old, self._changed = self._changed, asyncio.Event()
@@ -130,7 +145,7 @@ class Session:
                 if ev.seq <= self.cursor:
                     continue
                 if can_see(ev.audience, self.seat):
-                    message = json.dumps({"type": "event", "event": ev.envelope()}, separators=(",", ":"), ensure_ascii=False)
+                    message = channel.message(ev)
                     try:
                         await asyncio.wait_for(self.queue.put(message), timeout=stall)
                     except asyncio.TimeoutError:
@@ -138,9 +153,13 @@ class Session:
                         return
                 self.cursor = ev.seq
 
-    async def writer(self) -> None:
+    async def writer(self, heartbeat: float) -> None:
+        """Send what is queued; when nothing has been for `heartbeat` seconds, say so."""
         while True:
-            message = await self.queue.get()
+            try:
+                message = await asyncio.wait_for(self.queue.get(), heartbeat)
+            except asyncio.TimeoutError:
+                message = json.dumps({"type": "heartbeat", "time": time.time()})
             await self._send(message)
             self.sent += 1
 
@@ -280,5 +299,5 @@ class Hub:
         return sum(len(c.sessions) for c in self.channels.values())
 
 
-def now() -> float:
-    return time.time()
+def event_message(event: Event) -> str:
+    return orjson.dumps({"type": "event", "event": event.envelope()}).decode()

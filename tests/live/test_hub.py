@@ -8,19 +8,18 @@ import json
 
 import pytest
 
-from server.db import make_engine
 from server.domain.commands import parse_command
 from server.live.hub import Hub, Session
 from server.live.notifier import MemoryNotifier
 from server.service import ExerciseService
-from server.store.sql import SqlEventStore
+from server.store.sql import open_store
 from tests.conftest import make_settings
 from tests.domain.support import border_crisis
 
 
 @pytest.fixture
 async def world(sqlite_url):
-    store = SqlEventStore(make_engine(url=sqlite_url))
+    store = open_store(sqlite_url)
     notifier = MemoryNotifier()
     settings = make_settings(sqlite_url, TTX_WS_SEND_QUEUE=3, TTX_WS_STALL_SECONDS=0.3, TTX_POLL_SECONDS=0.2)
     hub = Hub(store=store, notifier=notifier, settings=settings)
@@ -45,7 +44,7 @@ def session(hub, exercise_id, seat, send):
 
 async def run_session(hub, s):
     channel = await hub.attach(s)
-    s.tasks = [asyncio.create_task(s.pump(channel)), asyncio.create_task(s.writer())]
+    s.tasks = [asyncio.create_task(s.pump(channel)), asyncio.create_task(s.writer(30.0))]
     return s
 
 

@@ -10,16 +10,14 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from sqlalchemy import text
 
-from server.db import make_engine
 from server.domain.commands import parse_command
 from server.domain.events import FACILITATOR
 from server.domain.state import fold
 from server.review.export import ExportError, export_ndjson, parse_export
 from server.service import Busy, ExerciseService, IdempotencyMismatch
 from server.store.base import ConcurrencyConflict
-from server.store.sql import SqlEventStore
+from server.store.sql import open_store
 from server.store.chain import verify_chain
 from tests.domain.support import border_crisis
 
@@ -28,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest_asyncio.fixture
 async def store(db_url):
-    s = SqlEventStore(make_engine(url=db_url))
+    s = open_store(db_url)
     yield s
     await s.close()
 
@@ -113,8 +111,7 @@ async def test_idempotent_retry_returns_the_first_events_and_appends_nothing(sto
 
 
 async def _tamper(store, sql: str) -> None:
-    async with store.engine.begin() as conn:
-        await conn.execute(text(sql))
+    await store.execute_sql(sql)
 
 
 async def _export(store, ex) -> list[bytes]:
@@ -159,7 +156,7 @@ async def test_state_after_a_restart_equals_the_state_before(db_url, store):
         await service.execute(ex, FACILITATOR, observation(f"note {i}"))
     await service.execute(ex, "TJK", parse_command({"type": "request_assistance", "kinds": ["military"], "summary": "x"}))
     before = await service.state(ex)
-    restarted_store = SqlEventStore(make_engine(url=db_url))
+    restarted_store = open_store(db_url)
     try:
         after = await ExerciseService(store=restarted_store).state(ex)
     finally:
@@ -191,7 +188,7 @@ async def test_snapshots_are_written_and_used(store):
 @pytest.mark.slow
 def test_two_processes_appending_to_one_exercise_on_postgres(pg_url):
     async def setup() -> str:
-        s = SqlEventStore(make_engine(url=pg_url))
+        s = open_store(pg_url)
         try:
             return (await new_exercise(s))[1]
         finally:
@@ -207,7 +204,7 @@ def test_two_processes_appending_to_one_exercise_on_postgres(pg_url):
         acked += json.loads(out.strip().splitlines()[-1])
 
     async def check() -> None:
-        s = SqlEventStore(make_engine(url=pg_url))
+        s = open_store(pg_url)
         try:
             events = await s.read(ex)
         finally:

@@ -9,13 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from server.db import make_engine
 from server.domain.commands import parse_command
 from server.domain.scenario import Scenario
 from server.live.leader import FileLeadership, PostgresLeadership
 from server.scheduler import Scheduler
 from server.service import ExerciseService
-from server.store.sql import SqlEventStore
+from server.store.sql import open_store
 
 FAST = Scenario.model_validate({
     "id": "fast", "title": "Fast clock", "start": "1995-06-12T09:00:00+05:00", "speed": 120,
@@ -28,7 +27,7 @@ FAST = Scenario.model_validate({
 
 @pytest.fixture
 async def store(db_url):
-    s = SqlEventStore(make_engine(url=db_url))
+    s = open_store(db_url)
     yield s
     await s.close()
 

@@ -10,14 +10,13 @@ import asyncio
 import json
 import sys
 
-from server.db import make_engine
 from server.domain.commands import parse_command
 from server.service import Busy, ExerciseService
-from server.store.sql import SqlEventStore
+from server.store.sql import open_store
 
 
 async def main(url: str, exercise_id: str, prefix: str, count: int) -> None:
-    store = SqlEventStore(make_engine(url=url))
+    store = open_store(url)
     service = ExerciseService(store=store, snapshot_interval=50)
     acked: list[str] = []
 

@@ -1,0 +1,156 @@
+"""The two databases behind the one event store, reduced to what the store needs: run a query,
+run a few statements as one transaction.
+
+- `SqliteDatabase`: the standard library's sqlite3, one writer thread and a few reader threads
+  (WAL lets readers work beside the writer). A whole append is one hop to the writer thread, not
+  one per statement, which is what makes the embedded default fast.
+- `PostgresDatabase`: SQLAlchemy's async engine for the connection pool (pre-ping, recycling,
+  reconnecting after a restart), and its asyncpg connections for the statements themselves.
+
+Both speak the same SQL (`?` placeholders; rewritten to `$n` for asyncpg) over the schema that the
+Alembic migrations make.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, NamedTuple, Protocol, Sequence
+
+from .base import ConcurrencyConflict
+from .rows import dollar
+
+
+class Statement(NamedTuple):
+    sql: str
+    params: Any = ()  # a tuple, or a list of tuples when `many`
+    many: bool = False
+    expect_rows: int | None = None  # a different row count aborts the transaction with ConcurrencyConflict
+
+
+class Database(Protocol):
+    dialect: str
+
+    async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Sequence[Any]]: ...
+    async def write(self, statements: Sequence[Statement]) -> None: ...
+    async def close(self) -> None: ...
+
+
+def sqlite_path(url: str) -> str:
+    """`sqlite:///relative.db` or `sqlite:////absolute/path.db` -> the file path."""
+    rest = url.split("://", 1)[1]
+    if not rest.startswith("/"):
+        raise ValueError(f"not a SQLite URL: {url!r} (use sqlite:///file.db)")
+    return rest[1:] or "ttx.db"
+
+
+class SqliteDatabase:
+    dialect = "sqlite"
+
+    def __init__(self, path: str, *, readers: int = 2) -> None:
+        self.path = path
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self._writer = ThreadPoolExecutor(1, thread_name_prefix="ttx-sqlite-write")
+        self._readers = ThreadPoolExecutor(readers, thread_name_prefix="ttx-sqlite-read")
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+
+    def _connection(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute("PRAGMA busy_timeout=30000")
+            self._local.conn = conn
+            with self._lock:
+                self._connections.append(conn)
+        return conn
+
+    def _fetch(self, sql: str, params: Sequence[Any]) -> list[Sequence[Any]]:
+        return self._connection().execute(sql, params).fetchall()
+
+    def _write(self, statements: Sequence[Statement]) -> None:
+        conn = self._connection()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for st in statements:
+                cur = conn.executemany(st.sql, st.params) if st.many else conn.execute(st.sql, st.params)
+                if st.expect_rows is not None and cur.rowcount != st.expect_rows:
+                    raise ConcurrencyConflict(f"expected {st.expect_rows} row(s), changed {cur.rowcount}")
+            conn.execute("COMMIT")
+        except sqlite3.IntegrityError as exc:
+            conn.execute("ROLLBACK")
+            raise ConcurrencyConflict(str(exc)) from exc
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Sequence[Any]]:
+        return await asyncio.get_running_loop().run_in_executor(self._readers, self._fetch, sql, params)
+
+    async def write(self, statements: Sequence[Statement]) -> None:
+        await asyncio.get_running_loop().run_in_executor(self._writer, self._write, statements)
+
+    async def close(self) -> None:
+        self._writer.shutdown(wait=True)
+        self._readers.shutdown(wait=True)
+        with self._lock:
+            for conn in self._connections:
+                conn.close()
+            self._connections.clear()
+
+
+class PostgresDatabase:
+    dialect = "postgresql"
+
+    def __init__(self, url: str) -> None:
+        from ..db import make_engine
+
+        self.engine = make_engine(url=url)
+        self._sql: dict[str, str] = {}
+
+    def _pg(self, sql: str) -> str:
+        converted = self._sql.get(sql)
+        if converted is None:
+            converted = self._sql[sql] = dollar(sql)
+        return converted
+
+    async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Sequence[Any]]:
+        async with self.engine.connect() as conn:
+            driver = (await conn.get_raw_connection()).driver_connection
+            return await driver.fetch(self._pg(sql), *params)
+
+    async def write(self, statements: Sequence[Statement]) -> None:
+        import asyncpg
+
+        async with self.engine.connect() as conn:
+            driver = (await conn.get_raw_connection()).driver_connection
+            try:
+                async with driver.transaction():
+                    for st in statements:
+                        if st.many:
+                            await driver.executemany(self._pg(st.sql), st.params)
+                            continue
+                        status = await driver.execute(self._pg(st.sql), *st.params)
+                        if st.expect_rows is not None and int(status.rsplit(" ", 1)[-1]) != st.expect_rows:
+                            raise ConcurrencyConflict(f"expected {st.expect_rows} row(s): {status}")
+            except asyncpg.IntegrityConstraintViolationError as exc:
+                raise ConcurrencyConflict(str(exc)) from exc
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+def open_database(url: str) -> Database:
+    scheme = url.split("://", 1)[0].split("+", 1)[0]
+    if scheme == "sqlite":
+        return SqliteDatabase(sqlite_path(url))
+    if scheme in ("postgresql", "postgres"):
+        return PostgresDatabase(url)
+    raise ValueError(f"unsupported database URL {url!r}")
