@@ -331,7 +331,9 @@ def _invite(b: _Batch, cmd: c.InviteToConsultation, seat: str) -> None:
         raise conflict("already_invited", "Everyone named is already in this consultation.")
     members = con.members + new
     b.emit("consultation_invitees_added", seat, {"consultation_id": con.id, "invitees": list(new), "members": list(members),
-                                                 "topic": con.topic, "convener": con.convener, "private": con.private},
+                                                 "topic": con.topic, "convener": con.convener, "private": con.private,
+                                                 "region": con.region, "opened_at": con.opened_at,
+                                                 "statements": b.state.statement_counts.get(con.id, 0)},
            audience=members if con.private else None)
 
 

@@ -40,7 +40,7 @@ def seat_view(state: State, seat: str) -> dict[str, Any]:
         "seats": [{"seat": s.id, "name": s.name, "kind": s.kind, "status": state.statuses.get(s.id), "head": s.head,
                    "powers": list(s.powers), **({"briefing": s.briefing} if staff else {})} for s in sc.seats],
         "bodies": [{"id": b.id, "name": b.name, "members": list(state.body_members(b.id)), "chair": b.chair,
-                    "description": b.description} for b in sc.bodies],
+                    "all_members": b.members == "all_members", "description": b.description} for b in sc.bodies],
         "regions": [{"id": r.id, "name": r.name, "members": list(r.members)} for r in sc.regions],
         "rules": [dict(r.model_dump(mode="json"), description=describe(r.model_dump())) for r in state.rules],
         "settings": sc.settings.model_dump(mode="json"),
@@ -91,6 +91,8 @@ def _injects(state: State, seat: str) -> list[dict[str, Any]]:
         out = []
         for inj in sc.injects:
             d = state.delivered.get(inj.id)
+            if d is not None and not can_see(d.audience, seat):
+                d = None  # the observer knows the schedule, not deliveries addressed to others
             out.append({"id": inj.id, "title": inj.title, "body": inj.body, "to": inj.to, "at": inj.at,
                         "at_seconds": inj.at_seconds, "trigger": inj.trigger,
                         "when": inj.when.model_dump(mode="json") if inj.when else None,
@@ -99,7 +101,7 @@ def _injects(state: State, seat: str) -> list[dict[str, Any]]:
         scheduled = {i.id for i in sc.injects}
         out += [{"id": d.id, "title": d.title, "trigger": d.trigger, "delivered_at": d.at, "status": "delivered",
                  "to": "all" if d.audience is None else list(d.audience)}
-                for d in state.delivered.values() if d.id not in scheduled]
+                for d in state.delivered.values() if d.id not in scheduled and can_see(d.audience, seat)]
         return out
     return [{"id": d.id, "title": d.title, "trigger": d.trigger, "delivered_at": d.at, "at": format_offset(d.at)}
             for d in state.delivered.values() if can_see(d.audience, seat)]

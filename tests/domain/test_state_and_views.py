@@ -81,3 +81,13 @@ def test_participants_do_not_see_the_scenario_or_other_briefings():
 def test_can_see():
     assert can_see(None, "TJK") and can_see(("TJK",), "TJK") and can_see((), "facilitator")
     assert not can_see(("RUS",), "TJK") and not can_see((), "observer")
+
+
+def test_observer_view_of_the_schedule_agrees_with_its_events():
+    run = played()
+    run.do("facilitator", "deliver_inject", inject_id="field-report")  # to TJK only
+    observer = {i["id"]: i for i in seat_view(run.state, "observer")["injects"]}
+    facilitator = {i["id"]: i for i in seat_view(run.state, "facilitator")["injects"]}
+    assert facilitator["field-report"]["status"] == "delivered"
+    assert observer["field-report"]["status"] == "pending" and observer["incursion"]["status"] == "delivered"
+    assert all(b["all_members"] for b in seat_view(run.state, "TJK")["bodies"])
