@@ -71,7 +71,7 @@ def _make_demo(server, settings: Settings, scenario_id: str) -> None:
     except Exception as exc:  # pragma: no cover - shown to the person at the terminal
         click.echo(f"could not create the demo exercise: {exc}", err=True)
         return
-    lines = [f"", f"Demo exercise {created['id']}: {created['title']}", f"Start page: {base}/", "Join links (one per seat; keep them secret):"]
+    lines = ["", f"Demo exercise {created['id']}: {created['title']}", f"Start page: {base}/", "Join links (one per seat; keep them secret):"]
     for seat in created["seats"]:
         lines.append(f"  {seat['seat']:<12} {seat['name']:<40} {seat['join_url']}")
     click.echo("\n".join(lines) + "\n")

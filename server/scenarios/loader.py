@@ -16,7 +16,8 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
 
-from ..domain.scenario import Scenario, cross_check_raw
+from ..domain.scenario import Scenario
+from ..domain.scenario_checks import cross_check_raw
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 

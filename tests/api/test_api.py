@@ -6,7 +6,6 @@ import json
 import logging
 
 import httpx
-import pytest
 from sqlalchemy import create_engine, text
 
 from server.review.export import parse_export

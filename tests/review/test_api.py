@@ -10,7 +10,7 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from server.store.chain import GENESIS, event_hash
+from server.store.chain import event_hash
 from tests.conftest import Exercise, create_exercise, make_settings
 from tests.review.support import MEMBERS, TAMPERINGS, tamper
 
