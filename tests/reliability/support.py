@@ -15,9 +15,10 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import httpx
 
@@ -44,14 +45,11 @@ class ServeProcess:
         self.url = f"http://127.0.0.1:{self.port}"
         self.ws_url = f"ws://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 30.0) -> "ServeProcess":
-        log = open(self.log_path, "ab")
-        try:
+    def start(self, timeout: float = 30.0) -> ServeProcess:
+        with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
                 cwd=ROOT_DIR, env=self.env, stdout=log, stderr=log, stdin=subprocess.DEVNULL)
-        finally:
-            log.close()
         self.wait_ready(timeout)
         return self
 
@@ -94,16 +92,6 @@ class ServeProcess:
                 self.proc.wait(10)
             except subprocess.TimeoutExpired:
                 self.kill()
-
-
-@contextmanager
-def serving(database_url: str, log_dir: Path, **kwargs: Any) -> Iterator[ServeProcess]:
-    server = ServeProcess(database_url, log_dir, **kwargs)
-    try:
-        server.start()
-        yield server
-    finally:
-        server.stop()
 
 
 @contextmanager
@@ -157,7 +145,7 @@ def wait_pg_up(timeout: float = 30.0) -> float:
 def restart_postgres(timeout: float = 60.0) -> float:
     """Restart the cluster (fast shutdown: every connection is cut); returns the outage in seconds."""
     started = time.monotonic()
-    done = subprocess.run(shlex.split(PG_RESTART), capture_output=True, timeout=timeout)
+    done = subprocess.run(shlex.split(PG_RESTART), capture_output=True, timeout=timeout, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"{PG_RESTART!r} failed ({done.returncode}): {done.stderr.decode(errors='replace')}")
     wait_pg_up(timeout)
@@ -168,7 +156,7 @@ def ensure_postgres_up() -> None:
     """Whatever happened in a test, leave the shared PostgreSQL server running."""
     if pg_up():
         return
-    subprocess.run(shlex.split(PG_START), capture_output=True, timeout=60)
+    subprocess.run(shlex.split(PG_START), capture_output=True, timeout=60, check=False)
     wait_pg_up(60)
 
 

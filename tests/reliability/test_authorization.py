@@ -12,8 +12,9 @@ from __future__ import annotations
 import json
 import secrets
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -37,7 +38,7 @@ class World:
         self.server = server
         self.http = httpx.Client(base_url=server.url, timeout=20)
 
-    def create(self) -> "Ex":
+    def create(self) -> Ex:
         r = self.http.post("/api/exercises", json={"scenario": "csto-border-crisis"}, headers=auth(ADMIN))
         assert r.status_code == 201, r.text
         return Ex(self, r.json())

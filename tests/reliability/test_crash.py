@@ -18,8 +18,16 @@ from server.domain.state import fold
 from server.domain.views import seat_view
 from server.store.sql import SqlEventStore
 from tests.conftest import make_settings
-from tests.reliability.support import (ServeProcess, assert_answer_matches_log, assert_gapless, count_markers,
-                                       export_log, folded_view, normalized, send_until_recorded)
+from tests.reliability.support import (
+    ServeProcess,
+    assert_answer_matches_log,
+    assert_gapless,
+    count_markers,
+    export_log,
+    folded_view,
+    normalized,
+    send_until_recorded,
+)
 
 pytestmark = [pytest.mark.slow]
 

@@ -9,10 +9,10 @@ Bounded: a fixed number of examples per operation and generation mode (about a m
 from __future__ import annotations
 
 import copy
-import json
 import time
 from collections import Counter
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -21,8 +21,11 @@ from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
-from schemathesis.specs.openapi.checks import (content_type_conformance, response_schema_conformance,
-                                               status_code_conformance)
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from tests.conftest import LiveServer, make_settings
 from tests.reliability.support import live_server
@@ -123,42 +126,52 @@ def repaired(document: dict[str, Any]) -> dict[str, Any]:
 
 # --- schemathesis -----------------------------------------------------------------------------------
 
+class Findings:
+    """Distinct problems (operation, check, status) with a reproduction, and a count of answers."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+        self.found: dict[tuple[str, str, int], str] = {}
+        self.statuses: Counter[str] = Counter()
+
+    def fuzz(self, operation, mode: GenerationMode, strategy) -> None:
+        @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
+                  suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.generate])
+        @given(case=strategy)
+        def run(case) -> None:
+            response = case.call(base_url=self.base_url, timeout=20)
+            self.statuses[f"{operation.label} {response.status_code}"] += 1
+            try:
+                case.validate_response(response, checks=CHECKS)
+            except FailureGroup as group:
+                for failure in group.exceptions:
+                    key = (operation.label, failure.title, response.status_code)
+                    if key not in self.found:
+                        self.found[key] = (f"{operation.label} [{mode.value}] -> {response.status_code}: {failure.title}: "
+                                           f"{str(failure.message)[:300]}\n    reproduce: {case.as_curl_command()}"[:900])
+
+        try:
+            run()
+        except Exception as exc:
+            if "Unsatisfiable" not in type(exc).__name__:  # nothing to generate (an operation without inputs)
+                raise
+
+
 @pytest.mark.parametrize("who", ["facilitator", "KAZ", "no token"])
 def test_schemathesis_no_500_and_every_response_as_documented(api: Api, who: str) -> None:
     schema = schemathesis.openapi.from_dict(repaired(api.document))
     headers = api.headers(who) if who != "no token" else None
-    found: dict[tuple[str, str, int], str] = {}
-    statuses: Counter[str] = Counter()
+    findings = Findings(api.url)
     started = time.monotonic()
     for result in schema.get_all_operations():
         operation = result.ok()
         path_parameters = {"exercise_id": api.id} if "{exercise_id}" in operation.path else None
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-            strategy = operation.as_strategy(generation_mode=mode, path_parameters=path_parameters, headers=headers)
-
-            @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
-                      suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.generate])
-            @given(case=strategy)
-            def run(case) -> None:
-                response = case.call(base_url=api.url, timeout=20)
-                statuses[f"{operation.label} {response.status_code}"] += 1
-                try:
-                    case.validate_response(response, checks=CHECKS)
-                except FailureGroup as group:
-                    for failure in group.exceptions:
-                        key = (operation.label, failure.title, response.status_code)
-                        if key not in found:
-                            found[key] = (f"{operation.label} [{mode.value}] -> {response.status_code}: {failure.title}: "
-                                          f"{str(failure.message)[:300]}\n    reproduce: {case.as_curl_command()}"[:900])
-
-            try:
-                run()
-            except Exception as exc:  # noqa: BLE001 - e.g. hypothesis finding nothing to generate
-                if "Unsatisfiable" not in type(exc).__name__:
-                    raise
+            findings.fuzz(operation, mode, operation.as_strategy(generation_mode=mode, path_parameters=path_parameters,
+                                                                 headers=headers))
     elapsed = time.monotonic() - started
-    print(f"\nschemathesis ({who}): {sum(statuses.values())} requests in {elapsed:.1f}s")
-    assert not found, f"{len(found)} distinct problem(s):\n" + "\n".join(found.values())
+    print(f"\nschemathesis ({who}): {sum(findings.statuses.values())} requests in {elapsed:.1f}s")
+    assert not findings.found, f"{len(findings.found)} distinct problem(s):\n" + "\n".join(findings.found.values())
 
 
 # --- malformed bodies, targeted ----------------------------------------------------------------------

@@ -16,8 +16,16 @@ import httpx
 import pytest
 import websockets
 
-from tests.reliability.support import (ServeProcess, assert_answer_matches_log, assert_gapless, count_markers,
-                                       ensure_postgres_up, export_log, restart_postgres, send_until_recorded)
+from tests.reliability.support import (
+    ServeProcess,
+    assert_answer_matches_log,
+    assert_gapless,
+    count_markers,
+    ensure_postgres_up,
+    export_log,
+    restart_postgres,
+    send_until_recorded,
+)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -53,11 +61,11 @@ class Feed:
                     while not self._stop.is_set():
                         try:
                             msg = json.loads(await asyncio.wait_for(ws.recv(), 0.2))
-                        except asyncio.TimeoutError:
+                        except TimeoutError:
                             continue
                         if msg["type"] == "event":
                             self.events.append(msg["event"])
-            except (websockets.ConnectionClosed, OSError, asyncio.TimeoutError) as exc:
+            except (TimeoutError, websockets.ConnectionClosed, OSError) as exc:
                 code = getattr(getattr(exc, "rcvd", None), "code", None)
                 self.close_codes.append(code)
                 await asyncio.sleep(0.2)

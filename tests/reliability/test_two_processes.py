@@ -13,8 +13,14 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.reliability.support import (ServeProcess, assert_answer_matches_log, assert_gapless, count_markers,
-                                       export_log, send_until_recorded)
+from tests.reliability.support import (
+    ServeProcess,
+    assert_answer_matches_log,
+    assert_gapless,
+    count_markers,
+    export_log,
+    send_until_recorded,
+)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
