@@ -38,7 +38,8 @@ def main(argv: list[str] | None = None) -> None:
             mod = importlib.import_module(module)
             p = argparse.ArgumentParser()
             mod.add_arguments(p)
-            mod.main(p.parse_args([]), [name])
+            extra = ["--profile"] if any(a.dest == "profile" for a in p._actions) else []
+            mod.main(p.parse_args(extra), ["all:", name, *extra])
         from .report import main as report
 
         report()

@@ -61,6 +61,15 @@ def git_commit() -> str:
         return "unknown"
 
 
+def git_dirty(path: str) -> list[str]:
+    """Files under `path` that differ from the commit (other people edit the same work tree)."""
+    try:
+        out = subprocess.run(["git", "status", "--porcelain", "--", path], cwd=ROOT, capture_output=True, text=True, timeout=10)
+        return [line[3:] for line in out.stdout.splitlines() if line.strip()]
+    except Exception:  # pragma: no cover
+        return []
+
+
 class Run:
     """One benchmark run: collects figures and writes `bench/results/<name>.json`."""
 
@@ -72,6 +81,7 @@ class Run:
             "command": "python -m bench " + " ".join(argv),
             "date": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "git_commit": git_commit(),
+            "server_files_changed_since_commit": git_dirty("server"),
             "machine": machine(),
             "load_before": loadavg(),
             "params": params,
@@ -175,7 +185,12 @@ def pg_database(migrated: bool = True) -> Iterator[str]:
             _in_thread(migrate, url)
         yield url
     finally:
-        _run_async(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        for attempt in range(10):  # PostgreSQL may be restarting under someone else's test
+            try:
+                _run_async(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                break
+            except Exception:  # noqa: BLE001
+                time.sleep(3)
 
 
 def _in_thread(fn, *args) -> Any:
@@ -322,6 +337,19 @@ class ServerProcess:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+@contextmanager
+def engine_guard(run: "Run", engine: str) -> Iterator[None]:
+    """One engine failing (PostgreSQL restarted under us, say) is recorded, and the rest goes on."""
+    try:
+        yield
+    except Exception as exc:  # noqa: BLE001
+        import traceback
+
+        run.note(f"{engine}: run failed with {exc.__class__.__name__}: {str(exc).splitlines()[0][:300]}")
+        print(f"  {engine}: FAILED {exc.__class__.__name__}: {str(exc).splitlines()[0][:300]}", flush=True)
+        traceback.print_exc()
 
 
 def use_uvloop() -> str:

@@ -23,7 +23,12 @@ import time
 from datetime import datetime
 from typing import Any
 
-from .common import (STATEMENT_TEXT, Run, ServerProcess, median, percentile, r, raise_nofile, sqlite_database)
+import pstats
+import tempfile
+from pathlib import Path
+
+from .common import (STATEMENT_TEXT, Run, ServerProcess, median, percentile, profile_summary, r, raise_nofile,
+                     sqlite_database)
 from .http_load import create_exercise
 
 
@@ -117,12 +122,14 @@ def _epoch(ts: str) -> float:
 
 # --- one case ----------------------------------------------------------------------------------
 
-def _case(run: Run, n: int, n_exercises: int, args: argparse.Namespace, label: str) -> dict[str, Any]:
+def _case(run: Run, n: int, n_exercises: int, args: argparse.Namespace, label: str, profiled: bool = False) -> dict[str, Any]:
     import httpx
 
     ctx = mp.get_context("spawn")
+    prof_path = Path(tempfile.mkdtemp(prefix="ttx_bench_prof_")) / "ws.prof" if profiled else None
     with sqlite_database() as (url, _path):
-        with ServerProcess(url) as server:
+        env = dict(kv.split("=", 1) for kv in args.server_env)
+        with ServerProcess(url, profile_to=prof_path, env=env) as server:
             exercises = [create_exercise(server.url) for _ in range(n_exercises)]
             seats = [f"S{i:02d}" for i in range(1, 51)]
             conns = []
@@ -152,6 +159,8 @@ def _case(run: Run, n: int, n_exercises: int, args: argparse.Namespace, label: s
             acks: dict[tuple[str, int], float] = {}
             rounds: list[list[tuple[str, int]]] = []
             cpu0 = server.cpu_seconds()
+            if profiled:
+                server.profile(True)
             with httpx.Client(timeout=30) as client:
                 for _rnd in range(args.rounds):
                     this = []
@@ -175,6 +184,10 @@ def _case(run: Run, n: int, n_exercises: int, args: argparse.Namespace, label: s
             for pp in pipes:
                 samples.extend(pp.recv()["samples"])
             cpu1 = server.cpu_seconds()
+            if profiled:
+                server.profile(False)
+                run.doc.setdefault("profiles", {})[f"{label}, {n} clients: server during the command rounds (CPU of its event loop thread)"] = \
+                    profile_summary(pstats.Stats(str(prof_path)), top=30)
             for pp in pipes:
                 pp.send("bye")
             for p in procs:
@@ -197,7 +210,7 @@ def _case(run: Run, n: int, n_exercises: int, args: argparse.Namespace, label: s
         stats.append({k: {"p50": percentile(v, 50), "p99": percentile(v, 99), "max": max(v) if v else float("nan")}
                       for k, v in pr.items()})
     allv = {k: [x for pr in per_round for x in pr[k]] for k in ("ack", "rec")}
-    row = run.add(
+    row = (run.add if not profiled else dict)(
         case=label, clients=n, exercises=n_exercises, connected=connected, failed=failed,
         connect_seconds=r(max(h["connect_seconds"] for h in hello), 1),
         server_connections=health.get("connections"),
@@ -215,8 +228,12 @@ def _case(run: Run, n: int, n_exercises: int, args: argparse.Namespace, label: s
     print(f"  {label:>22}: {n:5d} clients on {n_exercises:2d} exercise(s): connected {connected} ({failed} failed) "
           f"in {row['connect_seconds']} s; {row['kib_per_connection']} KiB/conn; from ack p50 {row['from_ack_p50_ms']} "
           f"p99 {row['from_ack_p99_ms']} max {row['from_ack_max_ms']} ms; from recorded_at p50 {row['from_recorded_p50_ms']} "
-          f"p99 {row['from_recorded_p99_ms']} ms; {got}/{expected} deliveries; load {row['load']}", flush=True)
+          f"p99 {row['from_recorded_p99_ms']} ms; {got}/{expected} deliveries; load {row.get('load', [round(x, 2) for x in os.getloadavg()])}", flush=True)
     return row
+
+
+def _counts(text: str) -> list[int]:
+    return [int(x) for x in text.split(",") if x.strip()]
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -231,19 +248,30 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--settle", type=float, default=3.0, help="idle seconds after connecting, before measuring RSS")
     p.add_argument("--drain", type=float, default=30.0, help="max seconds to wait for the last deliveries")
     p.add_argument("--no-deflate", action="store_true", help="clients do not offer permessage-deflate")
+    p.add_argument("--profile", action="store_true",
+                   help="cProfile the server (its loop thread's CPU) during the commands of the largest one-exercise case")
+    p.add_argument("--server-env", action="append", default=[], metavar="NAME=VALUE",
+                   help="extra environment for the server process, e.g. TTX_WS_COMPRESSION=true")
+    p.add_argument("--tag", default="", help="a diagnostic run: results go to bench/results/ws-TAG.json, no targets")
 
 
 def main(args: argparse.Namespace, argv: list[str]) -> None:
     soft, hard = raise_nofile()
-    run = Run("ws", argv, {k: v for k, v in vars(args).items() if k != "func"} | {"nofile": [soft, hard]})
+    run = Run("ws" + (f"-{args.tag}" if args.tag else ""), argv, {k: v for k, v in vars(args).items() if k != "func"} | {"nofile": [soft, hard]})
     run.note(f"RLIMIT_NOFILE raised by the benchmark with resource.setrlimit to soft={soft} (hard={hard}); the server "
              "subprocess and the client processes inherit it.")
     run.note(f"Clients: {args.client_procs} processes (websockets asyncio client on uvloop), sharing the 2 cores with the "
              "server; each stamps arrival before parsing. One server process (SQLite, in-memory notifier), fresh per case.")
     cases = [("one exercise", int(x), 1) for x in args.one.split(",") if x.strip()]
     cases += [(f"across {args.exercises} exercises", int(x), args.exercises) for x in args.many.split(",") if x.strip()]
+    if args.profile and cases:  # an extra run of the largest one-exercise case, under cProfile, not in the figures
+        label, n, e = max((c for c in cases if c[2] == 1), key=lambda c: c[1], default=cases[0])
+        print(f"  profiling the server with {n} clients on {e} exercise(s) (extra run, not in the figures)", flush=True)
+        _case(run, n, e, args, label + " (profiled)", profiled=True)
     for label, n, e in cases:
         row = _case(run, n, e, args, label)
+        if args.tag:
+            continue
         if n == 1000 and e == 1:
             run.target("fan-out p99 at 1,000 clients on one exercise (from the HTTP ack)", row["from_ack_p99_ms"], "< 100 ms",
                        row["from_ack_p99_ms"] < 100, "ms")

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import multiprocessing as mp
 import time
 from pathlib import Path
 from typing import Any
 
-from .common import (STATEMENT_TEXT, Run, ServerProcess, definition, median, percentile, pg_available, pg_database,
+from .common import (engine_guard, STATEMENT_TEXT, Run, ServerProcess, definition, median, percentile, pg_available, pg_database,
                      profile_summary, r, sqlite_database)
 
 THREAT = {"type": "report_threat", "kind": "threat", "summary": "Armed groups shelled a border post at dawn; casualties reported."}
@@ -50,15 +51,17 @@ def create_exercise(base_url: str, members: int = 50) -> dict[str, Any]:
 # --- the client processes ----------------------------------------------------------------------
 
 def _client_proc(participants: list[dict[str, Any]], start_at: float, stop_at: float, max_each: int,
-                 out: Any) -> None:
+                 out: Any, client: str = "httpx") -> None:
     try:
         import uvloop
 
         uvloop.install()
     except ImportError:  # pragma: no cover
         pass
-    samples = asyncio.run(_clients(participants, start_at, stop_at, max_each))
-    out.send(samples)
+    cpu0 = time.process_time()
+    run_clients = _clients if client == "httpx" else _raw_clients
+    samples = asyncio.run(run_clients(participants, start_at, stop_at, max_each))
+    out.send((samples, time.process_time() - cpu0))
     out.close()
 
 
@@ -86,6 +89,11 @@ async def _clients(participants: list[dict[str, Any]], start_at: float, stop_at:
                 try:
                     resp = await client.post(url, json=body, headers=headers)
                     status = resp.status_code
+                    if status != 200:
+                        try:
+                            status = f"{status} {resp.json()['error']['code']}"
+                        except Exception:  # noqa: BLE001
+                            pass
                 except httpx.HTTPError as exc:
                     status = exc.__class__.__name__
                 samples.append((began, time.perf_counter() - t0, status))
@@ -95,8 +103,55 @@ async def _clients(participants: list[dict[str, Any]], start_at: float, stop_at:
     return samples
 
 
+async def _raw_clients(participants: list[dict[str, Any]], start_at: float, stop_at: float, max_each: int) -> list[tuple]:
+    """The same closed loop with a minimal HTTP/1.1 keep-alive client (request bytes built once), to
+    show what the server does when the load generator costs little CPU. A diagnostic, not the spec's client."""
+    import orjson  # noqa: F401  (the server depends on it; only used to check availability)
+
+    samples: list[tuple] = []
+
+    def request(p: dict[str, Any], body: dict[str, Any]) -> bytes:
+        data = json.dumps(body).encode()
+        host = p["base_url"].split("://", 1)[1]
+        return (f"POST /api/exercises/{p['exercise_id']}/commands HTTP/1.1\r\nHost: {host}\r\n"
+                f"Authorization: Bearer {p['token']}\r\nContent-Type: application/json\r\n"
+                f"Content-Length: {len(data)}\r\n\r\n").encode() + data
+
+    async def one(p: dict[str, Any]) -> None:
+        host, port = p["base_url"].split("://", 1)[1].split(":")
+        reader, writer = await asyncio.open_connection(host, int(port))
+        statement = request(p, {"type": "post_statement", "consultation_id": p["consultation_id"], "text": STATEMENT_TEXT})
+        threat = request(p, THREAT)
+        await asyncio.sleep(max(0.0, start_at - time.time()))
+        i = 0
+        try:
+            while i < max_each:
+                began = time.time()
+                if began >= stop_at:
+                    break
+                t0 = time.perf_counter()
+                writer.write(threat if i % 10 == 9 else statement)
+                head = await reader.readuntil(b"\r\n\r\n")
+                lines = head.split(b"\r\n")
+                status: Any = int(lines[0].split()[1])
+                length = next(int(x.split(b":", 1)[1]) for x in lines if x.lower().startswith(b"content-length"))
+                body = await reader.readexactly(length)
+                if status != 200:
+                    try:
+                        status = f"{status} {json.loads(body)['error']['code']}"
+                    except Exception:  # noqa: BLE001
+                        pass
+                samples.append((began, time.perf_counter() - t0, status))
+                i += 1
+        finally:
+            writer.close()
+
+    await asyncio.gather(*(one(p) for p in participants))
+    return samples
+
+
 def run_load(participants: list[dict[str, Any]], *, procs: int, warmup: float, duration: float,
-             max_each: int, profiled: ServerProcess | None = None) -> tuple[list[tuple], float, float]:
+             max_each: int, profiled: ServerProcess | None = None, client: str = "httpx") -> tuple[list[tuple], float, float]:
     """Run the participants split over `procs` processes; returns (samples, window start, window end)."""
     ctx = mp.get_context("spawn")
     start_at = time.time() + 4.0  # spawned processes import httpx and connect first
@@ -108,7 +163,7 @@ def run_load(participants: list[dict[str, Any]], *, procs: int, warmup: float, d
         if not mine:
             continue
         recv, send = ctx.Pipe(duplex=False)
-        w = ctx.Process(target=_client_proc, args=(mine, start_at, stop_at, max_each, send), daemon=True)
+        w = ctx.Process(target=_client_proc, args=(mine, start_at, stop_at, max_each, send, client), daemon=True)
         w.start()
         pipes.append(recv)
         workers.append(w)
@@ -118,11 +173,18 @@ def run_load(participants: list[dict[str, Any]], *, procs: int, warmup: float, d
         threading.Timer(window[0] - time.time(), profiled.profile, args=(True,)).start()
         threading.Timer(window[1] - time.time(), profiled.profile, args=(False,)).start()
     samples: list[tuple] = []
+    global LAST_CLIENT_CPU
+    LAST_CLIENT_CPU = 0.0
     for p in pipes:
-        samples.extend(p.recv())
+        got, cpu = p.recv()
+        samples.extend(got)
+        LAST_CLIENT_CPU += cpu
     for w in workers:
         w.join(30)
     return samples, window[0], window[1]
+
+
+LAST_CLIENT_CPU = 0.0  # CPU seconds the client processes used in the last run_load (whole run, set-up included)
 
 
 def summarize(samples: list[tuple], t0: float, t1: float) -> dict[str, Any]:
@@ -151,25 +213,27 @@ def _case(run: Run, engine: str, servers: list[ServerProcess], n_exercises: int,
                                  "consultation_id": ex["consultation_id"]})
         cpu0 = sum(s.cpu_seconds() for s in servers)
         samples, t0, t1 = run_load(participants, procs=args.client_procs, warmup=args.warmup, duration=args.duration,
-                                   max_each=args.max_per_participant)
+                                   max_each=args.max_per_participant, client=args.client)
         cpu1 = sum(s.cpu_seconds() for s in servers)
         res = summarize(samples, t0, t1)
         total_ok = sum(1 for s in samples if s[2] == 200)
         res["server_cpu_ms_per_command"] = 1000 * (cpu1 - cpu0) / max(1, total_ok)
+        res["client_cpu_ms_per_command"] = 1000 * LAST_CLIENT_CPU / max(1, total_ok)
         res["load"] = list(__import__("os").getloadavg())
         results.append(res)
         print(f"    run {rep + 1}: {res['commands_per_s']:7.0f} commands/s  p50 {res['p50_ms']:6.1f} ms  p99 {res['p99_ms']:6.1f} ms"
-              f"  errors {res['errors']}  server CPU {res['server_cpu_ms_per_command']:.2f} ms/command  load {[round(x, 2) for x in res['load']]}")
+              f"  errors {res['errors']}  server CPU {res['server_cpu_ms_per_command']:.2f} ms/command  client CPU {res['client_cpu_ms_per_command']:.2f} ms/command  load {[round(x, 2) for x in res['load']]}")
     row = run.add(engine=engine, server_processes=len(servers), exercises=n_exercises, participants=args.participants,
                   commands_per_s=r(median([x["commands_per_s"] for x in results]), 0),
                   p50_ms=r(median([x["p50_ms"] for x in results]), 1), p99_ms=r(median([x["p99_ms"] for x in results]), 1),
                   max_ms=r(median([x["max_ms"] for x in results]), 1),
                   server_cpu_ms_per_command=r(median([x["server_cpu_ms_per_command"] for x in results]), 2),
+                  client_cpu_ms_per_command=r(median([x["client_cpu_ms_per_command"] for x in results]), 2),
                   errors=[x["errors"] for x in results],
                   runs=[{k: (r(v, 1) if isinstance(v, float) else v) for k, v in x.items()} for x in results])
     print(f"  {engine} x{len(servers)} process(es), {n_exercises} exercise(s): median {row['commands_per_s']:.0f} commands/s, "
           f"p50 {row['p50_ms']} ms, p99 {row['p99_ms']} ms")
-    if engine == "sqlite":
+    if engine == "sqlite" and not args.tag:
         run.target(f"sqlite, {n_exercises} exercise(s), {args.participants} participants: throughput",
                    row["commands_per_s"], ">= 1000 commands/s", row["commands_per_s"] >= 1000, "commands/s")
         run.target(f"sqlite, {n_exercises} exercise(s), {args.participants} participants: p99 latency",
@@ -205,29 +269,39 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--client-procs", type=int, default=2)
     p.add_argument("--profile", action="store_true", help="one more SQLite run with the server under cProfile")
+    p.add_argument("--client", choices=("httpx", "raw"), default="httpx",
+                   help="httpx (the spec's load generator) or raw: a minimal HTTP/1.1 client, to see the server's own limit")
+    p.add_argument("--tag", default="", help="a diagnostic run: results go to bench/results/http-TAG.json, no targets")
 
 
 def main(args: argparse.Namespace, argv: list[str]) -> None:
-    run = Run("http", argv, {k: v for k, v in vars(args).items() if k != "func"})
-    run.note(f"Clients: {args.participants} httpx.AsyncClient (one connection each) in {args.client_procs} separate processes, "
+    run = Run("http" + (f"-{args.tag}" if args.tag else ""), argv, {k: v for k, v in vars(args).items() if k != "func"})
+    run.note(f"Clients: {args.participants} " + ("httpx.AsyncClient" if args.client == "httpx" else "minimal raw HTTP/1.1 clients (diagnostic)")
+             + f" (one connection each) in {args.client_procs} separate processes, "
              "closed loop (next command when the last one is answered); 9 of 10 commands are post_statement, 1 report_threat.")
     run.note("Client processes and server processes share the machine's 2 cores; the figures are the whole system's.")
     cases = [int(x) for x in args.exercises.split(",") if x.strip()]
     for engine in [e.strip() for e in args.engines.split(",") if e.strip()]:
         if engine == "sqlite":
-            with sqlite_database() as (url, _path):
+            with engine_guard(run, engine), sqlite_database() as (url, _path):
                 with ServerProcess(url) as server:
                     for n in cases:
                         print(f"  sqlite, 1 process, {n} exercise(s):")
                         _case(run, "sqlite", [server], n, args)
                 if args.profile:
                     _profile(run, url, args)
+            if not args.tag:
+                with engine_guard(run, "breakdown"):
+                    from .common import use_uvloop
+
+                    use_uvloop()
+                    breakdown(run)
         elif engine == "postgres":
             problem = pg_available()
             if problem:
                 run.note(f"postgres skipped: {problem}")
                 continue
-            with pg_database() as url:
+            with engine_guard(run, engine), pg_database() as url:
                 a = ServerProcess(url, env={"TTX_AUTO_MIGRATE": "false"}).start()
                 b = ServerProcess(url, env={"TTX_AUTO_MIGRATE": "false"}).start()
                 try:
@@ -238,3 +312,72 @@ def main(args: argparse.Namespace, argv: list[str]) -> None:
                     a.stop()
                     b.stop()
     print(f"wrote {run.save()}")
+
+
+# --- where a command's time goes, in-process -------------------------------------------------
+
+async def _breakdown_async(url: str, n: int) -> dict[str, Any]:
+    """Per `post_statement`, sequentially, on SQLite, in this process: the pure domain
+    (decide + evolve), the store append alone, and the service's whole execute (cached state,
+    append, snapshot check, publish). Wall and CPU (process_time: all threads, aiosqlite's too)."""
+    import time as _t
+
+    from server.db import make_engine
+    from server.domain import commands as c
+    from server.domain.decide import decide
+    from server.domain.state import evolve
+    from server.scenarios import validate_definition
+    from server.service import ExerciseService
+    from server.store.sql import SqlEventStore
+
+    store = SqlEventStore(make_engine(url=url))
+    svc = ExerciseService(store=store)
+    ex, _ = await svc.create(validate_definition(definition(50)))
+    await svc.execute(ex, "facilitator", c.StartExercise(type="start_exercise"))
+    await svc.execute(ex, "S01", c.RequestConsultation(type="request_consultation", topic="Border", invitees="all"))
+    cmd = c.PostStatement(type="post_statement", consultation_id="con_3", text=STATEMENT_TEXT)
+    out: dict[str, Any] = {}
+    for _ in range(50):  # warm-up
+        await svc.execute(ex, "S02", cmd)
+    state = await svc.state(ex)
+    w0, c0 = _t.perf_counter(), _t.process_time()
+    for i in range(n):
+        evs = decide(state, cmd, seat="S02", now=_t.time())
+        for e in evs:
+            evolve(state, e)
+    out["domain decide+evolve"] = ((_t.perf_counter() - w0) / n * 1e3, (_t.process_time() - c0) / n * 1e3)
+    from .store import Ours
+
+    ours = Ours(url)
+    await ours.open()
+    stream = await ours.new_stream()
+    await ours.append(stream, 50, 1)
+    w0, c0 = _t.perf_counter(), _t.process_time()
+    await ours.append(stream, n, 1)
+    out["store.append (seal + transaction)"] = ((_t.perf_counter() - w0) / n * 1e3, (_t.process_time() - c0) / n * 1e3)
+    await ours.close()
+    w0, c0 = _t.perf_counter(), _t.process_time()
+    for _ in range(n):
+        await svc.execute(ex, "S02", cmd)
+    out["ExerciseService.execute"] = ((_t.perf_counter() - w0) / n * 1e3, (_t.process_time() - c0) / n * 1e3)
+    token_seat = await store.seat_for_token("0" * 64)
+    w0, c0 = _t.perf_counter(), _t.process_time()
+    for _ in range(n):
+        await store.seat_for_token("0" * 64)
+    out["store.seat_for_token (a read query)"] = ((_t.perf_counter() - w0) / n * 1e3, (_t.process_time() - c0) / n * 1e3)
+    del token_seat
+    await store.close()
+    return {k: {"wall_ms": round(v[0], 3), "cpu_ms": round(v[1], 3)} for k, v in out.items()}
+
+
+def breakdown(run: Run, n: int = 500) -> None:
+    with sqlite_database() as (url, _path):
+        parts = asyncio.run(_breakdown_async(url, n))
+    http = [x for x in run.doc["results"] if x.get("engine") == "sqlite" and x.get("exercises") == 1]
+    if http:
+        parts["whole HTTP command in `ttx serve` (server CPU per command, from the load run)"] = {
+            "wall_ms": None, "cpu_ms": http[0]["server_cpu_ms_per_command"]}
+    run.doc["breakdown"] = {"what": "per post_statement command, sequential, SQLite, in the benchmark process (uvloop)",
+                            "load": list(__import__("os").getloadavg()), "parts": parts}
+    for k, v in parts.items():
+        print(f"  breakdown: {k:70} wall {v['wall_ms']} ms  CPU {v['cpu_ms']} ms")

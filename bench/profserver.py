@@ -11,6 +11,7 @@ import argparse
 import cProfile
 import logging
 import signal
+import time
 
 
 def main() -> None:
@@ -29,9 +30,10 @@ def main() -> None:
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = create_app(settings)
     config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level=settings.log_level,
-                            access_log=False, ws_max_size=16 * 1024 * 1024, lifespan="on")
+                            access_log=False, ws_max_size=16 * 1024 * 1024, lifespan="on",
+                            ws_per_message_deflate=getattr(settings, "ws_compression", True))
     server = uvicorn.Server(config)
-    prof = cProfile.Profile()
+    prof = cProfile.Profile(time.thread_time)  # CPU time of the event loop's thread, not wall time
 
     def start(*_: object) -> None:
         prof.enable()

@@ -21,7 +21,7 @@ import random
 import time
 from typing import Any
 
-from .common import (STATEMENT_TEXT, Run, definition, median, percentile, pg_available, pg_database, profile_summary, r,
+from .common import (engine_guard, STATEMENT_TEXT, Run, definition, median, percentile, pg_available, pg_database, profile_summary, r,
                      sqlite_database, use_uvloop)
 
 
@@ -139,7 +139,7 @@ async def _engine_run(engine: str, url: str, args: argparse.Namespace, run: Run)
         print(f"  {engine}: from scratch {row['median_s']} s (read {row['read_s']} s + fold {row['fold_s']} s)  load {row['load']}", flush=True)
 
         if args.profile:
-            prof = cProfile.Profile()
+            prof = cProfile.Profile(time.thread_time)
             svc = ExerciseService(store=store, snapshot_interval=args.snapshot_interval)
             prof.enable()
             await svc.state(ex)
@@ -174,7 +174,7 @@ async def _engine_run(engine: str, url: str, args: argparse.Namespace, run: Run)
         print(f"  {engine}: at random seq p50 {row['p50_ms']} ms, p99 {row['p99_ms']} ms, max {row['max_ms']} ms; "
               f"head via snapshot {row['head_via_snapshot_ms']} ms  load {row['load']}", flush=True)
         if args.profile:
-            prof = cProfile.Profile()
+            prof = cProfile.Profile(time.thread_time)
             svc = ExerciseService(store=store, snapshot_interval=args.snapshot_interval)
             prof.enable()
             for at in ats[:10]:
@@ -201,13 +201,13 @@ def main(args: argparse.Namespace, argv: list[str]) -> None:
     run = Run("replay", argv, {k: v for k, v in vars(args).items() if k != "func"} | {"event_loop": loop})
     for engine in [e.strip() for e in args.engines.split(",") if e.strip()]:
         if engine == "sqlite":
-            with sqlite_database() as (url, _path):
+            with engine_guard(run, engine), sqlite_database() as (url, _path):
                 asyncio.run(_engine_run("sqlite", url, args, run))
         elif engine == "postgres":
             problem = pg_available()
             if problem:
                 run.note(f"postgres skipped: {problem}")
                 continue
-            with pg_database() as url:
+            with engine_guard(run, engine), pg_database() as url:
                 asyncio.run(_engine_run("postgres", url, args, run))
     print(f"wrote {run.save()}")

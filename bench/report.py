@@ -63,16 +63,21 @@ def _store(doc: dict[str, Any]) -> list[str]:
 
 def _http(doc: dict[str, Any]) -> list[str]:
     rows = [[x["engine"], x["server_processes"], x["exercises"], x["participants"], x["commands_per_s"], x["p50_ms"],
-             x["p99_ms"], x["server_cpu_ms_per_command"],
+             x["p99_ms"], x["server_cpu_ms_per_command"], x.get("client_cpu_ms_per_command"),
              _fmt(round(1000 / x["server_cpu_ms_per_command"] * x["server_processes"])) if x["server_cpu_ms_per_command"] else "–",
              "; ".join(json.dumps(e) for e in x["errors"] if e) or "none",
              " / ".join(str(v) for v in x["load"])] for x in doc["results"]]
     out = [f"### http: commands end to end (median of {doc['params']['repeats']} runs of {doc['params']['duration']} s "
            f"after {doc['params']['warmup']} s warm-up)", ""] + _provenance(doc)
     out += _table(["engine", "server processes", "exercises", "participants", "commands/s", "p50 ms", "p99 ms",
-                   "server CPU ms/command", "CPU-bound ceiling/s", "errors", "load 1/5/15"], rows)
+                   "server CPU ms/command", "client CPU ms/command", "CPU-bound ceiling/s", "errors", "load 1/5/15"], rows)
     out += ["", "*CPU-bound ceiling* = 1000 / (server CPU ms per command) x processes: what the server processes could do "
-            "with a whole core each, from the CPU time they actually used per command."]
+            "with a whole core each, from the CPU time they actually used per command. *Client CPU* is the load "
+            "generator's own cost (httpx), which shares the 2 cores with the server."]
+    bd = doc.get("breakdown")
+    if bd:
+        out += ["", f"Where a command's time goes ({bd['what']}; load {' / '.join(str(round(v, 2)) for v in bd['load'])}):", ""]
+        out += _table(["part", "wall ms", "CPU ms"], [[k, v["wall_ms"], v["cpu_ms"]] for k, v in bd["parts"].items()])
     out += [f"- {n}" for n in doc.get("notes", [])]
     return out + [""]
 
@@ -124,6 +129,7 @@ def generate() -> str:
         path = RESULTS_DIR / f"{name}.json"
         if path.exists():
             docs[name] = json.loads(path.read_text())
+    diagnostics = {p.stem: json.loads(p.read_text()) for p in sorted(RESULTS_DIR.glob("*-*.json"))}
     lines = [BEGIN, "", "## Targets", ""]
     rows = []
     for name in ORDER:
@@ -136,6 +142,14 @@ def generate() -> str:
     for name in ORDER:
         if name in docs:
             lines += RENDER[name](docs[name])
+    if diagnostics:
+        lines += ["## Diagnostic runs (variants of a benchmark; not counted against the targets)", ""]
+        for stem, doc in diagnostics.items():
+            base = stem.split("-", 1)[0]
+            if base in RENDER:
+                body = RENDER[base](doc)
+                body[0] = body[0].replace("### ", f"### [{stem}] ", 1)
+                lines += body
     lines += [END]
     return "\n".join(lines) + "\n"
 

@@ -22,7 +22,7 @@ import sqlite3
 import time
 from typing import Any
 
-from .common import (STATEMENT_TEXT, Run, definition, median, pg_available, pg_database, profile_summary, r,
+from .common import (engine_guard, STATEMENT_TEXT, Run, definition, median, pg_available, pg_database, profile_summary, r,
                      sqlite_database, use_uvloop)
 
 DURABILITY = {
@@ -244,13 +244,13 @@ async def _engine_run(engine: str, url: str, es_target: str, args: argparse.Name
         row["ours_read_share_pct"] = r(100 * median(reads) / median(times["ours"]), 0)
 
         if args.profile:
-            prof = cProfile.Profile()
+            prof = cProfile.Profile(time.thread_time)
             st2 = await ours.new_stream()
             prof.enable()
             await ours.append(st2, min(args.single, 1000), 1)
             prof.disable()
             run.doc.setdefault("profiles", {})[f"{engine}: ours append, 1 per transaction"] = profile_summary(pstats.Stats(prof), top=20)
-            prof = cProfile.Profile()
+            prof = cProfile.Profile(time.thread_time)
             prof.enable()
             await ours.replay(st)
             prof.disable()
@@ -295,7 +295,7 @@ def main(args: argparse.Namespace, argv: list[str]) -> None:
     print(f"store: sqlite3 {sqlite3.sqlite_version}; repeats {args.repeats}")
     for engine in engines:
         if engine == "sqlite":
-            with sqlite_database() as (url, path):
+            with engine_guard(run, engine), sqlite_database() as (url, path):
                 asyncio.run(_engine_run("sqlite", url, str(path), args, run))
         elif engine == "postgres":
             problem = pg_available()
@@ -303,6 +303,6 @@ def main(args: argparse.Namespace, argv: list[str]) -> None:
                 run.note(f"postgres skipped: {problem}")
                 print(f"  postgres skipped: {problem}")
                 continue
-            with pg_database() as url:
+            with engine_guard(run, engine), pg_database() as url:
                 asyncio.run(_engine_run("postgres", url, url, args, run))
     print(f"wrote {run.save()}")
