@@ -21,7 +21,8 @@ def main(argv: list[str] | None = None) -> None:
     sub = parser.add_subparsers(dest="name", required=True)
     for name, module in BENCHMARKS.items():
         mod = importlib.import_module(module)
-        p = sub.add_parser(name, help=(mod.__doc__ or "").strip().splitlines()[0])
+        summary = " ".join((mod.__doc__ or "").strip().split("\n\n")[0].split())
+        p = sub.add_parser(name, help=summary.split("`: ", 1)[-1])
         mod.add_arguments(p)
     sub.add_parser("all", help="every benchmark with its default sizes, then the report (about 10-15 minutes)")
     sub.add_parser("report", help="regenerate the tables in docs/PERFORMANCE.md from bench/results/*.json")

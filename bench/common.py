@@ -352,6 +352,19 @@ def engine_guard(run: "Run", engine: str) -> Iterator[None]:
         traceback.print_exc()
 
 
+def open_store(url: str):
+    """The server's event store for a URL, opened the way the server opens it (`open_store` when the
+    server has it; before that, `SqlEventStore` over an SQLAlchemy async engine)."""
+    try:
+        from server.store.sql import open_store as server_open_store
+    except ImportError:  # an older server
+        from server.db import make_engine
+        from server.store.sql import SqlEventStore
+
+        return SqlEventStore(make_engine(url=url))
+    return server_open_store(url)
+
+
 def use_uvloop() -> str:
     """The server runs on uvloop (uvicorn picks it when installed); the in-process benchmarks do too."""
     try:

@@ -322,15 +322,15 @@ async def _breakdown_async(url: str, n: int) -> dict[str, Any]:
     append, snapshot check, publish). Wall and CPU (process_time: all threads, aiosqlite's too)."""
     import time as _t
 
-    from server.db import make_engine
     from server.domain import commands as c
     from server.domain.decide import decide
     from server.domain.state import evolve
     from server.scenarios import validate_definition
     from server.service import ExerciseService
-    from server.store.sql import SqlEventStore
 
-    store = SqlEventStore(make_engine(url=url))
+    from .common import open_store
+
+    store = open_store(url)
     svc = ExerciseService(store=store)
     ex, _ = await svc.create(validate_definition(definition(50)))
     await svc.execute(ex, "facilitator", c.StartExercise(type="start_exercise"))

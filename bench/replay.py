@@ -101,12 +101,12 @@ def state_decision_open(state: Any, decision_id: str) -> bool:
 
 
 async def _engine_run(engine: str, url: str, args: argparse.Namespace, run: Run) -> None:
-    from server.db import make_engine
     from server.domain.state import fold
     from server.service import ExerciseService
-    from server.store.sql import SqlEventStore
 
-    store = SqlEventStore(make_engine(url=url))
+    from .common import open_store
+
+    store = open_store(url)
     try:
         t0 = time.perf_counter()
         ex, snapshots, counts = await build(store, args.events, args.snapshot_interval)

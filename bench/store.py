@@ -41,11 +41,9 @@ class Ours:
         self.url = url
 
     async def open(self) -> None:
-        from server.db import make_engine
-        from server.store.sql import SqlEventStore
+        from .common import open_store
 
-        self.engine = make_engine(url=self.url)
-        self.store = SqlEventStore(self.engine)
+        self.store = open_store(self.url)
 
     async def close(self) -> None:
         await self.store.close()
@@ -289,8 +287,8 @@ def main(args: argparse.Namespace, argv: list[str]) -> None:
     run.doc["durability"] = DURABILITY
     run.note("Payload: statement_posted data of 290 bytes of JSON (consultation_id, statement_id, 226-character text); "
              "eventsourcing stores the same three fields plus its timestamp (372 bytes).")
-    run.note("Ours runs on an asyncio event loop (uvloop) through SQLAlchemy's async engine (aiosqlite: a thread per "
-             "connection; asyncpg), as the server does; eventsourcing runs synchronously (sqlite3; psycopg 3 with its pool).")
+    run.note("Ours runs on an asyncio event loop (uvloop) through the server's own store, opened as the server opens it "
+             "(server.store.sql.open_store); eventsourcing runs synchronously (sqlite3; psycopg 3 with its pool).")
     engines = [e.strip() for e in args.engines.split(",") if e.strip()]
     print(f"store: sqlite3 {sqlite3.sqlite_version}; repeats {args.repeats}")
     for engine in engines:
