@@ -110,6 +110,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     app.include_router(exercises.router)
     app.include_router(commands.router)
+    commands.install_command_schemas(app)
     app.include_router(queries.router)
     app.include_router(ws.router)
     try:

@@ -24,6 +24,24 @@ _KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
 _COMMAND_SCHEMA = TypeAdapter(AnyCommand).json_schema(ref_template="#/components/schemas/{model}")
 
 
+def install_command_schemas(app: Any) -> None:
+    """Put the command models, which the commands endpoint documents by reference, where OpenAPI
+    tools look for them: `components.schemas`."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = generate()
+            schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+            for path in schema.get("paths", {}).values():
+                for operation in path.values():
+                    schemas.update(operation.pop("x-command-schemas", None) or {})
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi
+
+
 def _command_openapi() -> dict[str, Any]:
     schema = dict(_COMMAND_SCHEMA)
     defs = schema.pop("$defs", {})
@@ -39,7 +57,7 @@ async def post_command(exercise_id: str, request: Request, seat: Seat, service: 
     raw = await request.body()
     try:
         body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise ApiError(422, "malformed_json", "The body is not valid JSON.")
     if not isinstance(body, dict):
         raise ApiError(422, "invalid_request", "A command is a JSON object with a `type`.")

@@ -1,6 +1,8 @@
 """`/ws/exercises/{id}`: hello with token and `after`, then every visible event in order, live.
 
-Close codes (all in the 4400 range): 4400 malformed or unexpected message, 4401 missing or bad
+A well-formed message of a type the server does not expect after hello gets an error frame and the
+connection stays open. Close codes (all in the 4400 range): 4400 malformed message or no hello
+first, 4401 missing or bad
 token, 4403 token of another exercise, 4404 unknown exercise, 4408 no hello in time, 4409 fell
 behind (resume with `after`), 4413 message over 64 KiB, 4429 too many messages.
 """
@@ -49,7 +51,7 @@ def _parse(message: dict[str, Any]) -> dict[str, Any]:
         raise Closed(4413, "message_too_large", f"Messages are limited to {MAX_MESSAGE // 1024} KiB.")
     try:
         obj = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nesting too deep for the parser
         raise Closed(4400, "malformed_json", "That message is not valid JSON.")
     if not isinstance(obj, dict) or not isinstance(obj.get("type"), str):
         raise Closed(4400, "malformed", "A message is a JSON object with a `type`.")
@@ -104,10 +106,11 @@ async def live(websocket: WebSocket, exercise_id: str) -> None:
     try:
         await _reader(websocket, session)  # until the client goes, or a task closes the socket under it
     finally:
+        hub.detach(session)
         for task in session.tasks:
             task.cancel()
-        await asyncio.gather(*session.tasks, return_exceptions=True)
-        hub.detach(session)
+        # a task busy in a send to a dead socket must not keep this handler (and shutdown) waiting
+        await asyncio.wait(session.tasks, timeout=2)
 
 
 async def _reader(websocket: WebSocket, session: Session) -> None:

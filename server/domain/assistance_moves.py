@@ -13,11 +13,11 @@ from .errors import conflict, forbidden, invalid
 @handles("request_assistance")
 def _request_assistance(b: Batch, cmd: c.RequestAssistance, seat: str) -> None:
     require_participant(b.state, seat)
-    require_in_play(b.state, seat)
     st = b.state
     assert st.scenario is not None
     if not is_member(st, seat):
         raise forbidden("members_only", f"{seat} is not a participating state and cannot invoke mutual assistance.")
+    require_in_play(st, seat)
     unknown = [k for k in cmd.kinds if k not in st.scenario.settings.assistance_kinds]
     if unknown:
         raise invalid("unknown_assistance_kind", f"Unknown kind(s) of assistance: {', '.join(unknown)}; "
@@ -37,12 +37,12 @@ def _request(b: Batch, request_id: str):
 @handles("respond_to_assistance")
 def _respond(b: Batch, cmd: c.RespondToAssistance, seat: str) -> None:
     require_participant(b.state, seat)
+    if not is_member(b.state, seat):
+        raise forbidden("members_only", f"{seat} is not a participating state and is not bound to answer requests for assistance.")
     require_in_play(b.state, seat)
     req = _request(b, cmd.request_id)
     if seat == req.requester:
         raise forbidden("own_request", "You cannot answer your own request for assistance.")
-    if not is_member(b.state, seat):
-        raise forbidden("members_only", f"{seat} is not a participating state and is not bound to answer requests for assistance.")
     if req.status != "open":
         raise conflict("request_closed", f"This request has been marked {req.status}.")
     if seat in req.responses:

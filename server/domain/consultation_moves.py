@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 from . import commands as c
-from .batch import (Batch, handles, has_power, is_member, require_in_play,
+from .batch import (Batch, handles, has_power, require_in_play,
                     require_participant, resolve_seats, seat_kind)
 from .errors import conflict, forbidden, invalid
 from .events import FACILITATOR
@@ -14,9 +14,9 @@ from .events import FACILITATOR
 @handles("report_threat")
 def _threat(b: Batch, cmd: c.ReportThreat, seat: str) -> None:
     require_participant(b.state, seat)
-    require_in_play(b.state, seat)
     if seat_kind(b.state, seat) != "state" and not has_power(b.state, seat, "report_threat"):
         raise forbidden("states_only", f"{seat} is not a state and cannot report a threat.")
+    require_in_play(b.state, seat)
     b.emit("threat_reported", seat, {"threat_id": f"thr_{b.next_seq}", "kind": cmd.kind, "summary": cmd.summary, "source": cmd.source})
 
 
@@ -31,11 +31,11 @@ def _consultation(b: Batch, consultation_id: str, seat: str):
 @handles("request_consultation")
 def _request_consultation(b: Batch, cmd: c.RequestConsultation, seat: str) -> None:
     require_participant(b.state, seat)
-    require_in_play(b.state, seat)
     st = b.state
     assert st.scenario is not None
-    if not (is_member(st, seat) or has_power(st, seat, "request_consultation")):
-        raise forbidden("members_only", f"{seat} is not a participating state and cannot call consultations; it can be invited to them.")
+    if seat_kind(st, seat) != "state" and not has_power(st, seat, "request_consultation"):
+        raise forbidden("cannot_consult", f"{seat} cannot call consultations; it can be invited to them.")
+    require_in_play(st, seat)
     if cmd.region is not None and st.scenario.region(cmd.region) is None:
         raise invalid("unknown_region", f"There is no region {cmd.region!r} in this scenario.")
     if cmd.invitees == "all":

@@ -24,10 +24,10 @@ def _body(b: Batch, body_id: str):
 @handles("convene_session")
 def _convene(b: Batch, cmd: c.ConveneSession, seat: str) -> None:
     require_participant(b.state, seat)
-    require_in_play(b.state, seat)
     body = _body(b, cmd.body)
     if not has_power(b.state, seat, "convene_session"):
         raise forbidden("cannot_convene", f"{seat} cannot convene sessions of the {body.id}.")
+    require_in_play(b.state, seat)
     ends_at = round(b.time + cmd.time_frame_minutes * 60.0, 3)
     b.emit("session_convened", seat, {"session_id": f"ses_{b.next_seq}", "body": body.id, "agenda": list(cmd.agenda),
                                       "time_frame_minutes": cmd.time_frame_minutes, "ends_at": ends_at})
@@ -50,13 +50,13 @@ def _eligible(st: State, body_id: str, rule: Mapping[str, Any], region: str | No
 @handles("propose_decision")
 def _propose(b: Batch, cmd: c.ProposeDecision, seat: str) -> None:
     require_participant(b.state, seat)
-    require_in_play(b.state, seat)
     st = b.state
     assert st.scenario is not None
     body = _body(b, cmd.body)
     in_body = seat in st.body_members(body.id) and is_member(st, seat)
     if not (in_body or has_power(st, seat, "propose_decision")):
         raise forbidden("not_in_body", f"{seat} is not a member of the {body.id} and cannot propose its decisions.")
+    require_in_play(st, seat)
     if cmd.kind not in st.scenario.settings.decision_kinds:
         raise invalid("unknown_decision_kind", f"Unknown kind of decision {cmd.kind!r}; this scenario knows "
                       f"{', '.join(st.scenario.settings.decision_kinds)}.")
@@ -134,9 +134,9 @@ def _implementation(b: Batch, cmd: c.RecordImplementation, seat: str) -> None:
 @handles("notify_un_security_council")
 def _notify(b: Batch, cmd: c.NotifyUnSecurityCouncil, seat: str) -> None:
     require_participant(b.state, seat)
-    require_in_play(b.state, seat)
     if not (is_member(b.state, seat) or has_power(b.state, seat, "notify_un_security_council")):
         raise forbidden("cannot_notify", f"{seat} cannot notify the UN Security Council on behalf of the alliance.")
+    require_in_play(b.state, seat)
     if cmd.decision_id is not None:
         _decision(b, cmd.decision_id)
     b.emit("un_security_council_notified", seat, {"notification_id": f"unn_{b.next_seq}", "summary": cmd.summary,
@@ -146,11 +146,11 @@ def _notify(b: Batch, cmd: c.NotifyUnSecurityCouncil, seat: str) -> None:
 @handles("request_accession")
 def _accession(b: Batch, cmd: c.RequestAccession, seat: str) -> None:
     require_participant(b.state, seat)
-    require_in_play(b.state, seat)
     status = b.state.statuses.get(seat)
     if status != "non_signatory":
         raise forbidden("not_non_signatory", f"{seat} is already a participating state." if status == "member"
                         else f"{seat} is not a state and cannot accede.")
+    require_in_play(b.state, seat)
     if any(a.seat == seat and a.status == "pending" for a in b.state.accessions.values()):
         raise conflict("accession_pending", f"{seat} already has a request for accession pending.")
     b.emit("accession_requested", seat, {"accession_id": f"acc_{b.next_seq}", "seat": seat})

@@ -147,8 +147,10 @@ class Session:
                 if can_see(ev.audience, self.seat):
                     message = channel.message(ev)
                     try:
-                        await asyncio.wait_for(self.queue.put(message), timeout=stall)
-                    except asyncio.TimeoutError:
+                        # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation
+                        async with asyncio.timeout(stall):
+                            await self.queue.put(message)
+                    except TimeoutError:
                         await self.close(4409, "too_slow", "You fell behind the live feed; reconnect with `after` to resume.")
                         return
                 self.cursor = ev.seq
@@ -157,8 +159,9 @@ class Session:
         """Send what is queued; when nothing has been for `heartbeat` seconds, say so."""
         while True:
             try:
-                message = await asyncio.wait_for(self.queue.get(), heartbeat)
-            except asyncio.TimeoutError:
+                async with asyncio.timeout(heartbeat):
+                    message = await self.queue.get()
+            except TimeoutError:
                 message = json.dumps({"type": "heartbeat", "time": time.time()})
             await self._send(message)
             self.sent += 1
@@ -168,7 +171,8 @@ class Session:
             return
         self.closed.set()
         try:
-            await asyncio.wait_for(self._send(json.dumps({"type": "error", "code": error, "message": message})), timeout=1)
+            async with asyncio.timeout(1):
+                await self._send(json.dumps({"type": "error", "code": error, "message": message}))
         except Exception:
             pass
         try:

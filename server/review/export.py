@@ -72,7 +72,7 @@ def parse_export(lines: Iterable[str | bytes]) -> ParsedExport:
             continue
         try:
             obj = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):
             return ParsedExport(header, events, ChainBreak(len(events) + 1, number, "line is not valid JSON"))
         if not isinstance(obj, dict):
             return ParsedExport(header, events, ChainBreak(len(events) + 1, number, "line is not a JSON object"))

@@ -221,7 +221,7 @@ async def test_csto_border_crisis_whole_run(client, app):
         await run.statement(seat, con_all, f"{seat} on the aggression against Tajikistan.")
     await assert_private(ex, con_priv, insiders=["RUS", "KAZ", "TJK"], outsiders=["UZB", "SG", "MDA", "observer"])
     await run.refused("UZB", "post_statement", 409, "unknown_consultation", consultation_id=con_priv, text="let me in")
-    await run.refused("MDA", "request_consultation", 403, "members_only", topic="Moldova calls", invitees="all")
+    await run.refused("MDA", "request_assistance", 403, "members_only", kinds=["military"], summary="Moldova asks too")
 
     # Art. 4: the request for assistance; the `refugees` inject fires with it
     asked = await run.do("TJK", "request_assistance", kinds=["military", "border_troops", "humanitarian"],

@@ -133,12 +133,33 @@ def test_consultations_open_to_all_members_or_private():
     assert private.audience == ("RUS", "KAZ")
 
 
-def test_non_signatories_cannot_call_consultations_but_can_be_invited():
-    run = Run()
-    err = refused(run, "UKR", "request_consultation", topic="x", invitees="all")
-    assert (err.status, err.code) == (403, "members_only")
+def test_any_state_calls_consultations_an_office_needs_the_power():
+    seats = small_scenario().model_dump()["seats"] + [{"id": "SEC", "name": "Secretariat", "kind": "office", "powers": []}]
+    run = Run(small_scenario(seats=seats))
+    assert run.types(run.do("UKR", "request_consultation", topic="Our border", invitees=["RUS"])) == ["consultation_opened"]
+    err = refused(run, "SEC", "request_consultation", topic="x", invitees="all")
+    assert (err.status, err.code) == (403, "cannot_consult")
     con = run.do("TJK", "request_consultation", topic="x", invitees=["UKR"])[0].data["consultation_id"]
     assert run.types(run.do("UKR", "post_statement", consultation_id=con, text="We are concerned")) == ["statement_posted"]
+
+
+@pytest.mark.parametrize("seat,type,fields", [
+    ("SG", "report_threat", {"kind": "threat", "summary": "x"}),
+    ("UKR", "request_assistance", {"kinds": ["military"], "summary": "x"}),
+    ("KAZ", "convene_session", {"body": "CCS", "agenda": ["x"], "time_frame_minutes": 10}),
+    ("KAZ", "request_accession", {}),
+    ("UKR", "propose_decision", {"body": "CCS", "kind": "general", "title": "t", "text": "x"}),
+    ("UKR", "notify_un_security_council", {"summary": "x"}),
+    ("UKR", "respond_to_assistance", {"request_id": "req_1", "response": "pledge"}),
+])
+@pytest.mark.parametrize("when", ["before the start", "while paused", "after the end"])
+def test_a_seat_that_may_never_do_something_hears_403_whatever_the_state(seat, type, fields, when):
+    run = Run(start=when != "before the start")
+    if when == "while paused":
+        run.do("facilitator", "pause_exercise")
+    elif when == "after the end":
+        run.do("facilitator", "end_exercise")
+    assert refused(run, seat, type, **fields).status == 403
 
 
 def test_regional_consultation_invites_the_region_and_the_offices():

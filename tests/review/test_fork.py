@@ -108,9 +108,9 @@ def test_moves_the_fork_refuses_are_skipped_with_the_reason():
 
 
 def test_a_move_on_something_the_fork_never_created_is_skipped():
-    """Moldova is admitted with one abstention and then calls consultations. In a fork where
-    abstention blocks accession it stays a non-signatory: its consultation is refused, and the
-    statement made in that consultation has nothing to refer to."""
+    """Moldova is admitted with one abstention and then, as a member, asks for assistance. In a fork
+    where abstention blocks accession it stays a non-signatory: its request is refused, and the
+    answer to that request has nothing to refer to."""
     p = Play()
     p.do("MDA", "request_accession", t=60)
     p.do("KAZ", "propose_decision", t=90, body="CCS", kind="accession", title="Admit Moldova", text="x", subject="MDA")
@@ -118,20 +118,20 @@ def test_a_move_on_something_the_fork_never_created_is_skipped():
     for m in MEMBERS:
         p.do(m, "cast_vote", t=120, decision_id=proposal.data["decision_id"], vote="abstain" if m == "AZE" else "for")
     assert p.last("seat_admitted").data["seat"] == "MDA"
-    p.do("MDA", "request_consultation", t=300, topic="Our new obligations", invitees="all")
-    con = p.last("consultation_opened").data["consultation_id"]
-    p.do("KAZ", "post_statement", t=320, consultation_id=con, text="Welcome")
+    p.do("MDA", "request_assistance", t=300, kinds=["logistics"], summary="Our new obligations")
+    req = p.last("assistance_requested").data["request_id"]
+    p.do("KAZ", "respond_to_assistance", t=320, request_id=req, response="pledge")
     strict = [{"body": "*", "kind": "*", "rule": "consensus"},
               {"body": "CCS", "kind": "accession", "rule": "consensus", "abstention_blocks": True, "quorum": 0.67}]
     plan = plan_fork(p.events, from_exercise_id="x", at=proposal.seq, rules=strict, replay=True, now=T0)
     assert outcome(plan.events, "Admit Moldova") == "rejected"
     assert plan.state.statuses["MDA"] == "non_signatory"
     skipped = {s["type"]: s for s in plan.skipped}
-    assert set(skipped) == {"consultation_opened", "statement_posted"}
-    assert skipped["consultation_opened"]["code"] == "members_only"
-    assert skipped["statement_posted"]["code"] == "not_reenacted"
-    assert con in skipped["statement_posted"]["reason"]
-    assert not any(e.type == "statement_posted" for e in plan.events)
+    assert set(skipped) == {"assistance_requested", "assistance_responded"}
+    assert skipped["assistance_requested"]["code"] == "members_only"
+    assert skipped["assistance_responded"]["code"] == "not_reenacted"
+    assert req in skipped["assistance_responded"]["reason"]
+    assert not any(e.type == "assistance_responded" for e in plan.events)
 
 
 def test_bad_fork_requests():
