@@ -14,11 +14,11 @@ from ..store.base import SeatRecord
 from .errors import ApiError
 
 
-def get_service(request: Request) -> ExerciseService:
+async def get_service(request: Request) -> ExerciseService:  # async: a plain def would run in a thread
     return request.app.state.service
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 

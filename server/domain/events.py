@@ -100,8 +100,18 @@ class Event(NamedTuple):
         }
 
 
+_SCALARS = (str, int, float, bool, type(None))
+
+
 def thaw(value: Any) -> Any:
     """A plain, JSON-ready copy of event data (mapping proxies become dicts, tuples lists)."""
+    kind = type(value)
+    if kind in _SCALARS:  # the common case first: exact type tests are much cheaper than isinstance on ABCs
+        return value
+    if kind is dict or kind is MappingProxyType:
+        return {k: thaw(v) for k, v in value.items()}
+    if kind is list or kind is tuple:
+        return [thaw(v) for v in value]
     if isinstance(value, Mapping):
         return {k: thaw(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

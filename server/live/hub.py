@@ -40,7 +40,6 @@ class Channel:
         self.ring: deque[Event] = deque(maxlen=RING_SIZE)
         self._messages: dict[int, str] = {}  # seq -> the `event` message, serialised once for every session
         self.sessions: set["Session"] = set()
-        self._changed = asyncio.Event()
         self._lock = asyncio.Lock()
         self._last_presence: list[str] | None = None
 
@@ -62,12 +61,17 @@ class Channel:
                 batch = await self.hub.store.read(self.exercise_id, after=self.head, limit=READ_PAGE)
                 if not batch:
                     return
+                previous = self.head
                 self.ring.extend(batch)
                 self.head = batch[-1].seq
                 if len(self._messages) > 2 * RING_SIZE:
                     oldest = self.ring[0].seq
                     self._messages = {k: v for k, v in self._messages.items() if k >= oldest}
-                self._wake()
+                for session in list(self.sessions):
+                    if session.cursor == previous:
+                        session.hand_off(self, batch)  # caught up: take the new events straight away
+                    if session.cursor < self.head:
+                        session.wakeup.set()  # behind (or its queue is full): its pump takes over
                 if len(batch) < READ_PAGE:
                     return
 
@@ -79,16 +83,6 @@ class Channel:
             if self.ring and event.seq >= self.ring[0].seq:
                 self._messages[event.seq] = text
         return text
-
-    def _wake(self) -> None:
-        old, self._changed = self._changed, asyncio.Event()
-        old.set()
-
-    async def wait_beyond(self, cursor: int) -> None:
-        changed = self._changed
-        if cursor < self.head:
-            return
-        await changed.wait()
 
     def local_presence(self) -> list[str]:
         return sorted({s.seat for s in self.sessions if s.ready})
@@ -121,6 +115,7 @@ class Session:
         self._close = close
         self.ready = False
         self.closed = asyncio.Event()
+        self.wakeup = asyncio.Event()  # set when the channel has events this session has not had
         self.tasks: list[asyncio.Task[None]] = []
         self.sent = 0
 
@@ -131,12 +126,30 @@ class Session:
         except asyncio.QueueFull:
             pass
 
+    def hand_off(self, channel: Channel, events: list[Event]) -> None:
+        """Queue new events for a session that is caught up, without waking its pump. Stops at the
+        first event that does not fit; the pump carries on from the cursor."""
+        for ev in events:
+            if ev.seq <= self.cursor:
+                continue
+            if ev.seq != self.cursor + 1:
+                return
+            if can_see(ev.audience, self.seat):
+                try:
+                    self.queue.put_nowait(channel.message(ev))
+                except asyncio.QueueFull:
+                    return
+            self.cursor = ev.seq
+
     async def pump(self, channel: Channel) -> None:
-        """Move the cursor forward through everything committed, sending what this seat may see."""
+        """Move the cursor forward through everything committed, sending what this seat may see:
+        the catch-up after hello, and whenever the session falls behind the channel."""
         stall = self.hub.settings.ws_stall_seconds
         while True:
             if self.cursor >= channel.head:
-                await channel.wait_beyond(self.cursor)
+                self.wakeup.clear()
+                if self.cursor >= channel.head:
+                    await self.wakeup.wait()
                 continue
             events = channel.read_after(self.cursor)
             if events is None:
@@ -147,22 +160,28 @@ class Session:
                 if can_see(ev.audience, self.seat):
                     message = channel.message(ev)
                     try:
-                        # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation
-                        async with asyncio.timeout(stall):
-                            await self.queue.put(message)
-                    except TimeoutError:
-                        await self.close(4409, "too_slow", "You fell behind the live feed; reconnect with `after` to resume.")
-                        return
+                        self.queue.put_nowait(message)
+                    except asyncio.QueueFull:
+                        try:
+                            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation
+                            async with asyncio.timeout(stall):
+                                await self.queue.put(message)
+                        except TimeoutError:
+                            await self.close(4409, "too_slow", "You fell behind the live feed; reconnect with `after` to resume.")
+                            return
                 self.cursor = ev.seq
 
     async def writer(self, heartbeat: float) -> None:
         """Send what is queued; when nothing has been for `heartbeat` seconds, say so."""
         while True:
             try:
-                async with asyncio.timeout(heartbeat):
-                    message = await self.queue.get()
-            except TimeoutError:
-                message = json.dumps({"type": "heartbeat", "time": time.time()})
+                message = self.queue.get_nowait()
+            except asyncio.QueueEmpty:
+                try:
+                    async with asyncio.timeout(heartbeat):
+                        message = await self.queue.get()
+                except TimeoutError:
+                    message = json.dumps({"type": "heartbeat", "time": time.time()})
             await self._send(message)
             self.sent += 1
 

@@ -15,6 +15,7 @@ from typing import Any, Iterable, Mapping
 
 GENESIS = "0" * 64
 HASHED_FIELDS = ("seq", "id", "type", "version", "actor", "exercise_time", "recorded_at", "audience", "data")
+_HASHED = frozenset(HASHED_FIELDS)
 
 
 def canonical_json(value: Any) -> bytes:
@@ -22,7 +23,7 @@ def canonical_json(value: Any) -> bytes:
 
 
 def event_hash(prev_hash: str, envelope: Mapping[str, Any]) -> str:
-    body = {k: envelope.get(k) for k in HASHED_FIELDS}
+    body = envelope if envelope.keys() == _HASHED else {k: envelope.get(k) for k in HASHED_FIELDS}
     return hashlib.sha256(prev_hash.encode("ascii") + canonical_json(body)).hexdigest()
 
 

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from types import MappingProxyType
 from typing import Any, Iterator, Sequence
 
-from ..domain.events import EVENT_VERSIONS, Event, format_timestamp, upcast
+from ..domain.events import EVENT_VERSIONS, Event, format_timestamp, thaw, upcast
 from .base import ExerciseRecord
 from .chain import event_hash
 
@@ -84,17 +84,20 @@ def seal(exercise_id: str, events: Sequence[Event], prev_hash: str) -> tuple[lis
     rows: list[dict[str, Any]] = []
     for ev in events:
         event_id = ev.id or str(uuid.uuid5(_EVENT_NS, f"{exercise_id}/{ev.seq}"))
-        env = ev.with_store_fields(exercise_id=exercise_id, id=event_id, hash="").envelope()
-        h = ev.hash or event_hash(prev_hash, env)
-        if ev.hash and event_hash(prev_hash, env) != ev.hash:
+        data = thaw(ev.data)
+        audience = list(ev.audience) if ev.audience is not None else None
+        body = {"seq": ev.seq, "id": event_id, "type": ev.type, "version": ev.version, "actor": ev.actor,
+                "exercise_time": ev.exercise_time, "recorded_at": format_timestamp(ev.recorded_at), "audience": audience,
+                "data": data}  # exactly the hashed fields of the envelope (chain.HASHED_FIELDS)
+        h = event_hash(prev_hash, body)
+        if ev.hash and h != ev.hash:
             raise ValueError(f"event {ev.seq} does not match its hash")
         prev_hash = h
-        sealed.append(ev.with_store_fields(exercise_id=exercise_id, id=event_id, hash=h))
+        sealed.append(ev._replace(exercise_id=exercise_id, id=event_id, hash=h))
         rows.append({
             "exercise_id": exercise_id, "seq": ev.seq, "id": event_id, "type": ev.type, "version": ev.version,
             "actor": ev.actor, "exercise_time": ev.exercise_time, "recorded_at": int(round(ev.recorded_at * 1000)),
-            "audience": dumps(list(ev.audience)) if ev.audience is not None else None,
-            "data": dumps(env["data"]), "hash": h,
+            "audience": dumps(audience) if audience is not None else None, "data": dumps(data), "hash": h,
         })
     return sealed, rows
 
