@@ -139,6 +139,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         async def exercise_page(exercise_id: str) -> FileResponse:
             return FileResponse(client / "exercise.html", headers=_page_headers())
 
+    app.add_middleware(commands.CommandsFastLane, service=lambda: app.state.service)
     app.add_middleware(BodyLimit, default=settings.max_body_bytes,
                        overrides={"/api/exercises/import": settings.max_import_bytes})
     return app

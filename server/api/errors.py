@@ -42,34 +42,41 @@ def _validation_details(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+def describe(exc: Exception) -> ApiError | None:
+    """The API error a known exception stands for (None for an unexpected one): one mapping for
+    the framework's exception handlers and for the commands fast lane."""
+    if isinstance(exc, ApiError):
+        return exc
+    if isinstance(exc, Refused):
+        return ApiError(exc.status, exc.code, exc.message)
+    if isinstance(exc, UnknownExercise):
+        return ApiError(404, "unknown_exercise", str(exc))
+    if isinstance(exc, Busy):
+        return ApiError(409, "busy", "Too many simultaneous changes to this exercise; nothing was recorded. Retry.")
+    if isinstance(exc, IdempotencyMismatch):
+        return ApiError(422, "idempotency_key_reused", "This Idempotency-Key was already used for a different command.")
+    if isinstance(exc, ScenarioError):
+        return ApiError(422, "invalid_scenario", f"The scenario has {len(exc.issues)} error(s).",
+                        [i.as_dict() for i in exc.issues])
+    return None
+
+
+def error_headers(err: ApiError) -> dict[str, str] | None:
+    if err.status == 401:
+        return {"WWW-Authenticate": "Bearer"}
+    if err.code == "busy":
+        return {"Retry-After": "1"}
+    return None
+
+
 def install(app: FastAPI) -> None:
-    @app.exception_handler(ApiError)
-    async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-        return error_response(exc.status, exc.code, exc.message, exc.details, headers)
+    async def _known(_: Request, exc: Exception) -> JSONResponse:
+        err = describe(exc)
+        assert err is not None
+        return error_response(err.status, err.code, err.message, err.details, error_headers(err))
 
-    @app.exception_handler(Refused)
-    async def _refused(_: Request, exc: Refused) -> JSONResponse:
-        return error_response(exc.status, exc.code, exc.message)
-
-    @app.exception_handler(UnknownExercise)
-    async def _unknown(_: Request, exc: UnknownExercise) -> JSONResponse:
-        return error_response(404, "unknown_exercise", str(exc))
-
-    @app.exception_handler(Busy)
-    async def _busy(_: Request, exc: Busy) -> JSONResponse:
-        return error_response(409, "busy", "Too many simultaneous changes to this exercise; nothing was recorded. Retry.",
-                              headers={"Retry-After": "1"})
-
-    @app.exception_handler(IdempotencyMismatch)
-    async def _idem(_: Request, exc: IdempotencyMismatch) -> JSONResponse:
-        return error_response(422, "idempotency_key_reused",
-                              "This Idempotency-Key was already used for a different command.")
-
-    @app.exception_handler(ScenarioError)
-    async def _scenario(_: Request, exc: ScenarioError) -> JSONResponse:
-        return error_response(422, "invalid_scenario", f"The scenario has {len(exc.issues)} error(s).",
-                              [i.as_dict() for i in exc.issues])
+    for kind in (ApiError, Refused, UnknownExercise, Busy, IdempotencyMismatch, ScenarioError):
+        app.add_exception_handler(kind, _known)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -162,3 +162,16 @@ async def test_a_retry_of_a_recorded_move_gets_the_original_answer_not_a_refusal
     again = await exercise.command("RUS", vote, key="vote-1")
     assert again == first
     await exercise.command("RUS", vote, key="vote-2", expect=409)  # a new key is a new move, and a repeated vote
+
+
+async def test_the_fast_lane_and_the_documented_route_answer_alike(app, exercise):
+    """Commands are answered by a pure-ASGI fast lane; the FastAPI route behind it does the same."""
+    await exercise.command("facilitator", {"type": "start_exercise"})
+    cmd = {"type": "report_threat", "kind": "threat", "summary": "troops massing"}
+    lane = await exercise.command("TJK", cmd, key="k-1")
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app.router), base_url="http://t") as direct:
+        r = await direct.post(f"/api/exercises/{exercise.id}/commands", json=cmd,
+                              headers=exercise.headers("TJK", **{"Idempotency-Key": "k-1"}))
+    assert r.status_code == 200 and r.json() == lane
+    schema = app.openapi()["paths"]["/api/exercises/{exercise_id}/commands"]["post"]
+    assert "requestBody" in schema and any(p["name"] == "Idempotency-Key" for p in schema["parameters"])
