@@ -4,15 +4,17 @@ stored rows (upcast on the way out), the raw stored form for exports, and the SQ
 from __future__ import annotations
 
 import gc
+import hashlib
 import json
 import uuid
 from contextlib import contextmanager
+from functools import lru_cache
 from types import MappingProxyType
 from typing import Any, Iterator, Sequence
 
 from ..domain.events import EVENT_VERSIONS, Event, format_timestamp, thaw, upcast
 from .base import ExerciseRecord
-from .chain import event_hash
+from .chain import canonical_body, canonical_json, chain
 
 try:  # orjson parses stored events several times faster; the stdlib is the fallback
     from orjson import loads as _loads
@@ -78,18 +80,30 @@ def dumps(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
+_timestamp = lru_cache(maxsize=256)(format_timestamp)  # the events of one append share their recorded_at
+_NS_BYTES = _EVENT_NS.bytes
+
+
+def event_uuid(exercise_id: str, seq: int) -> str:
+    """`str(uuid.uuid5(_EVENT_NS, f"{exercise_id}/{seq}"))`, without building UUID objects."""
+    digest = bytearray(hashlib.sha1(_NS_BYTES + f"{exercise_id}/{seq}".encode("utf-8")).digest()[:16])
+    digest[6] = (digest[6] & 0x0F) | 0x50
+    digest[8] = (digest[8] & 0x3F) | 0x80
+    h = digest.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
 def seal(exercise_id: str, events: Sequence[Event], prev_hash: str) -> tuple[list[Event], list[dict[str, Any]]]:
     """Give events their id and hash: the stored events and the rows to insert."""
     sealed: list[Event] = []
     rows: list[dict[str, Any]] = []
     for ev in events:
-        event_id = ev.id or str(uuid.uuid5(_EVENT_NS, f"{exercise_id}/{ev.seq}"))
-        data = thaw(ev.data)
+        event_id = ev.id or event_uuid(exercise_id, ev.seq)
         audience = list(ev.audience) if ev.audience is not None else None
-        body = {"seq": ev.seq, "id": event_id, "type": ev.type, "version": ev.version, "actor": ev.actor,
-                "exercise_time": ev.exercise_time, "recorded_at": format_timestamp(ev.recorded_at), "audience": audience,
-                "data": data}  # exactly the hashed fields of the envelope (chain.HASHED_FIELDS)
-        h = event_hash(prev_hash, body)
+        data_json = canonical_json(thaw(ev.data)).decode("utf-8")  # stored as hashed: keys sorted
+        h = chain(prev_hash, canonical_body(seq=ev.seq, id=event_id, type=ev.type, version=ev.version, actor=ev.actor,
+                                            exercise_time=ev.exercise_time, recorded_at=_timestamp(ev.recorded_at),
+                                            audience=audience, data_json=data_json))
         if ev.hash and h != ev.hash:
             raise ValueError(f"event {ev.seq} does not match its hash")
         prev_hash = h
@@ -97,7 +111,7 @@ def seal(exercise_id: str, events: Sequence[Event], prev_hash: str) -> tuple[lis
         rows.append({
             "exercise_id": exercise_id, "seq": ev.seq, "id": event_id, "type": ev.type, "version": ev.version,
             "actor": ev.actor, "exercise_time": ev.exercise_time, "recorded_at": int(round(ev.recorded_at * 1000)),
-            "audience": dumps(audience) if audience is not None else None, "data": dumps(data), "hash": h,
+            "audience": dumps(audience) if audience is not None else None, "data": data_json, "hash": h,
         })
     return sealed, rows
 
