@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ..domain.errors import Refused
 from ..scenarios import ScenarioError
 from ..service import Busy, IdempotencyMismatch, UnknownExercise
+from ..store.base import StoreUnavailable
 
 log = logging.getLogger("ttx.api")
 
@@ -55,6 +56,9 @@ def describe(exc: Exception) -> ApiError | None:
         return ApiError(409, "busy", "Too many simultaneous changes to this exercise; nothing was recorded. Retry.")
     if isinstance(exc, IdempotencyMismatch):
         return ApiError(422, "idempotency_key_reused", "This Idempotency-Key was already used for a different command.")
+    if isinstance(exc, StoreUnavailable):
+        return ApiError(503, "unavailable", "The database cannot be reached just now; nothing may have been recorded. "
+                        "Retry with the same Idempotency-Key.")
     if isinstance(exc, ScenarioError):
         return ApiError(422, "invalid_scenario", f"The scenario has {len(exc.issues)} error(s).",
                         [i.as_dict() for i in exc.issues])
@@ -64,7 +68,7 @@ def describe(exc: Exception) -> ApiError | None:
 def error_headers(err: ApiError) -> dict[str, str] | None:
     if err.status == 401:
         return {"WWW-Authenticate": "Bearer"}
-    if err.code == "busy":
+    if err.code in ("busy", "unavailable"):
         return {"Retry-After": "1"}
     return None
 
@@ -75,7 +79,7 @@ def install(app: FastAPI) -> None:
         assert err is not None
         return error_response(err.status, err.code, err.message, err.details, error_headers(err))
 
-    for kind in (ApiError, Refused, UnknownExercise, Busy, IdempotencyMismatch, ScenarioError):
+    for kind in (ApiError, Refused, UnknownExercise, Busy, IdempotencyMismatch, ScenarioError, StoreUnavailable):
         app.add_exception_handler(kind, _known)
 
     @app.exception_handler(RequestValidationError)

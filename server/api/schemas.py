@@ -88,6 +88,7 @@ ErrorResponses: dict[int | str, dict[str, Any]] = {
     for status, description in {
         401: "missing or unknown token", 403: "this seat may not do this", 404: "unknown exercise",
         409: "not possible in the current state", 413: "body too large", 422: "malformed request",
+        503: "the database cannot be reached just now: retry",
     }.items()
 }
 

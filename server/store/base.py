@@ -12,6 +12,10 @@ class ConcurrencyConflict(Exception):
     """Another writer appended first: re-read, re-decide, retry."""
 
 
+class StoreUnavailable(Exception):
+    """The database cannot be reached (or the connection was lost mid-operation): retry later."""
+
+
 class UnknownExercise(Exception):
     pass
 

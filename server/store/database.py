@@ -5,8 +5,7 @@ run a few statements as one transaction.
   the writer), and writes done in one go: on the event loop's thread when the file lock is free,
   else on a writer thread that waits for it. Never one hop per statement, which is what made the
   first version slow.
-- `PostgresDatabase`: SQLAlchemy's async engine for the connection pool (pre-ping, recycling,
-  reconnecting after a restart), and its asyncpg connections for the statements themselves.
+- `PostgresDatabase`: asyncpg and its pool, with no per-operation ping or reset.
 
 Both speak the same SQL (`?` placeholders; rewritten to `$n` for asyncpg) over the schema that the
 Alembic migrations make.
@@ -21,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol, Sequence
 
-from .base import ConcurrencyConflict
+from .base import ConcurrencyConflict, StoreUnavailable
 from .rows import dollar
 
 
@@ -149,12 +148,21 @@ class SqliteDatabase:
 
 
 class PostgresDatabase:
+    """asyncpg's own pool. Connections are not pinged on checkout nor reset on return (each costs a
+    round trip per operation, a third of an append's): a transaction always ends before its
+    connection goes back, and a connection lost with a restarted server is replaced on the next
+    checkout. A read that meets a dead connection is tried once more; a write is not (it might have
+    committed): it fails with `StoreUnavailable`, and the client retries with its idempotency key."""
+
     dialect = "postgresql"
 
-    def __init__(self, url: str) -> None:
-        from ..db import make_engine
+    def __init__(self, url: str, *, max_size: int = 20) -> None:
+        from ..settings import plain_postgres_dsn
 
-        self.engine = make_engine(url=url)
+        self.dsn = plain_postgres_dsn(url)
+        self.max_size = max_size
+        self._pool = None
+        self._pool_lock = asyncio.Lock()
         self._sql: dict[str, str] = {}
 
     def _pg(self, sql: str) -> str:
@@ -163,30 +171,70 @@ class PostgresDatabase:
             converted = self._sql[sql] = dollar(sql)
         return converted
 
+    async def pool(self):
+        if self._pool is None:
+            import asyncpg
+
+            async with self._pool_lock:
+                if self._pool is None:
+                    try:
+                        self._pool = await asyncpg.create_pool(self.dsn, min_size=1, max_size=self.max_size,
+                                                               reset=_end_transaction, timeout=10)
+                    except (OSError, asyncpg.PostgresConnectionError, asyncpg.CannotConnectNowError) as exc:
+                        raise StoreUnavailable(f"cannot reach PostgreSQL: {exc}") from exc
+        return self._pool
+
     async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Sequence[Any]]:
-        async with self.engine.connect() as conn:
-            driver = (await conn.get_raw_connection()).driver_connection
-            return await driver.fetch(self._pg(sql), *params)
+        for attempt in (1, 2):
+            try:
+                async with (await self.pool()).acquire() as conn:
+                    return await conn.fetch(self._pg(sql), *params)
+            except _LOST as exc:
+                if attempt == 2:
+                    raise StoreUnavailable(f"PostgreSQL connection lost: {exc.__class__.__name__}") from exc
+        raise AssertionError("unreachable")
 
     async def write(self, statements: Sequence[Statement]) -> None:
         import asyncpg
 
-        async with self.engine.connect() as conn:
-            driver = (await conn.get_raw_connection()).driver_connection
-            try:
-                async with driver.transaction():
+        try:
+            async with (await self.pool()).acquire() as conn:
+                async with conn.transaction():
                     for st in statements:
                         if st.many:
-                            await driver.executemany(self._pg(st.sql), st.params)
+                            await conn.executemany(self._pg(st.sql), st.params)
                             continue
-                        status = await driver.execute(self._pg(st.sql), *st.params)
+                        status = await conn.execute(self._pg(st.sql), *st.params)
                         if st.expect_rows is not None and int(status.rsplit(" ", 1)[-1]) != st.expect_rows:
                             raise ConcurrencyConflict(f"expected {st.expect_rows} row(s): {status}")
-            except asyncpg.IntegrityConstraintViolationError as exc:
-                raise ConcurrencyConflict(str(exc)) from exc
+        except asyncpg.IntegrityConstraintViolationError as exc:
+            raise ConcurrencyConflict(str(exc)) from exc
+        except _LOST as exc:
+            raise StoreUnavailable(f"PostgreSQL connection lost during a write: {exc.__class__.__name__}") from exc
 
     async def close(self) -> None:
-        await self.engine.dispose()
+        if self._pool is not None:
+            try:
+                await asyncio.wait_for(self._pool.close(), timeout=5)
+            except Exception:
+                self._pool.terminate()
+            self._pool = None
+
+
+async def _end_transaction(conn) -> None:
+    """On return to the pool: only a connection left inside a transaction needs attention."""
+    if conn.is_in_transaction():
+        await conn.execute("ROLLBACK")
+
+
+def _lost_errors() -> tuple[type[BaseException], ...]:
+    import asyncpg
+
+    return (OSError, ConnectionError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
+            asyncpg.CannotConnectNowError, asyncpg.AdminShutdownError)
+
+
+_LOST = _lost_errors()
 
 
 def open_database(url: str) -> Database:
