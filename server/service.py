@@ -29,7 +29,7 @@ from .store.chain import GENESIS
 
 log = logging.getLogger("ttx.service")
 
-MAX_ATTEMPTS = 8
+MAX_ATTEMPTS = 16  # tries at one command when other processes keep appending first
 CACHE_SIZE = 512
 
 
@@ -246,7 +246,8 @@ class ExerciseService:
                 except ConcurrencyConflict:
                     self._cache.pop(exercise_id, None)
                     if attempt > 0:
-                        await asyncio.sleep(0.002 * attempt * (1 + secrets.randbelow(4)))
+                        # jittered, growing back-off (capped): two busy processes stop meeting in lockstep
+                        await asyncio.sleep(min(0.05, 0.001 * 2 ** min(attempt, 6)) * (0.5 + secrets.randbelow(1000) / 1000))
                     continue
                 self._remember(exercise_id, Cached(state, stored[-1].hash))
                 await self._maybe_snapshot(exercise_id, cached.state.version, state, stored[-1].hash)
