@@ -41,6 +41,9 @@ def main(argv: list[str] | None = None) -> None:
             mod.add_arguments(p)
             extra = ["--profile"] if any(a.dest == "profile" for a in p._actions) else []
             mod.main(p.parse_args(extra), ["all:", name, *extra])
+            if name == "http":  # the same load from httpx clients, to show what a heavier client costs
+                mod.main(p.parse_args(["--client", "httpx", "--tag", "httpx-client", "--engines", "sqlite"]),
+                         ["all:", name, "--client", "httpx", "--tag", "httpx-client", "--engines", "sqlite"])
         from .report import main as report
 
         report()

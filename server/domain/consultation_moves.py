@@ -28,6 +28,18 @@ def _consultation(b: Batch, consultation_id: str, seat: str):
     return con
 
 
+def _convened_by(b: Batch, consultation_id: str, seat: str, what: str):
+    """An open consultation that `seat` called: only the convener invites others and closes it."""
+    require_participant(b.state, seat)
+    require_in_play(b.state, seat)
+    con = _consultation(b, consultation_id, seat)
+    if con.convener != seat:
+        raise forbidden("convener_only", f"Only {con.convener}, who called this consultation, can {what}.")
+    if not con.open:
+        raise conflict("consultation_closed", "This consultation is closed.")
+    return con
+
+
 @handles("request_consultation")
 def _request_consultation(b: Batch, cmd: c.RequestConsultation, seat: str) -> None:
     require_participant(b.state, seat)
@@ -64,13 +76,7 @@ def _request_consultation(b: Batch, cmd: c.RequestConsultation, seat: str) -> No
 
 @handles("invite_to_consultation")
 def _invite(b: Batch, cmd: c.InviteToConsultation, seat: str) -> None:
-    require_participant(b.state, seat)
-    require_in_play(b.state, seat)
-    con = _consultation(b, cmd.consultation_id, seat)
-    if con.convener != seat:
-        raise forbidden("convener_only", f"Only {con.convener}, who called this consultation, can invite others to it.")
-    if not con.open:
-        raise conflict("consultation_closed", "This consultation is closed.")
+    con = _convened_by(b, cmd.consultation_id, seat, "invite others to it")
     new = tuple(s for s in resolve_seats(b.state, cmd.invitees, "invitees") if s not in con.members)
     if not new:
         raise conflict("already_invited", "Everyone named is already in this consultation.")
@@ -97,12 +103,6 @@ def _statement(b: Batch, cmd: c.PostStatement, seat: str) -> None:
 
 @handles("close_consultation")
 def _close_consultation(b: Batch, cmd: c.CloseConsultation, seat: str) -> None:
-    require_participant(b.state, seat)
-    require_in_play(b.state, seat)
-    con = _consultation(b, cmd.consultation_id, seat)
-    if con.convener != seat:
-        raise forbidden("convener_only", f"Only {con.convener}, who called this consultation, can close it.")
-    if not con.open:
-        raise conflict("consultation_closed", "This consultation is already closed.")
+    con = _convened_by(b, cmd.consultation_id, seat, "close it")
     b.emit("consultation_closed", seat, {"consultation_id": con.id, "outcome": cmd.outcome, "position": cmd.position},
            audience=con.audience)
