@@ -58,9 +58,15 @@ def _required(exp: Expectation, anchor: Event, membership: Membership) -> tuple[
     """The seats that must act, or None for `any`."""
     if exp.by == "any":
         return None
+    # an anchor that names who it binds says it best: a settled decision its `eligible` voters,
+    # a request for assistance the members `expected` to answer
     if exp.by == "each_member":
-        return membership.at(anchor.seq)
+        bound = anchor.data.get("eligible")
+        return tuple(bound) if isinstance(bound, (list, tuple)) else membership.at(anchor.seq)
     if exp.by == "each_other_member":
+        asked = anchor.data.get("expected")
+        if isinstance(asked, (list, tuple)):
+            return tuple(s for s in asked if s != anchor.actor)
         return tuple(s for s in membership.at(anchor.seq) if s != anchor.actor)
     return tuple(exp.by)
 

@@ -3,6 +3,7 @@ load nothing from elsewhere and log no errors."""
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 from urllib.parse import urlsplit
@@ -280,3 +281,29 @@ def test_keyboard_only(tiny, open_seat):
     assert button.evaluate("b => b.matches(':focus-visible') && getComputedStyle(b).outlineStyle") == "solid"
     tjk.keyboard.press("Enter")
     expect(tjk.locator("#threat-list")).to_contain_text("Shelling seen from post 12.")
+
+
+def test_fork_under_another_rule_and_compare(tiny, open_seat):
+    """The staff-college story: a decision fails under consensus; the facilitator forks the run at
+    the proposal under a qualified majority, the later votes are re-enacted, and the comparison
+    shows the outcome changed."""
+    tiny.command("facilitator", {"type": "start_exercise"})
+    proposed = tiny.command("TJK", {"type": "propose_decision", "body": "CCS", "kind": "general", "title": "Close the border",
+                                    "text": "Both councils close the border."})["events"][0]
+    tiny.command("TJK", {"type": "cast_vote", "decision_id": proposed["data"]["decision_id"], "vote": "for"})
+    out = tiny.command("RUS", {"type": "cast_vote", "decision_id": proposed["data"]["decision_id"], "vote": "against"})
+    assert out["events"][-1]["type"] == "decision_rejected"
+    fac = open_seat(tiny.link("facilitator"))
+    fac.get_by_role("tab", name="Review").click()
+    fac.get_by_label("Fork at event (N)").fill(str(proposed["seq"]))
+    fac.get_by_label("Rule", exact=True).select_option("qualified_majority")
+    fac.get_by_label("Threshold (share of the votes cast)").fill("0.5")
+    fac.get_by_role("button", name="Fork").click()
+    expect(fac.locator("#fork-result")).to_contain_text("New exercise")
+    expect(fac.locator("#fork-open")).to_have_attribute("href", re.compile(r"/exercises/ex_[0-9a-f]+#"))
+    assert fac.get_by_label("The other run's facilitator or observer join link").input_value().startswith("http")
+    fac.get_by_role("button", name="Compare").click()
+    row = fac.locator("#compare-decisions tr", has_text="Close the border")
+    expect(row).to_contain_text("Rejected")
+    expect(row).to_contain_text("Adopted")
+    expect(row).to_contain_text("yes")

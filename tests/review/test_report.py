@@ -254,3 +254,21 @@ def test_a_report_needs_a_whole_log():
     p = Play()
     with pytest.raises(NotALog):
         build_report(p.events[1:])
+
+
+def test_each_member_after_a_decision_means_the_members_it_binds():
+    """A decision scoped to the Central-Asian region binds five members: national implementation
+    by those five meets `each_member`; the other members, not bound, are not awaited."""
+    p = Play()
+    p.tick(0)
+    p.do("KAZ", "propose_decision", t=60, body="CCS", kind="use_of_armed_forces", title="Repel", text="x", region="central_asian")
+    decision_id = p.last("decision_proposed").data["decision_id"]
+    bound = p.last("decision_proposed").data["eligible"]
+    assert bound == ["KAZ", "KGZ", "RUS", "TJK", "UZB"]
+    for i, seat in enumerate(bound):
+        p.do(seat, "cast_vote", t=120 + i, decision_id=decision_id, vote="for")
+    for i, seat in enumerate(bound):
+        p.do(seat, "record_implementation", t=600 + i, decision_id=decision_id, status="in_force")
+    impl = next(e for e in build_report(p.events)["expectations"] if e["id"] == "implementation")
+    assert impl["status"] == "met" and impl["missing"] in ([], None)
+    assert sorted(impl["checks"][0]["by_seat"]) == sorted(bound)

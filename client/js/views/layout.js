@@ -17,6 +17,7 @@ import { connectionBanner, header } from "./header.js";
 import { mePanel } from "./me.js";
 import { accessionPanel, sessionsPanel, threatsPanel } from "./moves.js";
 import { comparePanel, reportPanel } from "./report.js";
+import { forkPanel } from "./fork.js";
 import { reviewPanel } from "./review.js";
 import { tabs } from "./tabs.js";
 
@@ -62,7 +63,13 @@ export function buildLayout({ exerciseId, token, send, view, ctxOf }) {
   if (staff) {
     report = reportPanel({ exerciseId, token, send });
     reviewParts.push(report);
-    reviewEls.push(report.el, comparePanel({ exerciseId, token }).el);
+    reviewEls.push(report.el);
+    if (view.seat === "facilitator" && !view.read_only) {
+      const fork = forkPanel({ exerciseId, token });
+      reviewParts.push(fork);
+      reviewEls.push(fork.el);
+    }
+    reviewEls.push(comparePanel({ exerciseId, token }).el);
   }
   const review = h("div", { class: "layout review" }, reviewEls);
   const t = tabs([

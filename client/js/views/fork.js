@@ -1,0 +1,90 @@
+// "What if we had used another rule?": fork this run at an event, under other decision rules, and
+// optionally re-enact the later moves (POST /fork, facilitator only). The fork's links are shown,
+// and the compare panel is filled in with the fork's observer link.
+
+import { postJSON, exercisePath } from "../api.js";
+import { field, fill, h, select } from "../dom.js";
+import { facts, note, panel } from "./common.js";
+
+const RULES = [["consensus", "Consensus"], ["simple_majority", "Simple majority"],
+  ["qualified_majority", "Qualified majority"], ["silence_procedure", "Silence procedure"]];
+const RULE_FIELDS = ["body", "kind", "rule", "quorum", "threshold", "abstention_blocks", "deadline_minutes", "non_signatories_vote"];
+
+/** The scenario's rules with `binding` put in place of the one for the same body and kind. */
+export function withBinding(rules, binding) {
+  const plain = (r) => Object.fromEntries(RULE_FIELDS.filter((k) => r[k] !== undefined).map((k) => [k, r[k]]));
+  const out = rules.map(plain).filter((r) => !(r.body === binding.body && r.kind === binding.kind));
+  out.push(binding);
+  return out;
+}
+
+export function forkPanel({ exerciseId, token }) {
+  const p = panel("Fork this run under another rule", { className: "fork", id: "fork" });
+  const at = h("input", { type: "number", min: "1", step: "1", required: true, id: "fork-at" });
+  const body = select([["*", "any body"]], { id: "fork-body" });
+  const kind = select([["*", "any kind"]], { id: "fork-kind" });
+  const rule = select(RULES, { id: "fork-rule" });
+  const threshold = h("input", { type: "number", min: "0.5", max: "1", step: "0.01", value: "0.67", id: "fork-threshold" });
+  const quorum = h("input", { type: "number", min: "0", max: "1", step: "0.01", value: "0.5", id: "fork-quorum" });
+  const blocks = h("input", { type: "checkbox", id: "fork-abstention" });
+  const replay = h("input", { type: "checkbox", id: "fork-replay", checked: true });
+  const button = h("button", { type: "submit", class: "primary", id: "fork-submit" }, "Fork");
+  const status = h("p", { class: "status", "aria-live": "polite" });
+  const result = h("div", { class: "fork-result", id: "fork-result" });
+  const thresholdField = field("Threshold (share of the votes cast)", threshold).wrap;
+  const showThreshold = () => { thresholdField.hidden = rule.value !== "qualified_majority"; };
+  rule.addEventListener("change", showThreshold);
+  showThreshold();
+  const form = h("form", { class: "action" }, h("fieldset", {},
+    h("legend", {}, "Copy events 1 to N into a new exercise, with this rule in force"),
+    field("Fork at event (N)", at, "Use the replay above to find it, e.g. the event that proposed the decision.").wrap,
+    field("Body", body).wrap, field("Kind of decision", kind).wrap, field("Rule", rule).wrap, thresholdField,
+    field("Quorum (share of the eligible voters)", quorum).wrap,
+    h("div", { class: "field check" }, blocks, h("label", { for: blocks.id }, "Abstention blocks consensus")),
+    h("div", { class: "field check" }, replay, h("label", { for: replay.id }, "Re-enact the moves made after N under the new rule")),
+    h("div", { class: "buttons" }, button), status));
+  let view = null;
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    if (button.disabled || !view) return;
+    const binding = { body: body.value, kind: kind.value, rule: rule.value, quorum: Number(quorum.value) };
+    if (rule.value === "qualified_majority") binding.threshold = Number(threshold.value);
+    if (rule.value === "consensus" && blocks.checked) binding.abstention_blocks = true;
+    if (rule.value === "silence_procedure") binding.deadline_minutes = 30;
+    button.disabled = true;
+    fill(status, "Forking…");
+    try {
+      const out = await postJSON(exercisePath(exerciseId, "/fork"),
+        { at: Number(at.value), rules: withBinding(view.rules || [], binding), replay: replay.checked }, token);
+      fill(status, "");
+      const seat = (name) => (out.seats || []).find((s) => s.seat === name);
+      const fac = seat("facilitator");
+      const obs = seat("observer");
+      fill(result,
+        facts([["New exercise", out.id], ["Re-enacted moves", String(out.reenacted ?? 0)],
+          ["Skipped moves", String((out.skipped || []).length)]]),
+        fac ? h("p", {}, h("a", { href: fac.join_url, target: "_blank", rel: "noopener noreferrer", id: "fork-open" },
+          "Open the fork as its facilitator")) : null,
+        note("The fork's seat links are secret, like this run's. Its observer link is now in the comparison below."));
+      const compare = document.getElementById("compare-token");
+      if (compare && obs) compare.value = obs.join_url;
+    } catch (e) {
+      fill(status, h("span", { role: "alert" }, e.message));
+    } finally {
+      button.disabled = false;
+    }
+  });
+  p.body.append(form, result);
+  return {
+    el: p.el,
+    activate(ctx) {
+      view = ctx.view;
+      if (!at.value) at.value = String(view.exercise.version);
+      at.max = String(view.exercise.version);
+      const bodies = [["*", "any body"], ...(view.bodies || []).map((b) => [b.id, `${b.id}: ${b.name}`])];
+      const kinds = [["*", "any kind"], ...((view.settings && view.settings.decision_kinds) || []).map((k) => [k, k.replaceAll("_", " ")])];
+      fill(body, ...bodies.map(([v, l]) => h("option", { value: v }, l)));
+      fill(kind, ...kinds.map(([v, l]) => h("option", { value: v }, l)));
+    },
+  };
+}
