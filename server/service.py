@@ -30,6 +30,7 @@ from .store.chain import GENESIS
 log = logging.getLogger("ttx.service")
 
 MAX_ATTEMPTS = 16  # tries at one command when other processes keep appending first
+CONTENDED_SECONDS = 10.0  # after a lost race, write to that exercise through the cross-process queue this long
 CACHE_SIZE = 512
 
 
@@ -89,6 +90,7 @@ class ExerciseService:
         self._scenarios: dict[str, Scenario] = {}
         self._read_only: dict[str, bool] = {}
         self._seats: dict[str, SeatRecord] = {}
+        self._contended: dict[str, float] = {}  # exercise -> until when to queue for it (monotonic)
 
     def now(self) -> float:
         return round(self._now(), 3)
@@ -215,46 +217,55 @@ class ExerciseService:
         original events, never a refusal of the repeat."""
         lock = self._locks.setdefault(exercise_id, asyncio.Lock())
         async with lock:
-            for attempt in range(MAX_ATTEMPTS):
-                if idempotency_key is not None and attempt > 0:
+            if self._contended.get(exercise_id, 0.0) < time.monotonic():
+                return await self._attempts(exercise_id, seat, command, idempotency_key, body_hash, fresh=False)
+            # other processes wrote to this exercise lately: queue behind them instead of racing
+            async with self.store.exclusive(exercise_id):
+                return await self._attempts(exercise_id, seat, command, idempotency_key, body_hash, fresh=True)
+
+    async def _attempts(self, exercise_id: str, seat: str, command: c.Command, idempotency_key: str | None,
+                        body_hash: str | None, *, fresh: bool) -> list[Event]:
+        for attempt in range(MAX_ATTEMPTS):
+            if idempotency_key is not None and attempt > 0:
+                prior = await self._prior(exercise_id, seat, idempotency_key, body_hash)
+                if prior is not None:
+                    return prior
+            if await self.is_read_only(exercise_id):
+                raise conflict("read_only", "This exercise was imported for review; it is read-only.")
+            cached = await self._load(exercise_id, fresh=fresh or attempt > 0)
+            try:
+                new = decide(cached.state, command, seat=seat, now=self.now())
+            except Refused:
+                if idempotency_key is not None:
                     prior = await self._prior(exercise_id, seat, idempotency_key, body_hash)
                     if prior is not None:
                         return prior
-                if await self.is_read_only(exercise_id):
-                    raise conflict("read_only", "This exercise was imported for review; it is read-only.")
-                cached = await self._load(exercise_id, fresh=attempt > 0)
-                try:
-                    new = decide(cached.state, command, seat=seat, now=self.now())
-                except Refused:
-                    if idempotency_key is not None:
-                        prior = await self._prior(exercise_id, seat, idempotency_key, body_hash)
-                        if prior is not None:
-                            return prior
-                    # judged on a cached state: another process may have moved the exercise on
-                    if attempt == 0 and await self._is_stale(exercise_id, cached.state.version):
-                        continue
-                    raise
-                if not new:
-                    return []
-                state = fold(new, cached.state)
-                try:
-                    stored = await self.store.append(
-                        exercise_id, new, expected_version=cached.state.version, prev_hash=cached.head_hash,
-                        status=state.status, next_due_wall=next_due_wall(state),
-                        idempotency=IdempotencyRecord(seat, idempotency_key, body_hash or "")
-                        if idempotency_key is not None else None)
-                except ConcurrencyConflict:
-                    self._cache.pop(exercise_id, None)
-                    if attempt > 0:
-                        # jittered, growing back-off (capped): two busy processes stop meeting in lockstep
-                        await asyncio.sleep(min(0.05, 0.001 * 2 ** min(attempt, 6)) * (0.5 + secrets.randbelow(1000) / 1000))
+                # judged on a cached state: another process may have moved the exercise on
+                if attempt == 0 and await self._is_stale(exercise_id, cached.state.version):
                     continue
-                self._remember(exercise_id, Cached(state, stored[-1].hash))
-                await self._maybe_snapshot(exercise_id, cached.state.version, state, stored[-1].hash)
-                if self._publish is not None:
-                    await _maybe_await(self._publish(exercise_id, stored[-1].seq))
-                return stored
-            raise Busy()
+                raise
+            if not new:
+                return []
+            state = fold(new, cached.state)
+            try:
+                stored = await self.store.append(
+                    exercise_id, new, expected_version=cached.state.version, prev_hash=cached.head_hash,
+                    status=state.status, next_due_wall=next_due_wall(state),
+                    idempotency=IdempotencyRecord(seat, idempotency_key, body_hash or "")
+                    if idempotency_key is not None else None)
+            except ConcurrencyConflict:
+                self._cache.pop(exercise_id, None)
+                self._contended[exercise_id] = time.monotonic() + CONTENDED_SECONDS
+                if attempt > 0:
+                    # jittered, growing back-off (capped): two busy processes stop meeting in lockstep
+                    await asyncio.sleep(min(0.05, 0.001 * 2 ** min(attempt, 6)) * (0.5 + secrets.randbelow(1000) / 1000))
+                continue
+            self._remember(exercise_id, Cached(state, stored[-1].hash))
+            await self._maybe_snapshot(exercise_id, cached.state.version, state, stored[-1].hash)
+            if self._publish is not None:
+                await _maybe_await(self._publish(exercise_id, stored[-1].seq))
+            return stored
+        raise Busy()
 
     async def _prior(self, exercise_id: str, seat: str, key: str, body_hash: str | None) -> list[Event] | None:
         prior = await self.store.idempotent_result(exercise_id, seat, key)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, AsyncIterator, Protocol, Sequence
+from typing import Any, AsyncContextManager, AsyncIterator, Protocol, Sequence
 
 from ..domain.events import Event
 
@@ -88,5 +88,7 @@ class EventStore(Protocol):
     async def heads(self, exercise_ids: Sequence[str]) -> dict[str, int]: ...
 
     async def list_exercises(self, limit: int = 100) -> list[ExerciseRecord]: ...
+
+    def exclusive(self, exercise_id: str) -> AsyncContextManager[None]: ...
 
     async def close(self) -> None: ...

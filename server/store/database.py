@@ -17,8 +17,9 @@ import asyncio
 import sqlite3
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, NamedTuple, Protocol, Sequence
+from typing import Any, AsyncContextManager, AsyncIterator, NamedTuple, Protocol, Sequence
 
 from .base import ConcurrencyConflict, StoreUnavailable
 from .rows import dollar
@@ -36,6 +37,7 @@ class Database(Protocol):
 
     async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Sequence[Any]]: ...
     async def write(self, statements: Sequence[Statement]) -> None: ...
+    def exclusive(self, key: str) -> AsyncContextManager[None]: ...
     async def close(self) -> None: ...
 
 
@@ -115,6 +117,10 @@ class SqliteDatabase:
     async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Sequence[Any]]:
         return await asyncio.get_running_loop().run_in_executor(self._readers, self._fetch, sql, params)
 
+    @asynccontextmanager
+    async def exclusive(self, key: str) -> AsyncIterator[None]:
+        yield  # one process writes an embedded database: nobody to queue behind
+
     async def write(self, statements: Sequence[Statement]) -> None:
         loop = asyncio.get_running_loop()
         if self._queued_writes == 0:  # nothing of ours waits for the lock: try it here, without waiting
@@ -163,6 +169,7 @@ class PostgresDatabase:
         self.max_size = max_size
         self._pool = None
         self._pool_lock = asyncio.Lock()
+        self._exclusive_slots = asyncio.Semaphore(max(1, max_size // 2))
         self._sql: dict[str, str] = {}
 
     def _pg(self, sql: str) -> str:
@@ -183,6 +190,18 @@ class PostgresDatabase:
                     except (OSError, asyncpg.PostgresConnectionError, asyncpg.CannotConnectNowError) as exc:
                         raise StoreUnavailable(f"cannot reach PostgreSQL: {exc}") from exc
         return self._pool
+
+    @asynccontextmanager
+    async def exclusive(self, key: str) -> AsyncIterator[None]:
+        """Hold a PostgreSQL advisory lock on `key` for the block: writers in every process that ask
+        for the same key queue instead of racing. A dead holder's lock dies with its connection."""
+        async with self._exclusive_slots:  # each holder keeps a connection: leave the pool room to work
+            async with (await self.pool()).acquire() as conn:
+                await conn.execute("SELECT pg_advisory_lock($1, hashtext($2))", _EXCLUSIVE_CLASS, key)
+                try:
+                    yield
+                finally:
+                    await conn.execute("SELECT pg_advisory_unlock($1, hashtext($2))", _EXCLUSIVE_CLASS, key)
 
     async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Sequence[Any]]:
         for attempt in (1, 2):
@@ -219,6 +238,9 @@ class PostgresDatabase:
             except Exception:
                 self._pool.terminate()
             self._pool = None
+
+
+_EXCLUSIVE_CLASS = 0x7474  # the advisory-lock namespace of per-exercise writer queues
 
 
 async def _end_transaction(conn) -> None:

@@ -34,6 +34,10 @@ class SqlEventStore:
     async def close(self) -> None:
         await self.db.close()
 
+    def exclusive(self, exercise_id: str):
+        """Queue behind other processes' writers to this exercise (PostgreSQL; a no-op on SQLite)."""
+        return self.db.exclusive(exercise_id)
+
     async def execute_sql(self, sql: str, params: Sequence[Any] = ()) -> None:
         """Run one statement in its own transaction: for maintenance, and for tests that tamper."""
         await self.db.write([Statement(sql, tuple(params))])

@@ -225,3 +225,37 @@ async def test_a_refusal_is_never_judged_on_a_stale_cache(store):
     await b.execute(ex, FACILITATOR, parse_command({"type": "start_exercise"}))
     out = await a.execute(ex, "TJK", parse_command({"type": "report_threat", "kind": "threat", "summary": "x"}))
     assert [e.type for e in out] == ["threat_reported"]
+
+
+async def test_exclusive_queues_writers_on_postgres_and_is_free_on_sqlite(db_url):
+    a, b = open_store(db_url), open_store(db_url)  # two processes' stores
+    order: list[str] = []
+    try:
+        async def hold(store, name: str, pause: float) -> None:
+            async with store.exclusive("ex_same"):
+                order.append(f"{name} in")
+                await asyncio.sleep(pause)
+                order.append(f"{name} out")
+
+        first = asyncio.create_task(hold(a, "a", 0.3))
+        await asyncio.sleep(0.1)
+        await hold(b, "b", 0.0)
+        await first
+    finally:
+        await a.close()
+        await b.close()
+    if db_url.startswith("postgresql"):
+        assert order == ["a in", "a out", "b in", "b out"]
+    else:
+        assert order == ["a in", "b in", "b out", "a out"]
+
+
+async def test_a_lost_race_sends_later_writes_through_the_queue(store):
+    a, ex = await new_exercise(store)
+    b = ExerciseService(store=store)
+    await a.state(ex)  # a's cache is about to be stale
+    await b.execute(ex, FACILITATOR, observation("b first"))
+    await a.execute(ex, FACILITATOR, observation("a, after a lost race"))
+    assert ex in a._contended and ex not in b._contended
+    await a.execute(ex, FACILITATOR, observation("a, queued"))
+    assert [e.data.get("text") for e in (await store.read(ex))[1:]] == ["b first", "a, after a lost race", "a, queued"]
