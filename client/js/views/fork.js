@@ -54,7 +54,7 @@ export function forkPanel({ exerciseId, token }) {
     button.disabled = true;
     fill(status, "Forking…");
     try {
-      const out = await postJSON(exercisePath(exerciseId, "/fork"),
+      const out = await postJSON(exercisePath(exerciseId, "fork"),
         { at: Number(at.value), rules: withBinding(view.rules || [], binding), replay: replay.checked }, token);
       fill(status, "");
       const seat = (name) => (out.seats || []).find((s) => s.seat === name);
@@ -77,6 +77,10 @@ export function forkPanel({ exerciseId, token }) {
   p.body.append(form, result);
   return {
     el: p.el,
+    update(ctx) {
+      view = ctx.view;
+      at.max = String(view.exercise.version);
+    },
     activate(ctx) {
       view = ctx.view;
       if (!at.value) at.value = String(view.exercise.version);
