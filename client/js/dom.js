@@ -55,16 +55,16 @@ export function uid(prefix = "id") {
 /**
  * Keep `container`'s children in step with `items`, one component per key, created once and
  * updated in place (so a half-typed statement in a card survives new events).
- * `create(item)` returns {el, update(item)}.
+ * `create(item)` returns {el, update(item, ...extra)}; `extra` is passed to every update.
  */
-export function syncList(container, items, keyOf, create) {
+export function syncList(container, items, keyOf, create, ...extra) {
   const old = container._keyed || new Map();
   const next = new Map();
   let prev = null;
   for (const item of items) {
     const key = keyOf(item);
     const part = old.get(key) || create(item);
-    part.update(item);
+    part.update(item, ...extra);
     next.set(key, part);
     const want = prev ? prev.el.nextSibling : container.firstChild;
     if (want !== part.el) container.insertBefore(part.el, want);

@@ -2,7 +2,7 @@
 // with details; everyone sees who has answered and who has not; the requester closes the request.
 
 import { humanize, seatList, seatName } from "../describe.js";
-import { checkboxGroup, field, fill, h } from "../dom.js";
+import { checkboxGroup, field, fill, h, syncList } from "../dom.js";
 import { actionButton, actionForm, allow, statusLine } from "../forms.js";
 import { badge, note, panel, when } from "./common.js";
 
@@ -35,27 +35,11 @@ export function assistancePanel(send) {
     kinds.setChoices((view.settings.assistance_kinds || []).map((k) => [k, humanize(k)]));
     const items = [...view.assistance].sort((a, b) => Number(b.status === "open") - Number(a.status === "open") || b.requested_at - a.requested_at);
     empty.hidden = items.length > 0;
-    placeCards(list, items, send, ctx);
+    syncList(list, items, (r) => r.id, (r) => card(send, r.id), ctx);  // typed details survive new events
   }
   return { el: p.el, update };
 }
 
-/** One card per request, created once and refreshed in place (typed details survive new events). */
-function placeCards(list, items, send, ctx) {
-  const parts = list._parts || (list._parts = new Map());
-  let prev = null;
-  for (const r of items) {
-    let part = parts.get(r.id);
-    if (!part) {
-      part = card(send, r.id);
-      parts.set(r.id, part);
-    }
-    part.refresh(r, ctx);
-    const want = prev ? prev.nextSibling : list.firstChild;
-    if (want !== part.el) list.insertBefore(part.el, want);
-    prev = part.el;
-  }
-}
 
 function card(send, id) {
   const title = h("h3", {});
@@ -84,7 +68,7 @@ function card(send, id) {
     closeBox, closeStatus.el);
   return {
     el,
-    refresh(r, ctx) {
+    update(r, ctx) {
       const { view, perms } = ctx;
       fill(title, `${seatName(view, r.requester)} requests ${r.kinds.map(humanize).join(", ")}`, " ",
         badge(r.status, `st-${r.status}`));

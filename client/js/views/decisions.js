@@ -4,7 +4,7 @@
 
 import { countdown, hms, inWorldText } from "../clock.js";
 import { humanize, seatName } from "../describe.js";
-import { field, fill, h, select, setOptions, setText } from "../dom.js";
+import { field, fill, h, select, setOptions, setText, syncList } from "../dom.js";
 import { actionButton, actionForm, allow, statusLine } from "../forms.js";
 import { badge, note, panel, when } from "./common.js";
 
@@ -75,22 +75,10 @@ export function decisionsPanel(send) {
     propose.update(ctx);
     const items = [...ctx.view.decisions].sort((a, b) => Number(b.status === "open") - Number(a.status === "open") || b.proposed_at - a.proposed_at);
     empty.hidden = items.length > 0;
-    const parts = list._parts || (list._parts = new Map());
-    let prev = null;
-    for (const d of items) {
-      let part = parts.get(d.id);
-      if (!part) {
-        part = card(send, d.id);
-        parts.set(d.id, part);
-      }
-      part.refresh(d, ctx);
-      const want = prev ? prev.nextSibling : list.firstChild;
-      if (want !== part.el) list.insertBefore(part.el, want);
-      prev = part.el;
-    }
+    syncList(list, items, (d) => d.id, (d) => card(send, d.id), ctx);
   }
   function tick(ctx) {
-    for (const part of (list._parts || new Map()).values()) part.tick(ctx);
+    for (const part of (list._keyed || new Map()).values()) part.tick(ctx);
   }
   return { el: p.el, update, tick };
 }
@@ -221,7 +209,7 @@ function card(send, id) {
   return {
     el,
     tick,
-    refresh(d, ctx) {
+    update(d, ctx) {
       dec = d;
       const { view, perms } = ctx;
       el.dataset.status = d.status;
