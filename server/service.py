@@ -21,7 +21,7 @@ from .domain import commands as c
 from .domain.codec import SNAPSHOT_FORMAT, state_from_json, state_to_json
 from .domain.decide import create, decide, next_due_wall
 from .domain.errors import Refused, conflict
-from .domain.events import FACILITATOR, OBSERVER, Event, freeze, thaw, upcast
+from .domain.events import FACILITATOR, OBSERVER, Event, upcast_event
 from .domain.scenario import Scenario
 from .domain.state import State, fold
 from .store.base import ConcurrencyConflict, EventStore, IdempotencyRecord, SeatRecord
@@ -107,7 +107,7 @@ class ExerciseService:
         issued = [IssuedSeat(s.id, s.name, s.kind, new_token()) for s in scenario.seats]
         issued.append(IssuedSeat(FACILITATOR, "Facilitator", "facilitator", new_token()))
         issued.append(IssuedSeat(OBSERVER, "Observer", "observer", new_token()))
-        state = fold(_current(e) for e in log_events)  # a copied log is in its stored form
+        state = fold(upcast_event(e) for e in log_events)  # a copied log is in its stored form
         stored = await self.store.create_exercise(
             exercise_id=exercise_id, scenario_id=scenario.id, title=scenario.title, created_at=now,
             seats=[(s.seat, s.kind, s.name, hash_token(s.token)) for s in issued], events=log_events,
@@ -288,12 +288,6 @@ class ExerciseService:
             await self.store.save_snapshot(exercise_id, state.version, SNAPSHOT_FORMAT, json.dumps(doc, separators=(",", ":")))
         except Exception:  # a snapshot is a cache: never fail a command for it
             log.exception("could not save a snapshot of %s at %s", exercise_id, state.version)
-
-
-def _current(event: Event) -> Event:
-    """The event with its data upcast to the current version (copied logs keep the stored version)."""
-    version, data = upcast(event.type, event.version, thaw(event.data))
-    return event if version == event.version else event._replace(version=version, data=freeze(data))
 
 
 async def _maybe_await(value: Any) -> None:

@@ -189,6 +189,16 @@ def upcast(type: str, version: int, data: dict[str, Any]) -> tuple[int, dict[str
 _IRREGULAR_PAST = frozenset({"cast", "set", "sent", "held", "made", "met"})
 
 
+def upcast_event(event: Event) -> Event:
+    """The event with its data brought up to the current version of its type (itself if current).
+    Copied logs (forks, imports) keep events in their stored form, for the hashes; folds read them
+    through this."""
+    if event.version == EVENT_VERSIONS.get(event.type, event.version):
+        return event
+    version, data = upcast(event.type, event.version, thaw(event.data))
+    return event._replace(version=version, data=freeze(data))
+
+
 def is_past_tense_name(name: str) -> bool:
     """snake_case ending in a past participle: `vote_cast`, `decision_adopted`."""
     last = name.split("_")[-1]

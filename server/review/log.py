@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Mapping
 
-from ..domain.events import Event, freeze, parse_timestamp, thaw, upcast
+from ..domain.events import Event, freeze, parse_timestamp, upcast_event
 
 
 class BadEnvelope(ValueError):
@@ -42,10 +42,7 @@ def stored_event(env: Mapping[str, Any]) -> Event:
 
 def current(event: Event) -> Event:
     """The event with its data upcast to the current version of its type (unchanged if current)."""
-    version, data = upcast(event.type, event.version, thaw(event.data))
-    if version == event.version:
-        return event
-    return event._replace(version=version, data=freeze(data))
+    return upcast_event(event)
 
 
 def current_event(env: Mapping[str, Any]) -> Event:
