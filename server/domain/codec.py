@@ -8,7 +8,7 @@ import dataclasses
 import types
 import typing
 from functools import lru_cache
-from typing import Any
+from typing import Any, Callable
 
 from pydantic import BaseModel
 
@@ -35,25 +35,43 @@ def _encode(value: Any) -> Any:
     return value
 
 
-def _decode(tp: Any, value: Any) -> Any:
-    if value is None:
-        return None
+def _identity(value: Any) -> Any:
+    return value
+
+
+@lru_cache(maxsize=None)
+def _decoder(tp: Any) -> Callable[[Any], Any]:
+    """A function turning JSON into a value of type `tp`, worked out once per type (a snapshot of a
+    long exercise holds hundreds of thousands of values; looking at the type hints for each one
+    was nearly all of the time it took to load)."""
     origin = typing.get_origin(tp)
     if origin in (typing.Union, types.UnionType):
         args = [a for a in typing.get_args(tp) if a is not type(None)]
-        return _decode(args[0], value) if len(args) == 1 else value
+        if len(args) != 1:
+            return _identity
+        inner = _decoder(args[0])
+        return _identity if inner is _identity else (lambda v: None if v is None else inner(v))
     if origin is tuple:
-        (item, *_rest) = typing.get_args(tp)
-        return tuple(_decode(item, v) for v in value)
+        item = _decoder(typing.get_args(tp)[0])
+        return tuple if item is _identity else (lambda v: tuple(item(x) for x in v))
     if origin in (collections.abc.Mapping, dict):
-        _k, item = typing.get_args(tp)
-        return {k: _decode(item, v) for k, v in value.items()}
+        item = _decoder(typing.get_args(tp)[1])
+        return dict if item is _identity else (lambda v: {k: item(x) for k, x in v.items()})
     if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         hints = _hints(tp)
-        return tp(**{f.name: _decode(hints[f.name], value[f.name]) for f in dataclasses.fields(tp) if f.name in value})
+        fields = [(f.name, _decoder(hints[f.name])) for f in dataclasses.fields(tp)]
+
+        def build(v: Any) -> Any:
+            return tp(**{name: dec(v[name]) for name, dec in fields if name in v})
+
+        return build
     if isinstance(tp, type) and issubclass(tp, BaseModel):
-        return tp.model_validate(value)
-    return value
+        return tp.model_validate
+    return _identity
+
+
+def _decode(tp: Any, value: Any) -> Any:
+    return None if value is None else _decoder(tp)(value)
 
 
 def state_to_json(state: State) -> dict[str, Any]:
