@@ -16,7 +16,7 @@ from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
-from ..live.hub import Session
+from ..live.session import Session
 from ..service import UnknownExercise
 from .deps import authenticate_seat
 from .errors import ApiError
