@@ -75,7 +75,9 @@ class CreateExercise(BaseModel):
 
 class ForkRequest(BaseModel):
     at: int = Field(ge=1, description="copy events 1..at")
-    rules: list[dict[str, Any]] | None = Field(default=None, max_length=64, description="decision rules for the fork")
+    rules: list[dict[str, Any]] | dict[str, Any] | None = Field(
+        default=None, description="decision rules for the fork, in place of the run's rules for the same body and kind: "
+        "a list of bindings as in a scenario, one binding, or body -> kind -> rule")
     replay: bool = Field(default=False, description="re-enact the participants' later moves under the new rules")
 
 

@@ -51,22 +51,71 @@ class ForkPlan:
     id_map: dict[str, str] = field(default_factory=dict)
 
 
-def check_rules(rules: list[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
-    """Validate fork rules as scenario rule bindings; one must be the default (body and kind `*`)."""
+RulesIn = list[dict[str, Any]] | dict[str, Any] | None
+
+
+def _bindings(rules: RulesIn) -> list[dict[str, Any]]:
+    """The forms a fork's rules may take: a list of bindings as in a scenario (`{"body", "kind",
+    "rule", ...}`), one such binding, or a mapping body -> kind -> rule
+    (`{"CCS": {"use_of_armed_forces": {"rule": "qualified_majority", "threshold": 0.67}}}`)."""
+    if rules is None:
+        return []
+    if isinstance(rules, list):
+        return rules
+    if "rule" in rules:
+        return [rules]
+    out = []
+    for body, kinds in rules.items():
+        if not isinstance(kinds, dict):
+            raise BadFork(f"rules.{body}: expected a rule, or kinds of decision mapped to rules")
+        if "rule" in kinds:
+            out.append({"body": body, "kind": "*", **kinds})
+            continue
+        for kind, spec in kinds.items():
+            if not isinstance(spec, dict):
+                raise BadFork(f"rules.{body}.{kind}: expected a rule such as {{\"rule\": \"consensus\"}}")
+            out.append({"body": body, "kind": kind, **spec})
+    return out
+
+
+MAX_BINDINGS = 64
+
+
+def check_rules(rules: RulesIn, current: Sequence[RuleBinding] = (), scenario: Any = None) -> list[dict[str, Any]] | None:
+    """The fork's rules. A set with a default binding (body and kind `*`) replaces the run's rules
+    whole; bindings without one take the place of the run's bindings for the same body and kind (so
+    one binding is enough to change one decision procedure)."""
     if rules is None:
         return None
+    raw = _bindings(rules)
+    if len(raw) > MAX_BINDINGS:
+        raise BadFork(f"rules: at most {MAX_BINDINGS} bindings")
     try:
-        bindings = [RuleBinding.model_validate(r) for r in rules]
+        given = [RuleBinding.model_validate(r) for r in raw]
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first.get("loc", ()))
         raise BadFork(f"rules: {where + ': ' if where else ''}{first.get('msg')}") from exc
-    if not any(b.body == "*" and b.kind == "*" for b in bindings):
+    if not given:
+        raise BadFork("rules: give at least one rule, or leave rules out")
+    if scenario is not None:
+        bodies = {b.id for b in scenario.bodies} | {"*"}
+        kinds = set(scenario.settings.decision_kinds) | {"*"}
+        for b in given:
+            if b.body not in bodies:
+                raise BadFork(f"rules: there is no body {b.body!r} in this scenario")
+            if b.kind not in kinds:
+                raise BadFork(f"rules: there is no kind of decision {b.kind!r} in this scenario")
+    if any(b.body == "*" and b.kind == "*" for b in given):
+        return [b.model_dump(mode="json") for b in given]  # a whole rule set, default included: it replaces the run's
+    merged = {(b.body, b.kind): b for b in current}
+    merged.update({(b.body, b.kind): b for b in given})
+    if ("*", "*") not in merged:
         raise BadFork('rules: add a default rule with body "*" and kind "*"')
-    return [b.model_dump(mode="json") for b in bindings]
+    return [b.model_dump(mode="json") for b in merged.values()]
 
 
-def plan_fork(original: Sequence[Event], *, from_exercise_id: str, at: int, rules: list[dict[str, Any]] | None,
+def plan_fork(original: Sequence[Event], *, from_exercise_id: str, at: int, rules: RulesIn,
               replay: bool, now: float, copies: Sequence[Event] | None = None) -> ForkPlan:
     """The log of a fork of `original` (current-version events, the whole log) after event `at`.
 
@@ -74,11 +123,11 @@ def plan_fork(original: Sequence[Event], *, from_exercise_id: str, at: int, rule
     first `at` events of `original`."""
     if not 1 <= at <= len(original):
         raise BadFork(f"at must be between 1 and {len(original)} (the original's events)")
-    rules = check_rules(rules)
     copied = list(copies) if copies is not None else list(original[:at])
     if len(copied) != at or [e.seq for e in copied] != list(range(1, at + 1)):
         raise BadFork("the copied events must be 1..at")
     plan = ForkPlan(events=copied, state=fold(original[:at]))
+    rules = check_rules(rules, plan.state.rules, plan.state.scenario)
 
     def apply(new: list[Event]) -> list[Event]:
         plan.events.extend(new)

@@ -14,7 +14,7 @@ from ..domain.scenario import Scenario
 from ..domain.state import fold
 from ..service import ExerciseService, IssuedSeat, UnknownExercise
 from .export import ParsedExport, parse_export
-from .fork import BadFork, plan_fork
+from .fork import BadFork, RulesIn, plan_fork
 from .log import BadEnvelope, current, stored_event
 from .report import build_report
 
@@ -53,7 +53,7 @@ async def stored_prefix(service: ExerciseService, exercise_id: str, upto: int) -
     return out
 
 
-async def fork_exercise(service: ExerciseService, exercise_id: str, *, at: int, rules: list[dict[str, Any]] | None,
+async def fork_exercise(service: ExerciseService, exercise_id: str, *, at: int, rules: RulesIn,
                         replay: bool) -> Created:
     original = await service.events(exercise_id)
     if not original:

@@ -348,8 +348,10 @@ async def test_fork_and_compare_guard_their_doors(client):
     assert (await fork(ex, "RUS", at=at)).status_code == 403
     r = await fork(ex, at=10_000)
     assert r.status_code == 409 and r.json()["error"]["code"] == "beyond_head"
-    r = await fork(ex, at=at, rules=[{"body": "CCS", "rule": "consensus"}])
-    assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_fork"
+    for bad in ([{"body": "CCS", "rule": "qualified_majority", "threshold": 1.5}], {"NOPE": {"rule": "consensus"}},
+                {"CCS": {"invasion": {"rule": "consensus"}}}, {"CCS": "consensus"}, []):
+        r = await fork(ex, at=at, rules=bad)
+        assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_fork", bad
     assert (await fork(ex, at=0)).status_code == 422
     other = await create_exercise(client)
     for a_token in (ex.tokens["TJK"], other.tokens["facilitator"], "nonsense"):
@@ -358,3 +360,18 @@ async def test_fork_and_compare_guard_their_doors(client):
         assert r.status_code in (401, 403), r.text
     ok = await fork(ex, at=at)
     assert ok.status_code == 201 and ok.json()["reenacted"] == 0
+
+
+@pytest.mark.parametrize("rules", [
+    [{"body": "CCS", "kind": "use_of_armed_forces", "rule": "qualified_majority", "threshold": 0.67}],
+    {"body": "CCS", "kind": "use_of_armed_forces", "rule": "qualified_majority", "threshold": 0.67},
+    {"CCS": {"use_of_armed_forces": {"rule": "qualified_majority", "threshold": 0.67}}},
+])
+async def test_a_fork_takes_one_binding_in_any_of_its_forms_and_keeps_the_other_rules(client, rules):
+    ex, at, _ = await rejected_by_one(client)
+    r = await fork(ex, at=at, rules=rules, replay=True)
+    assert r.status_code == 201, r.text
+    forked = {(b["body"], b["kind"]): b for b in r.json()["rules"]}
+    assert forked[("CCS", "use_of_armed_forces")]["rule"] == "qualified_majority"
+    assert forked[("*", "*")]["rule"] == "consensus"  # the run's default, kept
+    assert ("CCS", "accession") in forked

@@ -138,7 +138,12 @@ def test_bad_fork_requests():
     p, at = one_objection()
     with pytest.raises(BadFork):
         plan_fork(p.events, from_exercise_id="x", at=len(p.events) + 1, rules=None, replay=False, now=T0)
-    with pytest.raises(BadFork, match="default"):
-        plan_fork(p.events, from_exercise_id="x", at=at, rules=[{"body": "CCS", "rule": "consensus"}], replay=False, now=T0)
+    with pytest.raises(BadFork, match="no body"):
+        plan_fork(p.events, from_exercise_id="x", at=at, rules=[{"body": "XYZ", "rule": "consensus"}], replay=False, now=T0)
+    # bindings without a default take the place of the run's for the same body and kind; the rest stay
+    merged = plan_fork(p.events, from_exercise_id="x", at=at, rules=[{"body": "CCS", "rule": "simple_majority"}],
+                       replay=False, now=T0).events[at].data["rules"]
+    kept = {(r["body"], r["kind"]): r["rule"] for r in merged}
+    assert kept[("CCS", "*")] == "simple_majority" and kept[("*", "*")] == "consensus"
     with pytest.raises(BadFork, match="threshold"):
         plan_fork(p.events, from_exercise_id="x", at=at, rules=[{"rule": "qualified_majority"}], replay=False, now=T0)
