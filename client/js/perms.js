@@ -32,7 +32,7 @@ export function permissions(view) {
     readOnly: Boolean(view.read_only),
     whyNot: whyNot(view, status, allowPaused),
     reportThreat: participant && (me.kind === "state" || has("report_threat")),
-    openConsultation: participant && (member || has("request_consultation")),
+    openConsultation: participant && (me.kind === "state" || has("request_consultation")),
     requestAssistance: member,
     respondAssistance: member,
     convene: has("convene_session"),

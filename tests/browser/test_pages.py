@@ -307,3 +307,16 @@ def test_fork_under_another_rule_and_compare(tiny, open_seat):
     expect(row).to_contain_text("rejected consensus", ignore_case=True)
     expect(row).to_contain_text("adopted qualified majority", ignore_case=True)
     expect(row).to_contain_text("yes")
+
+
+def test_a_page_offers_only_the_moves_its_seat_may_make(tiny, open_seat):
+    """A non-signatory may call consultations and ask to join, but not invoke mutual assistance or
+    vote; a member may invoke it."""
+    tiny.command("facilitator", {"type": "start_exercise"})
+    mda = open_seat(tiny.link("MDA"))
+    expect(mda.locator("#consultations summary", has_text="Open consultations")).to_be_visible()
+    expect(mda.get_by_role("button", name="Request accession to the Treaty")).to_be_visible()
+    expect(mda.locator("#assistance summary", has_text="Request assistance")).to_be_hidden()
+    tjk = open_seat(tiny.link("TJK"))
+    expect(tjk.locator("#assistance summary", has_text="Request assistance")).to_be_visible()
+    expect(tjk.get_by_role("button", name="Request accession to the Treaty")).to_be_hidden()
