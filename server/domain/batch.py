@@ -117,13 +117,14 @@ def deliver(b: Batch, inject_id: str, actor: str, trigger: str, at: float | None
 
 
 def settle_decision(b: Batch, dec: Decision, *, deadline_passed: bool, at: float | None = None) -> bool:
-    result = settle(dec.rule, dec.votes, len(dec.eligible), deadline_passed=deadline_passed)
+    votes = b.state.votes(dec.id)
+    result = settle(dec.rule, votes, len(dec.eligible), deadline_passed=deadline_passed)
     if result is None:
         return False
     outcome, reason = result
     b.emit(f"decision_{outcome}", SYSTEM, {
         "decision_id": dec.id, "body": dec.body, "kind": dec.kind, "title": dec.title, "rule": dict(dec.rule),
-        "tally": tally(dec.votes, len(dec.eligible)).as_dict(), "votes": dict(dec.votes), "reason": reason,
+        "tally": tally(votes, len(dec.eligible)).as_dict(), "votes": dict(votes), "reason": reason,
         "subject": dec.subject, "eligible": list(dec.eligible),
     }, at=at)
     return True

@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from .scenario import Scenario
 from .state import State
 
-SNAPSHOT_FORMAT = 2
+SNAPSHOT_FORMAT = 3
 
 
 @lru_cache(maxsize=None)

@@ -111,9 +111,10 @@ def _vote(b: Batch, cmd: c.CastVote, seat: str) -> None:
         raise forbidden("not_eligible", f"{seat} cannot vote on this decision: {why}.")
     if dec.status != "open":
         raise conflict("decision_settled", f"This decision has already been settled ({dec.status}); votes can no longer change.")
-    if dec.votes.get(seat) == cmd.vote:
+    standing = b.state.votes(dec.id).get(seat)
+    if standing == cmd.vote:
         raise conflict("same_vote", f"{seat} has already voted {cmd.vote}.")
-    b.emit("vote_cast", seat, {"decision_id": dec.id, "vote": cmd.vote, "changed_from": dec.votes.get(seat)})
+    b.emit("vote_cast", seat, {"decision_id": dec.id, "vote": cmd.vote, "changed_from": standing})
 
 
 @handles("record_implementation")

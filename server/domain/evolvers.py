@@ -237,11 +237,11 @@ def _proposed(d: Draft, e: Event) -> None:
 
 @handles("vote_cast")
 def _vote(d: Draft, e: Event) -> None:
-    table = d.own("decisions")
-    dec = table[e.data["decision_id"]]
-    votes = dict(dec.votes)
+    ballots = d.own("ballots")  # votes are frequent: a small dict per decision, not a new Decision each time
+    decision_id = e.data["decision_id"]
+    votes = dict(ballots.get(decision_id, ()))
     votes[e.actor] = e.data["vote"]
-    table[dec.id] = replace(dec, votes=votes)
+    ballots[decision_id] = votes
 
 
 @handles("decision_adopted", "decision_rejected", "decision_lapsed")

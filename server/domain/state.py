@@ -73,7 +73,6 @@ class Decision:
     session_id: str | None = None
     region: str | None = None
     subject: str | None = None
-    votes: Mapping[str, str] = field(default_factory=dict)
     status: str = "open"  # open | adopted | rejected | lapsed
     settled_at: float | None = None
     tally: Mapping[str, int] | None = None
@@ -147,6 +146,7 @@ class State:
     statement_counts: Mapping[str, int] = field(default_factory=dict)  # the hottest counter, kept flat
     assistance: Mapping[str, AssistanceRequest] = field(default_factory=dict)
     decisions: Mapping[str, Decision] = field(default_factory=dict)
+    ballots: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # decision -> seat -> vote, kept flat
     sessions: Mapping[str, Session] = field(default_factory=dict)
     accessions: Mapping[str, Accession] = field(default_factory=dict)
     notifications: Mapping[str, Record] = field(default_factory=dict)
@@ -157,6 +157,10 @@ class State:
     control_messages: int = 0
 
     # -- derived lookups used by decide and the views --------------------------------------
+
+    def votes(self, decision_id: str) -> Mapping[str, str]:
+        """The votes standing on a decision, by seat (a vote changed replaces the earlier one)."""
+        return self.ballots.get(decision_id, {})
 
     def members(self) -> tuple[str, ...]:
         """Participating states, in scenario order (admitted seats included)."""

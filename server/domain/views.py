@@ -62,7 +62,7 @@ def seat_view(state: State, seat: str) -> dict[str, Any]:
             {"id": d.id, "body": d.body, "kind": d.kind, "title": d.title, "text": d.text, "proposer": d.proposer,
              "rule": dict(d.rule), "rule_description": describe(d.rule), "eligible": list(d.eligible),
              "proposed_at": d.proposed_at, "deadline": d.deadline, "session_id": d.session_id, "region": d.region,
-             "subject": d.subject, "votes": dict(d.votes), "status": d.status, "settled_at": d.settled_at,
+             "subject": d.subject, "votes": dict(state.votes(d.id)), "status": d.status, "settled_at": d.settled_at,
              "tally": dict(d.tally) if d.tally else None, "reason": d.reason,
              "implementations": {s: {"status": i.status, "note": i.note, "at": i.at} for s, i in d.implementations.items()}}
             for d in state.decisions.values()
