@@ -7,7 +7,6 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
-from ..domain.events import FACILITATOR, OBSERVER
 from ..service import ExerciseService
 from ..settings import Settings
 from ..store.base import SeatRecord
@@ -60,10 +59,6 @@ def require(seat: SeatRecord, *roles: str, what: str) -> None:
     if seat.seat not in roles:
         names = " or ".join("the " + r for r in roles)
         raise ApiError(403, "forbidden", f"Only {names} can {what}.")
-
-
-def require_staff(seat: SeatRecord, what: str) -> None:
-    require(seat, FACILITATOR, OBSERVER, what=what)
 
 
 async def require_admin(settings: AppSettings,

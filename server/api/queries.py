@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import Annotated, Any, AsyncIterator
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response, StreamingResponse
@@ -11,6 +11,7 @@ from fastapi.responses import Response, StreamingResponse
 from ..domain.events import FACILITATOR
 from ..domain.views import seat_view
 from ..domain.visibility import visible_events
+from ..review.export import export_ndjson
 from .deps import Seat, Service, require
 from .errors import ApiError
 from .responses import json_response
@@ -64,12 +65,6 @@ async def get_state(exercise_id: str, seat: Seat, service: Service,
             summary="The whole log as NDJSON: a header line, then every event with its hash")
 async def export(exercise_id: str, seat: Seat, service: Service) -> StreamingResponse:
     require(seat, FACILITATOR, what="export the log")
-    return StreamingResponse(export_lines(service, exercise_id), media_type="application/x-ndjson",
+    return StreamingResponse(export_ndjson(service.store, exercise_id), media_type="application/x-ndjson",
                              headers={"Content-Disposition": f'attachment; filename="{exercise_id}.ndjson"'})
 
-
-async def export_lines(service, exercise_id: str) -> AsyncIterator[bytes]:
-    from ..review.export import export_ndjson
-
-    async for line in export_ndjson(service.store, exercise_id):
-        yield line

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -93,5 +93,3 @@ ErrorResponses: dict[int | str, dict[str, Any]] = {
         503: "the database cannot be reached just now: retry",
     }.items()
 }
-
-Role = Literal["state", "office", "facilitator", "observer"]

@@ -6,16 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .scenario import RESERVED_SEATS, Scenario, format_offset, parse_offset
-
-
-def cross_check(sc: Scenario) -> list[tuple[tuple[Any, ...], str]]:
-    """References between parts of a valid scenario model: (location, message) pairs.
-
-    Locations are paths into the document, so the file loader can turn them into line numbers.
-    Checked here rather than in validators so that every error is reported at once.
-    """
-    return cross_check_raw(sc.model_dump(mode="json", exclude_none=False))
+from .scenario import RESERVED_SEATS, format_offset, parse_offset
 
 
 def cross_check_raw(doc: Any) -> list[tuple[tuple[Any, ...], str]]:

@@ -10,7 +10,7 @@ against it. Two readings of the same envelope are needed:
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping
+from typing import Any, Mapping
 
 from ..domain.events import Event, freeze, parse_timestamp, upcast_event
 
@@ -48,6 +48,3 @@ def current(event: Event) -> Event:
 def current_event(env: Mapping[str, Any]) -> Event:
     return current(stored_event(env))
 
-
-def current_events(envelopes: Iterable[Mapping[str, Any]]) -> list[Event]:
-    return [current_event(env) for env in envelopes]

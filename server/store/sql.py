@@ -117,10 +117,6 @@ class SqlEventStore:
         rows = await self.db.fetch(f"SELECT {EXERCISE_COLUMNS} FROM exercises WHERE id = ?", (exercise_id,))
         return exercise_record(rows[0]) if rows else None
 
-    async def list_exercises(self, limit: int = 100) -> list[ExerciseRecord]:
-        rows = await self.db.fetch(f"SELECT {EXERCISE_COLUMNS} FROM exercises ORDER BY created_at DESC LIMIT ?", (limit,))
-        return [exercise_record(r) for r in rows]
-
     async def seat_for_token(self, token_hash: str) -> SeatRecord | None:
         rows = await self.db.fetch("SELECT exercise_id, seat, kind, name FROM seats WHERE token_hash = ?", (token_hash,))
         return SeatRecord(*rows[0]) if rows else None
@@ -151,10 +147,6 @@ class SqlEventStore:
         rows = await self.db.fetch("SELECT id FROM exercises WHERE next_due_wall IS NOT NULL AND next_due_wall <= ? "
                                    "ORDER BY next_due_wall LIMIT ?", (now_wall, limit))
         return [r[0] for r in rows]
-
-    async def next_due_wall(self) -> float | None:
-        rows = await self.db.fetch("SELECT min(next_due_wall) FROM exercises")
-        return rows[0][0]
 
     async def heads(self, exercise_ids: Sequence[str]) -> dict[str, int]:
         if not exercise_ids:
