@@ -1,4 +1,4 @@
-"""`python -m bench store|http|ws|replay|all|report [options]`"""
+"""`python -m bench store|http|ws|replay|import|heavy|all|report [options]`"""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ BENCHMARKS = {
     "http": "bench.http_load",
     "ws": "bench.fanout",
     "replay": "bench.replay",
+    "import": "bench.import_bounds",
+    "heavy": "bench.heavy",
 }
 
 
@@ -24,7 +26,7 @@ def main(argv: list[str] | None = None) -> None:
         summary = " ".join((mod.__doc__ or "").strip().split("\n\n")[0].split())
         p = sub.add_parser(name, help=summary.split("`: ", 1)[-1])
         mod.add_arguments(p)
-    sub.add_parser("all", help="every benchmark with its default sizes, then the report (about 10-15 minutes)")
+    sub.add_parser("all", help="every benchmark with its default sizes, then the report (about 30-40 minutes)")
     sub.add_parser("report", help="regenerate the tables in docs/PERFORMANCE.md from bench/results/*.json")
     args = parser.parse_args(argv)
     if args.name == "report":

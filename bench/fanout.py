@@ -27,7 +27,9 @@ import pstats
 import tempfile
 from pathlib import Path
 
-from .common import (STATEMENT_TEXT, Run, ServerProcess, median, percentile, profile_summary, r, raise_nofile,
+from server.harness import ServerProcess
+
+from .common import (STATEMENT_TEXT, Run, median, percentile, profile_summary, r, raise_nofile,
                      sqlite_database)
 from .http_load import create_exercise
 

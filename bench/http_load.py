@@ -19,7 +19,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .common import (engine_guard, STATEMENT_TEXT, Run, ServerProcess, definition, median, percentile, pg_available, pg_database,
+from server.harness import ServerProcess
+
+from .common import (engine_guard, STATEMENT_TEXT, Run, definition, median, percentile, pg_available, pg_database,
                      profile_summary, r, sqlite_database)
 
 THREAT = {"type": "report_threat", "kind": "threat", "summary": "Armed groups shelled a border post at dawn; casualties reported."}
@@ -326,7 +328,7 @@ async def _breakdown_async(url: str, n: int) -> dict[str, Any]:
 
     from server.domain import commands as c
     from server.domain.decide import decide
-    from server.domain.state import evolve
+    from server.domain.fold import evolve
     from server.scenarios import validate_definition
     from server.service import ExerciseService
 
@@ -335,9 +337,10 @@ async def _breakdown_async(url: str, n: int) -> dict[str, Any]:
     store = open_store(url)
     svc = ExerciseService(store=store)
     ex, _ = await svc.create(validate_definition(definition(50)))
-    await svc.execute(ex, "facilitator", c.StartExercise(type="start_exercise"))
-    await svc.execute(ex, "S01", c.RequestConsultation(type="request_consultation", topic="Border", invitees="all"))
-    cmd = c.PostStatement(type="post_statement", consultation_id="con_3", text=STATEMENT_TEXT)
+    await svc.execute(ex, "facilitator", c.parse_command({"type": "start_exercise"}))
+    (opened,) = await svc.execute(ex, "S01", c.parse_command({"type": "request_consultation", "topic": "Border",
+                                                               "invitees": "all"}))
+    cmd = c.parse_command({"type": "post_statement", "consultation_id": opened.data["consultation_id"], "text": STATEMENT_TEXT})
     out: dict[str, Any] = {}
     for _ in range(50):  # warm-up
         await svc.execute(ex, "S02", cmd)

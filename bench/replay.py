@@ -25,18 +25,22 @@ from .common import (engine_guard, STATEMENT_TEXT, Run, definition, median, perc
                      sqlite_database, use_uvloop)
 
 
-async def build(store: Any, n_events: int, snapshot_interval: int) -> tuple[str, dict[int, str], dict[str, int]]:
-    """An exercise of `n_events` events; returns (id, {seq: snapshot json} kept aside, event type counts)."""
+async def build(store: Any, n_events: int, snapshot_interval: int,
+                tokens: dict[str, str] | None = None) -> tuple[str, dict[int, str], dict[str, int]]:
+    """An exercise of `n_events` events; returns (id, {seq: snapshot json} kept aside, event type counts).
+    `tokens`, if given, receives each seat's token (for benchmarks that then go through the API)."""
     from server.domain import commands as c
     from server.domain.codec import state_to_json
     from server.domain.decide import decide
-    from server.domain.state import evolve, fold
+    from server.domain.fold import evolve, fold
     from server.scenarios import validate_definition
     from server.service import ExerciseService
 
     svc = ExerciseService(store=store, snapshot_interval=10**9)
     scenario = validate_definition(definition(50))
-    ex, _ = await svc.create(scenario)
+    ex, issued = await svc.create(scenario)
+    if tokens is not None:
+        tokens.update({s.seat: s.token for s in issued})
     state = fold(await store.read(ex))
     head_hash = (await store.exercise(ex)).head_hash
     seats = [f"S{i:02d}" for i in range(1, 51)]
@@ -63,27 +67,32 @@ async def build(store: Any, n_events: int, snapshot_interval: int) -> tuple[str,
         batch = []
 
     i = 0
-    commands = [("facilitator", c.StartExercise(type="start_exercise")),
-                ("S01", c.RequestConsultation(type="request_consultation", topic="Border crisis", invitees="all"))]
+    consultation = ""
+    commands = [("facilitator", c.parse_command({"type": "start_exercise"})),
+                ("S01", c.parse_command({"type": "request_consultation", "topic": "Border crisis", "invitees": "all"}))]
     while state.version < n_events:
         if commands:
             seat, cmd = commands.pop(0)
         elif i % 20 == 7:
-            seat, cmd = seats[i % 50], c.ReportThreat(type="report_threat", kind="threat", summary="Shelling of a border post reported.")
+            seat, cmd = seats[i % 50], c.parse_command({"type": "report_threat", "kind": "threat", "summary": "Shelling of a border post reported."})
         elif i % 5 == 3:
             if decision is None or state_decision_open(state, decision) is False:
-                seat, cmd = seats[i % 50], c.ProposeDecision(type="propose_decision", body="CCS", kind="general",
-                                                           title=f"Joint measures {i}", text="The Council decides on joint measures.")
-                decision = f"dec_{state.version + 1}"
+                seat, cmd = seats[i % 50], c.parse_command({"type": "propose_decision", "body": "CCS", "kind": "general", "title": f"Joint measures {i}", "text": "The Council decides on joint measures."})
+                decision = None  # its id comes with the event
                 voter = 0
             else:
-                seat, cmd = seats[voter % 50], c.CastVote(type="cast_vote", decision_id=decision, vote="for")
+                seat, cmd = seats[voter % 50], c.parse_command({"type": "cast_vote", "decision_id": decision, "vote": "for"})
                 voter += 1
         else:
-            seat, cmd = seats[i % 50], c.PostStatement(type="post_statement", consultation_id="con_3", text=STATEMENT_TEXT)
+            seat, cmd = seats[i % 50], c.parse_command({"type": "post_statement", "consultation_id": consultation, "text": STATEMENT_TEXT})
         i += 1
         now += 1.0
         events = decide(state, cmd, seat=seat, now=now)
+        for ev in events:
+            if ev.type == "consultation_opened":
+                consultation = ev.data["consultation_id"]
+            elif ev.type == "decision_proposed":
+                decision = ev.data["decision_id"]
         events = events[: n_events - state.version]
         for ev in events:
             state = evolve(state, ev)
@@ -96,12 +105,14 @@ async def build(store: Any, n_events: int, snapshot_interval: int) -> tuple[str,
 
 
 def state_decision_open(state: Any, decision_id: str) -> bool:
-    dec = state.decisions.get(decision_id) if hasattr(state, "decisions") else None
-    return dec is not None and getattr(dec, "status", "open") == "open"
+    from server.domain.slices.decisions import DECISIONS
+
+    dec = DECISIONS.of(state).get(decision_id)
+    return dec is not None and dec.status == "open"
 
 
 async def _engine_run(engine: str, url: str, args: argparse.Namespace, run: Run) -> None:
-    from server.domain.state import fold
+    from server.domain.fold import fold
     from server.service import ExerciseService
 
     from .common import open_store

@@ -52,7 +52,7 @@ class Ours:
         """An exercise that is running and has an open consultation of all 50 members (seq 3)."""
         from server.domain import commands as c
         from server.domain.decide import decide
-        from server.domain.state import fold
+        from server.domain.fold import fold
         from server.scenarios import validate_definition
         from server.service import ExerciseService
 
@@ -60,8 +60,8 @@ class Ours:
         scenario = validate_definition(definition(50))
         ex, _seats = await svc.create(scenario)
         state = fold(await self.store.read(ex))
-        for seat, cmd in (("facilitator", c.StartExercise(type="start_exercise")),
-                          ("S01", c.RequestConsultation(type="request_consultation", topic="Border", invitees="all"))):
+        for seat, cmd in (("facilitator", c.parse_command({"type": "start_exercise"})),
+                          ("S01", c.parse_command({"type": "request_consultation", "topic": "Border", "invitees": "all"}))):
             evs = decide(state, cmd, seat=seat, now=time.time())
             stored = await self.store.append(ex, evs, expected_version=state.version, prev_hash=(await self.store.exercise(ex)).head_hash,
                                              status="running", next_due_wall=None)
@@ -93,7 +93,7 @@ class Ours:
 
     async def replay(self, stream: dict[str, Any]) -> tuple[float, float, int]:
         """(total seconds, seconds spent reading, events)"""
-        from server.domain.state import fold
+        from server.domain.fold import fold
 
         t0 = time.perf_counter()
         events = await self.store.read(stream["id"])

@@ -14,7 +14,9 @@ from fastapi import FastAPI
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
+from .clock import Clock, SystemClock
 from .db import make_engine
+from .live.hub import Hub
 from .live.leader import FileLeadership, Leadership, PostgresLeadership
 from .live.notifier import MemoryNotifier, Notifier, PostgresNotifier
 from .migrate import current_revision, head_revision, upgrade_async
@@ -23,6 +25,8 @@ from .scheduler import Scheduler
 from .service import ExerciseService
 from .settings import Settings, plain_postgres_dsn
 from .store.sql import open_store
+from .work.jobs import WorkerConfig
+from .work.pool import WorkPool
 
 log = logging.getLogger("ttx")
 GC_THRESHOLDS = (20_000, 20, 50)  # Python's defaults are (700, 10, 10)
@@ -63,25 +67,37 @@ async def prepare_database(settings: Settings) -> None:
         raise SchemaNotCurrent(f"the database schema is at {current or 'nothing'}, the code needs {head}: run `ttx db upgrade`")
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
+    """The application. `clock` is the one source of wall time for the service (and so for every
+    event's time), the scheduler and the live sessions: the system clock unless a test brings a
+    `ManualClock` to move time on by hand."""
     settings = settings or Settings()
+    clock = clock or SystemClock()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await prepare_database(settings)
         store = open_store(settings.database_url)
-        notifier = make_notifier(settings)
-        from .live.hub import Hub
+        from .review.importing import stale_before
 
-        hub = Hub(store=store, notifier=notifier, settings=settings)
-        service = ExerciseService(store=store, publish=notifier.publish, snapshot_interval=settings.snapshot_interval)
+        await store.discard_stale_imports(stale_before())
+        work = WorkPool(config=WorkerConfig(settings.database_url, settings.snapshot_interval, settings.worker_nice),
+                        workers=settings.workers, queue=settings.work_queue, kind=settings.worker_kind,
+                        imports=settings.imports)
+        app.state.work = work
+        notifier = make_notifier(settings)
+        hub = Hub(store=store, notifier=notifier, settings=settings, now=clock.now)
+        service = ExerciseService(store=store, publish=notifier.publish, snapshot_interval=settings.snapshot_interval,
+                                  now=clock.now,
+                                  limits=settings.exercise_limits,
+                                  speeds=(settings.clock_speed_min, settings.clock_speed_max))
         app.state.store, app.state.notifier, app.state.hub, app.state.service = store, notifier, hub, service
         await notifier.start()
         await hub.start()
         tasks = []
         scheduler = None
         if settings.scheduler:
-            scheduler = Scheduler(service, make_leadership(settings), interval=settings.scheduler_interval)
+            scheduler = Scheduler(service, make_leadership(settings), interval=settings.scheduler_interval, clock=clock)
             tasks.append(asyncio.create_task(scheduler.run(), name="ttx-scheduler"))
         app.state.scheduler = scheduler
         # Everything made so far lives as long as the server: keep the collector from walking it
@@ -99,6 +115,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 await scheduler.stop()
             await hub.stop()
             await notifier.stop()
+            await work.close()
             await store.close()
 
     app = FastAPI(
@@ -108,10 +125,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.clock = clock
     app.state.library = ScenarioLibrary(settings.exercises_dir)
+    from .api.fair_use import FairUse
+
+    app.state.fair_use = FairUse(settings)  # a test may put one on its own clock in its place
 
     from . import api
     from .api import commands, errors, exercises, queries, ws
+    from .api.failsafe import Failsafe
     from .api.limits import BodyLimit
 
     errors.install(app)
@@ -146,9 +168,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         async def exercise_page(exercise_id: str) -> FileResponse:
             return FileResponse(client / "exercise.html", headers=_page_headers())
 
-    app.add_middleware(commands.CommandsFastLane, service=lambda: app.state.service)
     app.add_middleware(BodyLimit, default=settings.max_body_bytes,
                        overrides={"/api/exercises/import": settings.max_import_bytes})
+    app.add_middleware(Failsafe)  # outermost of ours: an unexpected error is a 500, and the connection lives
     return app
 
 

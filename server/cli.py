@@ -1,4 +1,4 @@
-"""`ttx`: serve, db upgrade, validate, verify, schema, report, import."""
+"""`ttx`: serve, db upgrade, validate, verify, schema, report, import, export."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from .serving import uvicorn_options
 from .settings import Settings
 
 
@@ -29,25 +30,37 @@ def main() -> None:
 @click.option("--demo-scenario", default="csto-border-crisis", show_default=True)
 def serve(host: str | None, port: int | None, demo: bool, demo_scenario: str) -> None:
     """Run the server (HTTP API, WebSocket, browser client, scheduler)."""
-    import uvicorn
-
     from .app import create_app
 
+    settings = serve_settings(host, port)
+    server = uvicorn_server(create_app(settings), settings)
+    if demo:
+        threading.Thread(target=_make_demo, args=(server, settings, demo_scenario), daemon=True).start()
+    ok = server.run()
+    sys.exit(0 if ok is None or ok else 1)
+
+
+def serve_settings(host: str | None = None, port: int | None = None) -> Settings:
+    """Settings from the environment, with `--host`/`--port` over them, and logging set up."""
     settings = Settings()
     if host is not None:
         settings.host = host
     if port is not None:
         settings.port = port
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    app = create_app(settings)
-    config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level=settings.log_level,
-                            access_log=False, ws_max_size=16 * 1024 * 1024, lifespan="on",
-                            ws_per_message_deflate=settings.ws_compression)
-    server = uvicorn.Server(config)
-    if demo:
-        threading.Thread(target=_make_demo, args=(server, settings, demo_scenario), daemon=True).start()
-    ok = server.run()
-    sys.exit(0 if ok is None or ok else 1)
+    return settings
+
+
+def uvicorn_server(app, settings: Settings, *, log_level: str | None = None):
+    """uvicorn serving `app` on the settings' host and port, with the options every way of running
+    ttx shares (`ttx serve`, and the development harness's thread and profiling servers), so that
+    what is measured and tested is what is served: frames bounded before they are buffered
+    (`serving.uvicorn_options`)."""
+    import uvicorn
+
+    config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level=log_level or settings.log_level,
+                            access_log=False, lifespan="on", **uvicorn_options(settings))
+    return uvicorn.Server(config)
 
 
 def _make_demo(server, settings: Settings, scenario_id: str) -> None:
@@ -161,6 +174,7 @@ def verify(file: str) -> None:
 # --- review ----------------------------------------------------------------------------------
 
 PROGRESS_BYTES = 8 * 1024 * 1024  # show a progress bar for files from this size
+PROGRESS_EVENTS = 20_000  # and for exports of logs from this long
 
 
 def _read_lines(path: str):
@@ -237,15 +251,34 @@ def report(source: str, fmt: str, output: str | None, seat: str) -> None:
 @main.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 def import_(file: str) -> None:
-    """Load an exported log into DATABASE_URL as a read-only exercise (chain verified first); print
-    its id and the seat tokens and join links (the facilitator and observer can replay and report)."""
-    from .api.exercises import join_url
-    from .review.operations import ReviewRefused, create_imported
+    """Load an exported log into DATABASE_URL as a read-only exercise, checked line by line as it is
+    read (the same checks as `POST /api/exercises/import`); print its id and the seat tokens and
+    join links (the facilitator and observer can replay and report)."""
+    from concurrent.futures import ThreadPoolExecutor
 
-    parsed, events, scenario = _read_export_or_exit(file)
+    from tqdm import tqdm
+
+    from .api.exercises import join_url
+    from .review.importing import ImportLimits, file_chunks, import_stream
+    from .review.operations import ReviewRefused
+
+    size = Path(file).stat().st_size
 
     async def load(service, settings):
-        return await create_imported(service, parsed, events, scenario), settings
+        limits = ImportLimits(max_bytes=settings.max_import_bytes, max_events=settings.max_import_events,
+                              max_line_bytes=settings.max_import_line_bytes)
+        loop = asyncio.get_running_loop()
+        with ThreadPoolExecutor(1, thread_name_prefix="ttx-import") as pool, \
+                tqdm(total=size, unit="B", unit_scale=True, desc=f"importing {Path(file).name}", file=sys.stderr,
+                     disable=None if size >= PROGRESS_BYTES else True, leave=False) as bar:
+            def progress(done: int, events: int) -> None:
+                bar.update(done - bar.n)
+                bar.set_postfix(events=f"{events:,}", refresh=False)
+
+            created = await import_stream(service, file_chunks(file), limits=limits,
+                                          offload=lambda fn, *a: loop.run_in_executor(pool, fn, *a),
+                                          snapshot_every=10 * settings.snapshot_interval, progress=progress)
+        return created, settings
 
     try:
         created, settings = asyncio.run(_with_service(load))
@@ -253,11 +286,56 @@ def import_(file: str) -> None:
         click.echo(f"{file}: {exc.message}", err=True)
         sys.exit(1)
     base = (settings.public_url or f"http://{settings.host}:{settings.port}").rstrip("/")
-    lines = [f"imported {file}: {len(events)} events, chain verified", f"exercise {created.exercise_id} (read-only): {scenario.title}",
-             "Seats (keep the tokens secret):"]
+    count = created.origin["event_count"]
+    lines = [f"imported {file}: {count} events, chain verified",
+             f"exercise {created.exercise_id} (read-only): {created.scenario.title}", "Seats (keep the tokens secret):"]
     for s in created.issued:
         lines.append(f"  {s.seat:<12} {s.token}  {join_url(base, created.exercise_id, s.token)}")
     click.echo("\n".join(lines))
+
+
+@main.command("export")
+@click.argument("exercise_id")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="write to a file instead of stdout")
+def export(exercise_id: str, output: str | None) -> None:
+    """Export exercise EXERCISE_ID of DATABASE_URL as NDJSON (header, then every event with its hash
+    and nonce; the chain is verified on the way out): `ttx verify` checks it, `ttx import` loads it."""
+    from tqdm import tqdm
+
+    from .review.export import ExportError, export_ndjson
+
+    async def write(service, _settings):
+        record = await service.store.exercise(exercise_id)
+        if record is None:
+            return f"{exercise_id}: no exercise with this id in the database"
+        out = open(output, "wb") if output else sys.stdout.buffer
+        try:
+            with tqdm(total=record.head_seq, unit="events", desc=f"exporting {exercise_id}", file=sys.stderr,
+                      disable=None if record.head_seq >= PROGRESS_EVENTS else True, leave=False) as bar:
+                first = True
+                async for line in export_ndjson(service.store, exercise_id):
+                    out.write(line)
+                    if not first:
+                        bar.update(1)
+                    first = False
+        except ExportError as exc:
+            return str(exc)
+        finally:
+            if output:
+                out.close()
+            else:
+                out.flush()
+        return None
+
+    problem = asyncio.run(_with_service(write))
+    if problem is not None:
+        if output:
+            Path(output).unlink(missing_ok=True)
+        click.echo(problem, err=True)
+        sys.exit(1)
+    if output:
+        click.echo(f"wrote {output}", err=True)
+
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 
-from .domain.commands import Tick
-from .domain.decide import due_items
+from .clock import Clock, SystemClock
+from .domain.batch import due_items
+from .domain.slices.clock import Tick
 from .domain.errors import Refused
 from .domain.events import SYSTEM
 from .live.leader import Leadership
@@ -25,10 +25,15 @@ TICK = Tick(type="tick")
 
 
 class Scheduler:
-    def __init__(self, service: ExerciseService, leadership: Leadership, *, interval: float = 0.2) -> None:
+    """`run` is the loop a server runs; `run_due` is one pass of it, which a test can call itself
+    after moving a `ManualClock` on (the loop waits on the same clock between passes)."""
+
+    def __init__(self, service: ExerciseService, leadership: Leadership, *, interval: float = 0.2,
+                 clock: Clock | None = None) -> None:
         self.service = service
         self.leadership = leadership
         self.interval = interval
+        self.clock = clock or SystemClock()
         self.is_leader = False
         self.ticks = 0
 
@@ -45,16 +50,17 @@ class Scheduler:
                 raise
             except Exception:
                 log.exception("scheduler pass failed; trying again")
-                await asyncio.sleep(1)
-            await asyncio.sleep(self.interval if self.is_leader else 1.0)
+                await self.clock.sleep(1)
+            await self.clock.sleep(self.interval if self.is_leader else 1.0)
 
     async def run_due(self) -> int:
+        """Tick every exercise with something due by the clock's now; returns the events recorded."""
         ran = 0
-        for exercise_id in await self.service.store.due_exercises(time.time()):
+        for exercise_id in await self.service.store.due_exercises(self.clock.now()):
             try:
                 state = await self.service.state(exercise_id)
                 items = due_items(state)
-                key = f"tick:{items[0][1]}:{items[0][2]}" if items else None
+                key = f"tick:{items[0].what}:{items[0].id}" if items else None
                 events = await self.service.execute(exercise_id, SYSTEM, TICK, idempotency_key=key)
                 ran += len(events)
                 self.ticks += 1

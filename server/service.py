@@ -15,15 +15,17 @@ import secrets
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
-from .domain import commands as c
+from .domain.registry import Command
 from .domain.codec import SNAPSHOT_FORMAT, state_from_json, state_to_json
 from .domain.decide import create, decide, next_due_wall
 from .domain.errors import Refused, conflict
-from .domain.events import FACILITATOR, OBSERVER, Event, upcast_event
+from .domain.events import FACILITATOR, OBSERVER, SYSTEM, Event, upcast_event
+from .domain.slices.clock import COUNTS
 from .domain.scenario import Scenario
-from .domain.state import State, fold
+from .domain.fold import fold
+from .domain.state import State
 from .store.base import ConcurrencyConflict, EventStore, IdempotencyRecord, SeatRecord
 from .store.chain import GENESIS
 
@@ -78,10 +80,21 @@ class IssuedSeat:
     token: str
 
 
+def issue_seats(scenario: Scenario) -> list[IssuedSeat]:
+    """One fresh token for every seat of the scenario, the facilitator and the observer."""
+    issued = [IssuedSeat(s.id, s.name, s.kind, new_token()) for s in scenario.seats]
+    issued.append(IssuedSeat(FACILITATOR, "Facilitator", "facilitator", new_token()))
+    issued.append(IssuedSeat(OBSERVER, "Observer", "observer", new_token()))
+    return issued
+
+
 class ExerciseService:
     def __init__(self, *, store: EventStore, publish: Callable[[str, int], Any] | None = None,
-                 snapshot_interval: int = 500, now: Callable[[], float] = time.time) -> None:
+                 snapshot_interval: int = 500, now: Callable[[], float] = time.time,
+                 limits: Mapping[str, int] | None = None, speeds: tuple[float, float] = (0.1, 100.0)) -> None:
         self.store = store
+        self.limits = dict(limits or {})
+        self.speeds = speeds  # the clock speeds a facilitator may set (settings' clock_speed_min and _max)
         self._publish = publish
         self.snapshot_interval = snapshot_interval
         self._now = now
@@ -98,23 +111,30 @@ class ExerciseService:
     # -- creating ------------------------------------------------------------------------------
 
     async def create(self, scenario: Scenario, *, events: Sequence[Event] | None = None, read_only: bool = False,
-                     origin: dict[str, Any] | None = None) -> tuple[str, list[IssuedSeat]]:
+                     origin: dict[str, Any] | None = None, snapshot: bool = False) -> tuple[str, list[IssuedSeat]]:
         """A new exercise with one fresh token per seat. `events` replaces the creation event for
-        forks and imports (a copied log)."""
+        forks and imports (a copied log); with `snapshot`, a long copied log gets a snapshot of its
+        head, so whoever loads it next does not fold it all again."""
         exercise_id = new_exercise_id()
         now = self.now()
         log_events = list(events) if events is not None else create(scenario, now=now)
-        issued = [IssuedSeat(s.id, s.name, s.kind, new_token()) for s in scenario.seats]
-        issued.append(IssuedSeat(FACILITATOR, "Facilitator", "facilitator", new_token()))
-        issued.append(IssuedSeat(OBSERVER, "Observer", "observer", new_token()))
+        issued = issue_seats(scenario)
         state = fold(upcast_event(e) for e in log_events)  # a copied log is in its stored form
         stored = await self.store.create_exercise(
             exercise_id=exercise_id, scenario_id=scenario.id, title=scenario.title, created_at=now,
             seats=[(s.seat, s.kind, s.name, hash_token(s.token)) for s in issued], events=log_events,
             read_only=read_only, origin=origin, status=state.status,
             next_due_wall=None if read_only else next_due_wall(state))
-        self._remember(exercise_id, Cached(state, stored[-1].hash if stored else GENESIS))
+        head_hash = stored[-1].hash if stored else GENESIS
+        self._remember(exercise_id, Cached(state, head_hash))
+        if snapshot:
+            await self._maybe_snapshot(exercise_id, 0, state, head_hash)
         return exercise_id, issued
+
+    def adopt(self, exercise_id: str, state: State, head_hash: str) -> None:
+        """Take `state` (after the event with `head_hash`) as the exercise's current state: for an
+        exercise stored by other means (a streamed import), so that it is not folded again."""
+        self._remember(exercise_id, Cached(state, head_hash))
 
     # -- tokens -------------------------------------------------------------------------------
 
@@ -140,6 +160,10 @@ class ExerciseService:
         self._cache.move_to_end(exercise_id)
         while len(self._cache) > CACHE_SIZE:
             self._cache.popitem(last=False)
+
+    async def scenario(self, exercise_id: str) -> Scenario:
+        """The scenario an exercise was created from (from its first event; never changes)."""
+        return await self._scenario(exercise_id)
 
     async def _scenario(self, exercise_id: str) -> Scenario:
         sc = self._scenarios.get(exercise_id)
@@ -206,7 +230,7 @@ class ExerciseService:
 
     # -- commands ------------------------------------------------------------------------------
 
-    async def execute(self, exercise_id: str, seat: str, command: c.Command, *, idempotency_key: str | None = None,
+    async def execute(self, exercise_id: str, seat: str, command: Command, *, idempotency_key: str | None = None,
                       body_hash: str | None = None) -> list[Event]:
         """Decide and append, retrying on a concurrent append. Returns the recorded events (for an
         idempotent retry: the events the first attempt recorded).
@@ -223,7 +247,7 @@ class ExerciseService:
             async with self.store.exclusive(exercise_id):
                 return await self._attempts(exercise_id, seat, command, idempotency_key, body_hash, fresh=True)
 
-    async def _attempts(self, exercise_id: str, seat: str, command: c.Command, idempotency_key: str | None,
+    async def _attempts(self, exercise_id: str, seat: str, command: Command, idempotency_key: str | None,
                         body_hash: str | None, *, fresh: bool) -> list[Event]:
         for attempt in range(MAX_ATTEMPTS):
             if idempotency_key is not None and attempt > 0:
@@ -234,7 +258,7 @@ class ExerciseService:
                 raise conflict("read_only", "This exercise was imported for review; it is read-only.")
             cached = await self._load(exercise_id, fresh=fresh or attempt > 0)
             try:
-                new = decide(cached.state, command, seat=seat, now=self.now())
+                new = decide(cached.state, command, seat=seat, now=self.now(), salt=secrets.token_bytes(16))
             except Refused:
                 if idempotency_key is not None:
                     prior = await self._prior(exercise_id, seat, idempotency_key, body_hash)
@@ -246,6 +270,8 @@ class ExerciseService:
                 raise
             if not new:
                 return []
+            if seat != SYSTEM:
+                self._within_limits(cached.state, new)
             state = fold(new, cached.state)
             try:
                 stored = await self.store.append(
@@ -266,6 +292,24 @@ class ExerciseService:
                 await _maybe_await(self._publish(exercise_id, stored[-1].seq))
             return stored
         raise Busy()
+
+    def _within_limits(self, state: State, new: list[Event]) -> None:
+        """Refuse a move that would take the exercise past one of its bounds (settings'
+        `exercise_limits`: the whole log, and events of a type)."""
+        if not self.limits:
+            return
+        most = self.limits.get("events")
+        if most is not None and state.version + len(new) > most:
+            raise conflict("exercise_limit", f"This exercise has reached its limit of {most} events; nothing was recorded.")
+        counts = COUNTS.of(state)
+        adding: dict[str, int] = {}
+        for e in new:
+            adding[e.type] = adding.get(e.type, 0) + 1
+        for type, n in adding.items():
+            most = self.limits.get(type)
+            if most is not None and counts.get(type, 0) + n > most:
+                raise conflict("exercise_limit", f"This exercise has reached its limit of {most} {type.replace('_', ' ')} "
+                                                 "events; nothing was recorded.")
 
     async def _prior(self, exercise_id: str, seat: str, key: str, body_hash: str | None) -> list[Event] | None:
         prior = await self.store.idempotent_result(exercise_id, seat, key)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -33,22 +35,82 @@ class Settings(BaseSettings):
     scheduler_interval: float = Field(default=0.2, gt=0, le=10, validation_alias="TTX_SCHEDULER_INTERVAL")
     snapshot_interval: int = Field(default=500, ge=10, validation_alias="TTX_SNAPSHOT_INTERVAL")
     max_body_bytes: int = Field(default=64 * 1024, validation_alias="TTX_MAX_BODY_BYTES")
-    max_import_bytes: int = Field(default=256 * 1024 * 1024, validation_alias="TTX_MAX_IMPORT_BYTES")
+    max_import_bytes: int = Field(default=256 * 1024 * 1024, ge=1024, validation_alias="TTX_MAX_IMPORT_BYTES",
+                                  description="largest import body (413 beyond)")
+    max_import_events: int = Field(default=1_000_000, ge=1, validation_alias="TTX_MAX_IMPORT_EVENTS",
+                                   description="most events in one imported log (413 beyond)")
+    max_import_line_bytes: int = Field(default=1024 * 1024, ge=1024, validation_alias="TTX_MAX_IMPORT_LINE_BYTES",
+                                       description="longest line (one event) of an imported log (413 beyond)")
+    imports: int = Field(default=2, ge=1, le=64, validation_alias="TTX_IMPORTS",
+                         description="imports checked at the same time (503 beyond)")
+    workers: int = Field(default=2, ge=1, le=64, validation_alias="TTX_WORKERS",
+                         description="worker processes for reports, compares, forks and QR codes")
+    work_queue: int = Field(default=8, ge=0, le=10_000, validation_alias="TTX_WORK_QUEUE",
+                            description="jobs that may wait for a worker (503 with Retry-After beyond)")
+    worker_kind: Literal["process", "thread"] = Field(default="process", validation_alias="TTX_WORKER_KIND",
+                                                      description="process (measured: keeps the event loop free) or thread")
+    worker_nice: int = Field(default=10, ge=0, le=19, validation_alias="TTX_WORKER_NICE",
+                             description="CPU priority of worker processes below the server's (os.nice)")
     ws_send_queue: int = Field(default=1000, ge=1, validation_alias="TTX_WS_SEND_QUEUE")
     ws_stall_seconds: float = Field(default=10.0, gt=0, validation_alias="TTX_WS_STALL_SECONDS",
                                     description="a client whose send queue stays full this long is disconnected")
     ws_compression: bool = Field(default=False, validation_alias="TTX_WS_COMPRESSION",
                                  description="permessage-deflate on WebSockets (costs ~100 KiB of memory per connection)")
     ws_heartbeat_seconds: float = Field(default=20.0, gt=0, validation_alias="TTX_WS_HEARTBEAT")
+    ws_max_message_bytes: int = Field(default=64 * 1024, ge=1024, le=16 * 1024 * 1024, validation_alias="TTX_WS_MAX_MESSAGE",
+                                      description="largest WebSocket message; a bigger frame is refused (1009) by the "
+                                                  "protocol layer before its payload is read")
+    ws_hello_seconds: float = Field(default=10.0, gt=0, le=300, validation_alias="TTX_WS_HELLO_SECONDS",
+                                    description="a connection that has not sent its hello this long is closed (4408)")
     poll_seconds: float = Field(default=5.0, gt=0, validation_alias="TTX_POLL_SECONDS",
                                 description="safety re-read of live exercises, in case a notification was lost")
     log_level: str = Field(default="info", validation_alias="TTX_LOG_LEVEL")
+
+    # Fair use: token buckets, written "COUNT/PERIOD,BURST" (PERIOD: s, min, h, or seconds such as
+    # 10s): COUNT per PERIOD sustained, BURST at once from a full bucket. Sized for a room of 50 on
+    # one NAT address: the per-address limits are generous, the per-seat one is the real bound.
+    rate_limits: bool = Field(default=True, validation_alias="TTX_RATE_LIMITS",
+                              description="the fair-use limits below, and the cap on WebSocket connections per address")
+    limit_seat_commands: str = Field(default="2/s,20", validation_alias="TTX_LIMIT_SEAT_COMMANDS",
+                                     description="commands per seat (token)")
+    limit_address_commands: str = Field(default="50/s,300", validation_alias="TTX_LIMIT_ADDRESS_COMMANDS",
+                                        description="commands per client address, all seats together")
+    limit_failed_auth: str = Field(default="1/s,30", validation_alias="TTX_LIMIT_FAILED_AUTH",
+                                   description="failed authentications per client address (a bad seat or admin token)")
+    limit_scenarios: str = Field(default="5/s,100", validation_alias="TTX_LIMIT_SCENARIOS",
+                                 description="GET /api/scenarios per client address")
+    limit_qr: str = Field(default="2/s,120", validation_alias="TTX_LIMIT_QR",
+                          description="POST /api/qr per client address, one token per 256 bytes of text")
+    limit_create: str = Field(default="6/min,10", validation_alias="TTX_LIMIT_CREATE",
+                              description="POST /api/exercises per client address, without TTX_ADMIN_TOKEN")
+    limit_import: str = Field(default="1/min,3", validation_alias="TTX_LIMIT_IMPORT",
+                              description="POST /api/exercises/import per client address, without TTX_ADMIN_TOKEN")
+    ws_max_per_address: int = Field(default=200, ge=1, validation_alias="TTX_WS_MAX_PER_ADDRESS",
+                                    description="concurrent WebSocket connections per client address (4429 beyond)")
+
+    # Bounds of one exercise: a participant's move that would pass one is refused (409
+    # exercise_limit) and nothing is recorded; the system's own events (the scheduler's) never are.
+    exercise_limits: dict[str, int] = Field(
+        default_factory=lambda: {"events": 200_000, "statement_posted": 50_000, "consultation_opened": 2_000,
+                                 "threat_reported": 5_000, "assistance_requested": 2_000, "decision_proposed": 2_000,
+                                 "inject_delivered": 5_000, "notification_sent": 5_000, "control_message_sent": 10_000},
+        validation_alias="TTX_EXERCISE_LIMITS",
+        description='JSON object: "events" (the whole log) and event types, each with the most one exercise may hold')
+    clock_speed_min: float = Field(default=0.1, gt=0, le=1, validation_alias="TTX_CLOCK_SPEED_MIN")
+    clock_speed_max: float = Field(default=100.0, ge=1, le=1000, validation_alias="TTX_CLOCK_SPEED_MAX")
 
     @field_validator("database_url")
     @classmethod
     def _known_scheme(cls, v: str) -> str:
         if not v.startswith(("sqlite", "postgresql", "postgres")):
             raise ValueError("DATABASE_URL must be sqlite:///file.db or postgresql://user@host:port/db")
+        return v
+
+    @field_validator("limit_seat_commands", "limit_address_commands", "limit_failed_auth", "limit_scenarios",
+                     "limit_qr", "limit_create", "limit_import")
+    @classmethod
+    def _rate_spec(cls, v: str) -> str:
+        parse_rate(v)
         return v
 
     @property
@@ -63,6 +125,21 @@ class Settings(BaseSettings):
     @property
     def migrate_on_start(self) -> bool:
         return self.is_sqlite if self.auto_migrate is None else self.auto_migrate
+
+
+_RATE = re.compile(r"^\s*(\d{1,7})\s*/\s*(s|min|h|\d{1,6}(?:\.\d+)?s)\s*,\s*(\d{1,7})\s*$")
+_PERIODS = {"s": 1.0, "min": 60.0, "h": 3600.0}
+
+
+def parse_rate(spec: str) -> tuple[int, float, int]:
+    """`"2/s,20"` -> (2, 1.0, 20): count, period in seconds, burst."""
+    m = _RATE.match(spec)
+    if not m or int(m[1]) < 1 or int(m[3]) < 1:
+        raise ValueError(f"{spec!r} is not a rate such as \"2/s,20\" (COUNT/PERIOD,BURST; PERIOD s, min, h or 10s)")
+    period = _PERIODS.get(m[2]) or float(m[2][:-1])
+    if period <= 0:
+        raise ValueError(f"{spec!r}: the period must be longer than 0 s")
+    return int(m[1]), period, int(m[3])
 
 
 def async_url(url: str) -> str:

@@ -1,14 +1,13 @@
 """Shared fixtures: settings on a temporary SQLite file or a fresh PostgreSQL database, an app with
-its lifespan running, an HTTP client, a live uvicorn server, and helpers to create exercises."""
+its lifespan running, an HTTP client, a live uvicorn server (`server.harness`), and helpers to
+create exercises."""
 
 from __future__ import annotations
 
 import asyncio
 import os
 import secrets
-import socket
 import threading
-import time
 from pathlib import Path
 from typing import Any, AsyncIterator, Iterator
 
@@ -16,9 +15,20 @@ import httpx
 import pytest
 import pytest_asyncio
 
+from server.clock import Clock, SystemClock
+from server.harness import ServerProcess, ThreadServer
 from server.settings import PROJECT_ROOT, Settings
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+# Property tests: in CI a fixed profile (the same examples every run, so a red CI is reproducible
+# and never a matter of luck); at the desk, random examples (more chances to find something new).
+from hypothesis import HealthCheck, settings as hypothesis_settings  # noqa: E402
+
+hypothesis_settings.register_profile("ci", derandomize=True, database=None, print_blob=True,
+                                     suppress_health_check=[HealthCheck.too_slow])
+hypothesis_settings.register_profile("dev", suppress_health_check=[HealthCheck.too_slow])
+hypothesis_settings.load_profile("ci" if IN_CI else os.environ.get("TTX_HYPOTHESIS_PROFILE", "dev"))
 PG_ADMIN_URL = os.environ.get("TTX_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
 SCENARIO = "csto-border-crisis"
 ROOT_DIR = PROJECT_ROOT
@@ -136,7 +146,10 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 # --- the app -------------------------------------------------------------------------------
 
 def make_settings(database_url: str, **overrides: Any) -> Settings:
-    values: dict[str, Any] = {"DATABASE_URL": database_url, "TTX_SCHEDULER": False, "TTX_AUTO_MIGRATE": True}
+    # Fair-use limits off: a test drives one server from one address far faster than a room does.
+    # The tests of the limits turn them on (tests/api/test_fair_use.py).
+    values: dict[str, Any] = {"DATABASE_URL": database_url, "TTX_SCHEDULER": False, "TTX_AUTO_MIGRATE": True,
+                              "TTX_RATE_LIMITS": False}
     values.update(overrides)
     return Settings(**values)
 
@@ -146,11 +159,18 @@ def settings(sqlite_url: str) -> Settings:
     return make_settings(sqlite_url)
 
 
+@pytest.fixture
+def clock() -> Clock:
+    """The app's clock: the real one, unless a test module overrides this fixture with a
+    `ManualClock` to move exercise time on by hand."""
+    return SystemClock()
+
+
 @pytest_asyncio.fixture
-async def app(settings: Settings) -> AsyncIterator[Any]:
+async def app(settings: Settings, clock: Clock) -> AsyncIterator[Any]:
     from server.app import create_app
 
-    application = create_app(settings)
+    application = create_app(settings, clock=clock)
     async with application.router.lifespan_context(application):
         yield application
 
@@ -208,53 +228,18 @@ async def exercise(client: httpx.AsyncClient) -> Exercise:
 
 # --- a real server ---------------------------------------------------------------------------
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class LiveServer:
-    """uvicorn in a background thread, on a free loopback port."""
-
-    def __init__(self, settings: Settings) -> None:
-        import uvicorn
-
-        from server.app import create_app
-
-        self.port = free_port()
-        self.app = create_app(settings)
-        self.config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on",
-                                     ws_max_size=16 * 1024 * 1024, ws_per_message_deflate=settings.ws_compression)
-        self.server = uvicorn.Server(self.config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def ws_url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}"
-
-    def __enter__(self) -> "LiveServer":
-        self.thread.start()
-        deadline = time.time() + 20
-        while not self.server.started:
-            if time.time() > deadline or not self.thread.is_alive():
-                raise RuntimeError("live server did not start")
-            time.sleep(0.02)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=15)
-
-
 @pytest.fixture
-def live_server(settings: Settings) -> Iterator[LiveServer]:
-    with LiveServer(settings) as server:
+def live_server(settings: Settings, clock: Clock) -> Iterator[ThreadServer]:
+    with ThreadServer(settings, clock=clock) as server:
         yield server
+
+
+FAST_POLLING = {"TTX_POLL_SECONDS": "1", "TTX_SCHEDULER_INTERVAL": "0.1"}  # catch-up and delivery within a second
+
+
+def serve_process(database_url: str, log_dir: Path, name: str = "ttx", **env: str) -> ServerProcess:
+    """A `ttx serve` process for a test, polling fast, its log in the test's folder."""
+    return ServerProcess(database_url, log_path=log_dir / f"{name}.log", env={**FAST_POLLING, **env})
 
 
 def project_path(*parts: str) -> Path:

@@ -6,6 +6,7 @@ import { exerciseNow } from "./clock.js";
 import { fill, h } from "./dom.js";
 import { Live } from "./live.js";
 import { permissions } from "./perms.js";
+import "./slices.js"; // every area registers its fold, sentences and panels
 import { createStore } from "./store.js";
 import { exerciseIdFromPath, forget, remember, takeToken, tokenFrom } from "./token.js";
 import { buildLayout } from "./views/layout.js";
@@ -33,24 +34,6 @@ function askForToken(problem) {
   });
   message("Open your seat", problem || "This page needs your seat's join link. Open the link you were given, or paste it here.", form);
   input.focus();
-}
-
-/** Index the events the views need by kind (statements per consultation, control messages, ...). */
-function indexEvents(events, cache) {
-  if (cache.n === events.length) return cache.index;
-  const index = cache.index || { statements: new Map(), control: [], observations: [] };
-  for (let i = cache.n || 0; i < events.length; i += 1) {
-    const e = events[i];
-    if (e.type === "statement_posted") {
-      const list = index.statements.get(e.data.consultation_id) || [];
-      list.push(e);
-      index.statements.set(e.data.consultation_id, list);
-    } else if (e.type === "control_message_sent" || e.type === "control_message_answered") index.control.push(e);
-    else if (e.type === "observation_added") index.observations.push(e);
-  }
-  cache.n = events.length;
-  cache.index = index;
-  return index;
 }
 
 async function load() {
@@ -101,12 +84,11 @@ function start(view, events) {
     alwaysReload: view.seat === "observer",
   });
   const send = (command, key) => sendCommand(exerciseId, token, command, key);
-  const cache = {};
   const ctxOf = () => {
     const v = store.view;
     return {
       store, view: v, events: store.events, perms: permissions(v), send, exerciseId, token,
-      index: indexEvents(store.events, cache),
+      index: store.index,
       now: () => exerciseNow(v, store.skew),
     };
   };

@@ -4,7 +4,7 @@
 // control is disabled while its request is in flight. Refusals are shown in the server's words.
 
 import { NetworkError, newKey } from "./api.js";
-import { fill, h } from "./dom.js";
+import { fill, h, setText } from "./dom.js";
 
 /** Where a form tells the user how its last action went. */
 export function statusLine() {
@@ -99,11 +99,12 @@ export function actionForm(send, { legend, children = [], submit, build, after, 
   const keys = keyKeeper();
   const button = h("button", { type: "submit", class: "primary" }, submit);
   // in a collapsible form the summary shows the title; the legend stays for screen readers
-  const fieldset = h("fieldset", {}, legend ? h("legend", { class: collapsible ? "sr-only" : null }, legend) : null, ...children,
-    h("div", { class: "buttons" }, button), status.el);
+  const legendEl = legend !== undefined ? h("legend", { class: collapsible ? "sr-only" : null }, legend) : null;
+  const fieldset = h("fieldset", {}, legendEl, ...children, h("div", { class: "buttons" }, button), status.el);
   const form = h("form", { class: ["action", className] }, fieldset);
   // a collapsible form shows as one line ("Propose a decision") until opened
-  const outer = collapsible ? h("details", { class: ["form-box", className && `${className}-box`] }, h("summary", {}, legend), form) : form;
+  const summaryEl = collapsible ? h("summary", {}, legend) : null;
+  const outer = collapsible ? h("details", { class: ["form-box", className && `${className}-box`] }, summaryEl, form) : form;
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     if (button._busy) return;
@@ -130,6 +131,14 @@ export function actionForm(send, { legend, children = [], submit, build, after, 
     setEnabled(enabled) {
       fieldset.disabled = !enabled;
     },
+    /** Name the form and its button in the scenario's words (they may come with the view). */
+    setLabels({ legend: text, submit: label }) {
+      if (text !== undefined) {
+        if (legendEl) setText(legendEl, text);
+        if (summaryEl) setText(summaryEl, text);
+      }
+      if (label !== undefined) setText(button, label);
+    },
   };
 }
 
@@ -140,7 +149,14 @@ export function actionButton(send, label, makeBody, { status, className, done, t
   fill(button, label);
   button.addEventListener("click", async () => {
     if (button._busy) return;
-    await runCommand(send, makeBody(), { controls: [button], status, keys, done });
+    let body;
+    try {
+      body = makeBody();
+    } catch (msg) {
+      if (status) status.error(String(msg && msg.message ? msg.message : msg));
+      return;
+    }
+    await runCommand(send, body, { controls: [button], status, keys, done });
   });
   return button;
 }

@@ -1,5 +1,7 @@
-// Which moves this seat may make now, derived from the view (the server decides; this only keeps
-// the page from offering what it would refuse). Mirrors server/domain/decide.py.
+// What this seat may do now, from the view: the moves the scenario grants it (`view.me.may`, with
+// their limits), the bodies it proposes in and convenes (`me.proposes_in`, `me.convenes`), and the
+// exercise status. The server judges every command; this only keeps the page from offering what
+// it would refuse. Each view asks about its own moves (`perms.may("request_assistance")`).
 
 export function permissions(view) {
   const seat = view.seat;
@@ -11,38 +13,35 @@ export function permissions(view) {
   const paused = status === "paused";
   const allowPaused = Boolean(view.settings && view.settings.allow_actions_while_paused);
   const inPlay = !view.read_only && (status === "running" || (paused && allowPaused));
-  const member = participant && me.status === "member";
-  const powers = new Set(participant ? me.powers || [] : []);
-  const office = participant && me.kind === "office";
-  const has = (p) => office && powers.has(p);
-  const proposeBodies = participant
-    ? view.bodies.filter((b) => (member && b.members.includes(seat)) || has("propose_decision")).map((b) => b.id)
-    : [];
+  const granted = participant && me.may ? me.may : {};
   return {
     seat,
     facilitator,
     observer,
     staff: facilitator || observer,
     participant,
-    member,
+    member: participant && Boolean(me.member),
     inPlay,
     notYet: status === "created" || status === "new",
     ended: status === "ended",
     paused,
     readOnly: Boolean(view.read_only),
     whyNot: whyNot(view, status, allowPaused),
-    reportThreat: participant && (me.kind === "state" || has("report_threat")),
-    openConsultation: participant && (me.kind === "state" || has("request_consultation")),
-    requestAssistance: member,
-    respondAssistance: member,
-    convene: has("convene_session"),
-    proposeBodies,
-    notify: participant && (member || has("notify_un_security_council")),
-    requestAccession: participant && me.status === "non_signatory" &&
-      !view.accessions.some((a) => a.seat === seat && a.status === "pending"),
+    /** The grant of a move ({kinds, to, asked}), or null when the seat may not make it. */
+    may: (move) => granted[move] || null,
+    proposesIn: participant ? me.proposes_in || [] : [],
+    convenes: participant ? me.convenes || [] : [],
     // the observer, too, may write to the facilitator (and be answered)
     control: (participant || observer) && status !== "ended" && !view.read_only,
   };
+}
+
+/** The entries of `choices` ([{id, name}]) a grant allows: all of them when its `kinds` is null. */
+export function allowed(grant, choices) {
+  if (!grant) return [];
+  if (grant.kinds === null || grant.kinds === undefined) return choices;
+  const ok = new Set(grant.kinds);
+  return choices.filter((c) => ok.has(c.id));
 }
 
 function whyNot(view, status, allowPaused) {

@@ -55,16 +55,38 @@ async function create(body, button, status) {
   }
 }
 
+/**
+ * The seats of a scenario in its own words: how many of each kind, and of each status within a
+ * kind ("12 State (9 member, 3 observer), 1 Office").
+ */
+export function seatCounts(sc) {
+  const name = (list, id) => {
+    const found = (list || []).find((x) => x.id === id);
+    return found ? found.name : String(id).replaceAll("_", " ");
+  };
+  const kinds = new Map();
+  for (const s of sc.seats) {
+    if (!kinds.has(s.kind)) kinds.set(s.kind, new Map());
+    const statuses = kinds.get(s.kind);
+    statuses.set(s.status, (statuses.get(s.status) || 0) + 1);
+  }
+  const parts = [...kinds].map(([kind, statuses]) => {
+    const n = [...statuses.values()].reduce((a, b) => a + b, 0);
+    const named = [...statuses].filter(([status]) => status !== null && status !== undefined);
+    const detail = named.length > 1 || (named.length === 1 && named[0][1] !== n)
+      ? ` (${named.map(([status, k]) => `${k} ${name(sc.statuses, status)}`).join(", ")})` : "";
+    return `${n} ${name(sc.seat_kinds, kind)}${detail}`;
+  });
+  return `${sc.seats.length} seat${sc.seats.length === 1 ? "" : "s"}: ${parts.join(", ")}`;
+}
+
 function scenarioCard(sc) {
   const button = h("button", { type: "button", class: "primary", dataset: { scenario: sc.id } }, "Create exercise");
   const status = h("p", { class: "status", "aria-live": "polite" });
   button.addEventListener("click", () => create({ scenario: sc.id }, button, status));
-  const states = sc.seats.filter((s) => s.kind === "state");
-  const offices = sc.seats.filter((s) => s.kind === "office");
   return h("article", { class: "card scenario", dataset: { id: sc.id } },
     h("h3", {}, sc.title),
-    h("p", { class: "meta" }, `${states.length} states (${states.filter((s) => s.status === "non_signatory").length} non-signatory), ` +
-      `${offices.length} office${offices.length === 1 ? "" : "s"} · ${sc.injects} injects · ${sc.expectations} expectations · ` +
+    h("p", { class: "meta" }, `${seatCounts(sc)} · ${sc.injects} injects · ${sc.expectations} expectations · ` +
       `starts ${inWorldText(sc.start, 0, { seconds: false })}`),
     h("p", {}, sc.summary),
     h("details", {}, h("summary", {}, "Seats"), h("p", {}, sc.seats.map((s) => `${s.name} (${s.seat})`).join(", "))),
@@ -141,7 +163,7 @@ function seatCard(seat) {
   }).catch(() => {
     img.alt = `(no QR code: ${seat.name})`;
   });
-  const kind = { state: "state", office: "office", facilitator: "runs the exercise", observer: "watches, read-only" }[seat.kind] || seat.kind;
+  const kind = { facilitator: "runs the exercise", observer: "watches, read-only" }[seat.kind] || seat.kind.replaceAll("_", " ");
   return h("li", { class: ["card", "seat-card", `kind-${seat.kind}`], dataset: { seat: seat.seat } },
     h("h3", {}, seat.name, " ", h("span", { class: "seat-id" }, `${seat.seat} · ${kind}`)),
     qrButton, input, h("div", { class: "buttons" }, copyButton, open, copied));

@@ -3,6 +3,40 @@
 // order; one with a seq we have already folded is dropped, so nothing is shown twice.
 
 import { apply, fold } from "./fold.js";
+import { generic } from "./registry.js";
+
+/**
+ * The events received, by (generic) type, for the panels that show events themselves (statements,
+ * control messages, observations): `of(type)` in seq order, `group(type, field)` a Map from the
+ * value of `data[field]` to those events.
+ */
+export function eventIndex() {
+  const byType = new Map();
+  const groups = new Map(); // "type field" -> {n, map}
+  return {
+    add(view, e) {
+      const g = generic(view, e);
+      if (!byType.has(g.type)) byType.set(g.type, []);
+      byType.get(g.type).push(g);
+    },
+    of(type) {
+      return byType.get(type) || [];
+    },
+    group(type, field) {
+      const list = byType.get(type) || [];
+      const key = `${type} ${field}`;
+      let g = groups.get(key);
+      if (!g) groups.set(key, (g = { n: 0, map: new Map() }));
+      for (; g.n < list.length; g.n += 1) {
+        const e = list[g.n];
+        const k = e.data ? e.data[field] : undefined;
+        if (!g.map.has(k)) g.map.set(k, []);
+        g.map.get(k).push(e);
+      }
+      return g.map;
+    },
+  };
+}
 
 export function createStore(initialView, history, { reload, alwaysReload = false } = {}) {
   const listeners = new Set();
@@ -15,7 +49,9 @@ export function createStore(initialView, history, { reload, alwaysReload = false
     presence: [],
     connection: { state: "connecting" },
     skew: initialView._skew || 0,
+    index: eventIndex(),
   };
+  for (const e of store.events) store.index.add(store.view, e);
   let resyncing = false;
   let timer = null;
 
@@ -37,6 +73,7 @@ export function createStore(initialView, history, { reload, alwaysReload = false
     if (!event || typeof event.seq !== "number" || event.seq <= store.lastSeq) return false;
     apply(store.view, event);
     store.events.push(event);
+    store.index.add(store.view, event);
     store.lastSeq = event.seq;
     if (reload && (store.view._inexact || alwaysReload)) scheduleResync();
     notify();

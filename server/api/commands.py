@@ -5,19 +5,18 @@ from __future__ import annotations
 import json
 import logging
 import re
-from typing import Any, Callable
-
-import orjson
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import TypeAdapter, ValidationError
 
-from ..domain.commands import COMMAND_TYPES, AnyCommand, parse_command
+from ..domain.commands import COMMAND_TYPES, AliasClash, AnyCommand, parse_command, resolve_alias
 from ..domain.visibility import visible_events
 from ..service import ExerciseService, request_hash
-from .deps import authenticate_seat, bearer
-from .errors import ApiError, _validation_details, describe, error_body, error_headers
+from .admission import admit_command
+from .deps import bearer
+from .errors import ApiError, _validation_details, describe, error_headers, error_response
 from .responses import json_response
 from .schemas import ErrorResponses, EventsOut
 
@@ -62,16 +61,23 @@ def _command_openapi() -> dict[str, Any]:
              summary="Send a command; answers with the events it recorded",
              openapi_extra=_command_openapi())
 async def post_command(exercise_id: str, request: Request) -> Response:
-    """Documents the route; requests are normally answered by `CommandsFastLane` before they get
-    here, with the same function."""
-    return json_response(await run_command(request.app.state.service, exercise_id, request.headers.get("authorization"),
-                                           request.headers.get("idempotency-key"), await request.body()))
+    """The one path of every command. Refusals are answered here, not raised through the
+    framework's middleware (the hot path: measured in docs/PERFORMANCE.md)."""
+    try:
+        payload = await run_command(request.app.state.service, exercise_id, request.headers.get("authorization"),
+                                    request.headers.get("idempotency-key"), await request.body(), scope=request.scope)
+    except Exception as exc:
+        err = describe(exc)
+        if err is None:
+            raise
+        return error_response(err.status, err.code, err.message, err.details, error_headers(err))
+    return json_response(payload)
 
 
 async def run_command(service: ExerciseService, exercise_id: str, authorization: str | None,
-                      idempotency_key: str | None, raw: bytes) -> dict[str, Any]:
-    """Authenticate, parse, validate, execute: the whole of `POST /commands`, minus the framework."""
-    seat = await authenticate_seat(service, exercise_id, bearer(authorization))
+                      idempotency_key: str | None, raw: bytes, *, scope: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Authenticate (within the fair-use limits), parse, validate, execute: the whole of `POST /commands`."""
+    seat = await admit_command(service, exercise_id, bearer(authorization), scope)
     try:
         body = json.loads(raw)
     except (ValueError, UnicodeDecodeError, RecursionError):
@@ -79,7 +85,9 @@ async def run_command(service: ExerciseService, exercise_id: str, authorization:
     if not isinstance(body, dict):
         raise ApiError(422, "invalid_request", "A command is a JSON object with a `type`.")
     kind = body.get("type")
-    if not isinstance(kind, str) or kind not in COMMAND_TYPES:
+    if isinstance(kind, str) and kind not in COMMAND_TYPES:
+        body = await _resolve_alias(service, exercise_id, body, kind)
+    if not isinstance(kind, str) or body.get("type") not in COMMAND_TYPES:
         raise ApiError(422, "unknown_command", f"Unknown command type {kind!r}." if kind is not None
                        else "The command has no `type`.")
     try:
@@ -89,6 +97,11 @@ async def run_command(service: ExerciseService, exercise_id: str, authorization:
         details = [dict(d, field=d["field"].removeprefix(f"{kind}.")) for d in details]
         first = details[0]
         raise ApiError(422, "invalid_command", f"{kind}: {first['field']}: {first['message']}", details)
+    factor = getattr(command, "factor", None) if command.type == "set_clock_speed" else None
+    if factor is not None and not service.speeds[0] <= factor <= service.speeds[1]:
+        low, high = service.speeds
+        raise ApiError(422, "speed_out_of_range", f"The clock runs between {low:g}x and {high:g}x; {factor:g}x is not "
+                                                  "one of the speeds this server allows.")
     if idempotency_key is not None and not _KEY.match(idempotency_key):
         raise ApiError(422, "bad_idempotency_key", "Idempotency-Key is 1 to 200 printable characters.")
     events = await service.execute(exercise_id, seat.seat, command, idempotency_key=idempotency_key,
@@ -97,52 +110,8 @@ async def run_command(service: ExerciseService, exercise_id: str, authorization:
     return {"events": [e.envelope() for e in shown], "next_after": events[-1].seq if events else None}
 
 
-class CommandsFastLane:
-    """Pure ASGI: answers `POST /api/exercises/{id}/commands` without the framework's routing,
-    middleware and dependency machinery, which cost more than the command itself (measured under
-    load: about half of the server's time per command). Everything else goes on to the app.
-    Sits inside the body limit, so the 64 KiB bound still holds."""
-
-    def __init__(self, app: Any, *, service: Callable[[], ExerciseService]) -> None:
-        self.app = app
-        self.service = service
-
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] != "http" or scope["method"] != "POST":
-            await self.app(scope, receive, send)
-            return
-        m = _COMMANDS_PATH.match(scope["path"])
-        if m is None:
-            await self.app(scope, receive, send)
-            return
-        headers = {k: v for k, v in scope["headers"] if k in (b"authorization", b"idempotency-key")}
-        chunks = []
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            chunks.append(message.get("body", b""))
-            if not message.get("more_body"):
-                break
-        status, extra = 200, None
-        try:
-            payload = await run_command(self.service(), m[1], _text(headers.get(b"authorization")),
-                                        _text(headers.get(b"idempotency-key")), b"".join(chunks))
-        except Exception as exc:
-            err = describe(exc)
-            if err is None:
-                log.exception("unhandled error in a command")
-                err = ApiError(500, "internal_error", "Something went wrong on the server; nothing was recorded by this request.")
-            status, extra, payload = err.status, error_headers(err), error_body(err.code, err.message, err.details)
-        body = orjson.dumps(payload)
-        out = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-        out += [(k.lower().encode(), v.encode()) for k, v in (extra or {}).items()]
-        await send({"type": "http.response.start", "status": status, "headers": out})
-        await send({"type": "http.response.body", "body": body})
-
-
-_COMMANDS_PATH = re.compile(r"^/api/exercises/([^/]{1,64})/commands$")
-
-
-def _text(value: bytes | None) -> str | None:
-    return value.decode("latin-1") if value is not None else None
+async def _resolve_alias(service: ExerciseService, exercise_id: str, body: dict[str, Any], kind: str) -> dict[str, Any]:
+    try:
+        return resolve_alias(await service.scenario(exercise_id), body)
+    except AliasClash as exc:
+        raise ApiError(422, "invalid_command", str(exc))

@@ -14,14 +14,18 @@ from ..domain.errors import Refused
 from ..scenarios import ScenarioError
 from ..service import Busy, IdempotencyMismatch, UnknownExercise
 from ..store.base import StoreUnavailable
+from ..store.limits import RecordRefused
+from ..work.pool import JobRefused, PoolFull
 
 log = logging.getLogger("ttx.api")
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str, details: Any = None) -> None:
+    def __init__(self, status: int, code: str, message: str, details: Any = None,
+                 headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status, self.code, self.message, self.details = status, code, message, details
+        self.headers = headers
 
 
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
@@ -38,14 +42,16 @@ def error_response(status: int, code: str, message: str, details: Any = None, he
 def _validation_details(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
     out = []
     for e in errors[:50]:
-        loc = [str(p) for p in e.get("loc", ()) if p not in ("body",)]
-        out.append({"field": ".".join(loc), "message": e.get("msg", "invalid")})
+        # a union names the member that failed (`list[dict[str,any]]`, `function-after[...]`): not a field
+        loc = [str(p) for p in e.get("loc", ()) if p not in ("body",) and "[" not in str(p)]
+        message = e.get("msg", "invalid")
+        out.append({"field": ".".join(loc), "message": message.removeprefix("Value error, ")})
     return out
 
 
 def describe(exc: Exception) -> ApiError | None:
     """The API error a known exception stands for (None for an unexpected one): one mapping for
-    the framework's exception handlers and for the commands fast lane."""
+    the framework's exception handlers and for the commands route, which answers its own."""
     if isinstance(exc, ApiError):
         return exc
     if isinstance(exc, Refused):
@@ -59,6 +65,14 @@ def describe(exc: Exception) -> ApiError | None:
     if isinstance(exc, StoreUnavailable):
         return ApiError(503, "unavailable", "The database cannot be reached just now; nothing may have been recorded. "
                         "Retry with the same Idempotency-Key.")
+    if isinstance(exc, RecordRefused):
+        return ApiError(422, exc.code, exc.message, exc.details)
+    if isinstance(exc, PoolFull):
+        return ApiError(503, "overloaded", f"The server is busy with other heavy work ({exc.what} refused); nothing "
+                        f"was done. Retry in {exc.retry_after} s.", {"retry_after": exc.retry_after})
+    if isinstance(exc, JobRefused):
+        r = exc.refusal
+        return ApiError(r.status, r.code, r.message, r.details)
     if isinstance(exc, ScenarioError):
         return ApiError(422, "invalid_scenario", f"The scenario has {len(exc.issues)} error(s).",
                         [i.as_dict() for i in exc.issues])
@@ -66,10 +80,14 @@ def describe(exc: Exception) -> ApiError | None:
 
 
 def error_headers(err: ApiError) -> dict[str, str] | None:
+    if err.headers:
+        return err.headers
     if err.status == 401:
         return {"WWW-Authenticate": "Bearer"}
     if err.code in ("busy", "unavailable"):
         return {"Retry-After": "1"}
+    if err.code == "overloaded":
+        return {"Retry-After": str((err.details or {}).get("retry_after", 1))}
     return None
 
 
@@ -79,7 +97,8 @@ def install(app: FastAPI) -> None:
         assert err is not None
         return error_response(err.status, err.code, err.message, err.details, error_headers(err))
 
-    for kind in (ApiError, Refused, UnknownExercise, Busy, IdempotencyMismatch, ScenarioError, StoreUnavailable):
+    for kind in (ApiError, Refused, UnknownExercise, Busy, IdempotencyMismatch, ScenarioError, StoreUnavailable,
+                 RecordRefused, PoolFull, JobRefused):
         app.add_exception_handler(kind, _known)
 
     @app.exception_handler(RequestValidationError)

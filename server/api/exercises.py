@@ -10,8 +10,9 @@ from fastapi.responses import Response
 from ..domain.scenario import Scenario
 from ..scenarios import validate_definition
 from ..service import IssuedSeat
-from .deps import Admin, AppSettings, Service
+from .deps import Admin, AppSettings, Service, Work, anonymous_limit
 from .errors import ApiError
+from .fair_use import address_of
 from .schemas import CreateExercise, ErrorResponses, ExerciseCreated, QrRequest, ScenarioOut
 
 router = APIRouter(prefix="/api", tags=["exercises"])
@@ -23,7 +24,8 @@ def scenario_out(sc: Scenario) -> dict[str, Any]:
     return summary
 
 
-@router.get("/scenarios", response_model=list[ScenarioOut], summary="The shipped scenarios")
+@router.get("/scenarios", response_model=list[ScenarioOut], summary="The shipped scenarios",
+            responses={429: ErrorResponses[429]}, dependencies=[anonymous_limit("scenarios")])
 async def list_scenarios(request: Request) -> list[dict[str, Any]]:
     return [scenario_out(s) for s in request.app.state.library.all()]
 
@@ -36,14 +38,15 @@ def join_url(base: str, exercise_id: str, token: str) -> str:
     return f"{base}/exercises/{exercise_id}#{token}"
 
 
-def created_body(base: str, exercise_id: str, scenario: Scenario, issued: list[IssuedSeat]) -> dict[str, Any]:
-    return {"id": exercise_id, "title": scenario.title, "scenario_id": scenario.id,
+def created_body(base: str, exercise_id: str, scenario_id: str, title: str, issued: list[IssuedSeat]) -> dict[str, Any]:
+    return {"id": exercise_id, "title": title, "scenario_id": scenario_id,
             "seats": [{"seat": s.seat, "name": s.name, "kind": s.kind, "token": s.token,
                        "join_url": join_url(base, exercise_id, s.token)} for s in issued]}
 
 
 @router.post("/exercises", status_code=201, response_model=ExerciseCreated, responses=ErrorResponses,
-             summary="Create an exercise from a shipped scenario or a definition")
+             summary="Create an exercise from a shipped scenario or a definition",
+             dependencies=[anonymous_limit("create", unless_admin=True)])
 async def create_exercise(body: CreateExercise, request: Request, service: Service, settings: AppSettings,
                           _: Admin) -> dict[str, Any]:
     if (body.scenario is None) == (body.definition is None):
@@ -56,17 +59,14 @@ async def create_exercise(body: CreateExercise, request: Request, service: Servi
     else:
         scenario = validate_definition(body.definition)
     exercise_id, issued = await service.create(scenario)
-    return created_body(base_url(request, settings), exercise_id, scenario, issued)
+    return created_body(base_url(request, settings), exercise_id, scenario.id, scenario.title, issued)
 
 
 @router.post("/qr", summary="A QR code (SVG) for a join link", response_class=Response,
-             responses={200: {"content": {"image/svg+xml": {}}}, 422: ErrorResponses[422]})
-async def qr_code(body: QrRequest) -> Response:
-    import io
-
-    import segno
-
-    buf = io.BytesIO()
-    segno.make(body.text, error="m").save(buf, kind="svg", scale=4, border=2, xmldecl=False, svgns=True,
-                                         title="Join link", dark="#000", light="#fff")
-    return Response(buf.getvalue(), media_type="image/svg+xml", headers={"Cache-Control": "no-store"})
+             responses={200: {"content": {"image/svg+xml": {}}}, 422: ErrorResponses[422], 429: ErrorResponses[429],
+                        503: ErrorResponses[503]})
+async def qr_code(body: QrRequest, request: Request, work: Work) -> Response:
+    # the work grows with the text: one token per 256 bytes (a join link costs one)
+    request.app.state.fair_use.check("qr", address_of(request.scope), 1 + len(body.text.encode("utf-8")) // 256)
+    svg = await work.run("qr", body.text)  # ~130 ms of CPU for 1,024 CJK characters: in the worker pool
+    return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "no-store"})

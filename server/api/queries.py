@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response, StreamingResponse
 
 from ..domain.events import FACILITATOR
+from ..domain.slices.clock import horizon
 from ..domain.views import seat_view
 from ..domain.visibility import visible_events
 from ..review.export import export_ndjson
 from .deps import Seat, Service, require
 from .errors import ApiError
 from .responses import json_response
-from .schemas import ErrorResponses, EventsOut
+from .schemas import DIGITS_ONLY, MAX_SEQ, ErrorResponses, EventsOut
 
 router = APIRouter(prefix="/api/exercises", tags=["queries"])
 
@@ -25,8 +25,8 @@ MAX_LIMIT = 5000
 @router.get("/{exercise_id}/events", response_model=EventsOut, responses=ErrorResponses,
             summary="The events this seat may see, with seq > after, in order")
 async def get_events(exercise_id: str, seat: Seat, service: Service,
-                     after: Annotated[int, Query(ge=0, le=2**31)] = 0,
-                     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 1000) -> Response:
+                     after: Annotated[int, Query(ge=0, le=MAX_SEQ), DIGITS_ONLY] = 0,
+                     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT), DIGITS_ONLY] = 1000) -> Response:
     out: list[dict[str, Any]] = []
     cursor = after
     # invisible events are skipped, so read on until `limit` visible ones or the end
@@ -38,26 +38,34 @@ async def get_events(exercise_id: str, seat: Seat, service: Service,
         for e in visible_events(batch, seat.seat):
             out.append(e.envelope())
             if len(out) == limit:
-                cursor = e.seq
                 break
         if len(batch) < limit:
             break
-    return json_response({"events": out, "next_after": cursor})
+    # read on from the last event shown: a cursor past it would tell the seat that events it may not
+    # see came after (the scan skips them again next time: the server's work, not a leak)
+    return json_response({"events": out, "next_after": out[-1]["seq"] if out else after})
 
 
 @router.get("/{exercise_id}/state", responses=ErrorResponses,
             summary="This seat's view of the state after event `at`, or at exercise time `at_time` (default: now)")
 async def get_state(exercise_id: str, seat: Seat, service: Service,
-                    at: Annotated[int | None, Query(ge=1, le=2**31)] = None,
-                    at_time: Annotated[float | None, Query(ge=0, le=1e9)] = None) -> Response:
+                    at: Annotated[int | None, Query(ge=1, le=MAX_SEQ), DIGITS_ONLY] = None,
+                    at_time: Annotated[float | None, Query(ge=0, le=1e9, allow_inf_nan=False)] = None) -> Response:
     if at is not None and at_time is not None:
         raise ApiError(422, "invalid_request", "Give `at` or `at_time`, not both.")
     state = await service.state(exercise_id, at=at, at_time=at_time)
-    if at is not None and at > state.version:
-        raise ApiError(409, "beyond_head", f"The exercise has only {state.version} events.")
+    if seat.seat == FACILITATOR:
+        if at is not None and at > state.version:
+            raise ApiError(409, "beyond_head", f"The exercise has only {state.version} events.")
+    else:
+        # a seat sees the state after its own last visible event up to there: what came after it,
+        # and how much, is not the seat's to know (no refusal beyond the head either: that would tell)
+        seen, _ = horizon(state, seat.seat)
+        if seen < state.version:
+            state = await service.state(exercise_id, at=max(seen, 1))
     view = seat_view(state, seat.seat)
     view["read_only"] = await service.is_read_only(exercise_id)
-    view["server_time"] = time.time()
+    view["server_time"] = service.now()  # the clock exercise time is reckoned by
     return json_response(view)
 
 

@@ -1,75 +1,60 @@
-"""The working parts every move shares: the batch of events a command records, the handler
-registry, who is who, and the two outcomes several moves lead to (an inject delivered, a decision
-settled)."""
+"""The working parts every move shares: the batch of events a command records and who is who."""
 
 from __future__ import annotations
 
-from typing import Any, Callable
+import hashlib
+from typing import Any
 
 from .errors import conflict, forbidden, invalid
 from .events import FACILITATOR, OBSERVER, SYSTEM, Event, new_event
-from .rules import settle, tally
-from .state import Decision, State, evolve
+from .fold import evolve
+from .institutions import event_alias_of, recorded_as
+from .registry import REGISTRY, Due
+from .state import State
 
 MAX_REACTIONS = 1000  # follow-on events one command may cause; more means a scenario's triggers loop
 
 class Batch:
     """The events one command records, folded as they are made so later checks see earlier ones."""
 
-    def __init__(self, state: State, now: float, at: float | None = None) -> None:
+    def __init__(self, state: State, now: float, at: float | None = None, salt: bytes = b"") -> None:
         self.state = state
         self.now = now
+        self.salt = salt
         clock_time = state.clock.time_at(now) if at is None else at
         self.time = round(max(state.last_time, clock_time), 3)
         self.events: list[Event] = []
         self.reacted = 0  # how many of `events` react has looked at
+        self.link: tuple[str, str] | None = None  # (seat, inject id) the command's own event answers
 
     @property
     def next_seq(self) -> int:
         return self.state.version + 1
 
+    def new_id(self, prefix: str) -> str:
+        """The id of an entity the next event creates: `dec_` and 12 hex digits keyed on the
+        command's salt and the seq. The service draws a random salt for each command, so an id
+        tells nobody when the entity was made or how many events came before it; the id is recorded
+        in the event, so a replay reads it back rather than making it again."""
+        digest = hashlib.blake2b(self.next_seq.to_bytes(8, "big"), key=self.salt[:64], digest_size=6).hexdigest()
+        return f"{prefix}_{digest}"
+
     def emit(self, type: str, actor: str, data: dict[str, Any], *, audience: tuple[str, ...] | None = None,
              at: float | None = None) -> Event:
         time = self.time if at is None else round(max(at, self.state.last_time), 3)
-        event = new_event(type, actor, data, seq=self.next_seq, exercise_time=time, recorded_at=self.now, audience=audience)
+        if self.link is not None and actor == self.link[0]:
+            data = {**data, "in_response_to": self.link[1]}
+            self.link = None  # the command's own event carries it; what follows from it does not
+        sc = self.state.scenario
+        name = recorded_as(sc, type, data) if sc is not None else type
+        event = new_event(name, actor, data, seq=self.next_seq, exercise_time=time, recorded_at=self.now, audience=audience,
+                          version=REGISTRY.events[type].version)
         self.events.append(event)
         self.state = evolve(self.state, event)
         return event
 
 
-Handler = Callable[[Batch, Any, str], None]
-HANDLERS: dict[str, Handler] = {}
-
-
-def handles(type: str) -> Callable[[Handler], Handler]:
-    def register(fn: Handler) -> Handler:
-        HANDLERS[type] = fn
-        return fn
-
-    return register
-
-
-# --- who is who ------------------------------------------------------------------------------
-
-def seat_kind(state: State, seat: str) -> str:
-    if seat in (FACILITATOR, OBSERVER, SYSTEM):
-        return seat
-    assert state.scenario is not None
-    s = state.scenario.seat(seat)
-    if s is None:
-        return "unknown"
-    return s.kind
-
-
-def is_member(state: State, seat: str) -> bool:
-    return state.statuses.get(seat) == "member"
-
-
-def has_power(state: State, seat: str, power: str) -> bool:
-    assert state.scenario is not None
-    s = state.scenario.seat(seat)
-    return s is not None and s.kind == "office" and power in s.powers
-
+# --- who may act at all ------------------------------------------------------------------------
 
 def require_facilitator(seat: str, what: str) -> None:
     if seat not in (FACILITATOR, SYSTEM):
@@ -106,25 +91,33 @@ def resolve_seats(state: State, seats: list[str] | str, field: str, *, allow_all
     return tuple(dict.fromkeys(seats))
 
 
-def deliver(b: Batch, inject_id: str, actor: str, trigger: str, at: float | None = None) -> None:
-    assert b.state.scenario is not None
-    inj = b.state.scenario.inject(inject_id)
-    assert inj is not None
-    to = inj.to if inj.to == "all" else list(inj.to)
-    audience = None if inj.to == "all" else tuple(inj.to)
-    b.emit("inject_delivered", actor, {"inject_id": inj.id, "title": inj.title, "body": inj.body, "to": to, "trigger": trigger},
-           audience=audience, at=at)
+# --- what follows from events, and what time brings ------------------------------------------------
+
+def react(b: Batch) -> None:
+    """Add the system's consequences of each new event (the reactions slices registered for its
+    type, and for every type), until nothing more follows."""
+    everything = REGISTRY.reactions.get("*", ())
+    while b.reacted < len(b.events):
+        if b.reacted > MAX_REACTIONS:
+            raise RuntimeError("runaway reactions: a scenario trigger loops")
+        ev = b.events[b.reacted]
+        b.reacted += 1
+        for fn in REGISTRY.reactions.get(_generic_type(b.state, ev.type), ()):
+            fn(b, ev)
+        for fn in everything:
+            fn(b, ev)
 
 
-def settle_decision(b: Batch, dec: Decision, *, deadline_passed: bool, at: float | None = None) -> bool:
-    votes = b.state.votes(dec.id)
-    result = settle(dec.rule, votes, len(dec.eligible), deadline_passed=deadline_passed)
-    if result is None:
-        return False
-    outcome, reason = result
-    b.emit(f"decision_{outcome}", SYSTEM, {
-        "decision_id": dec.id, "body": dec.body, "kind": dec.kind, "title": dec.title, "rule": dict(dec.rule),
-        "tally": tally(votes, len(dec.eligible)).as_dict(), "votes": dict(votes), "reason": reason,
-        "subject": dec.subject, "eligible": list(dec.eligible),
-    }, at=at)
-    return True
+def _generic_type(state: State, type: str) -> str:
+    if type in REGISTRY.events or state.scenario is None:
+        return type
+    return event_alias_of(state.scenario, type) or type
+
+
+def due_items(state: State) -> list[Due]:
+    """Everything waiting on the exercise clock, earliest first (ties: the slices' order)."""
+    if state.scenario is None or state.status in ("new", "created", "ended"):
+        return []
+    items = [item for fn in REGISTRY.due for item in fn(state)]
+    items.sort(key=lambda i: (i.at, i.order, i.id))
+    return items

@@ -12,10 +12,11 @@ from typing import Any, Callable
 
 from pydantic import BaseModel
 
+from .registry import REGISTRY
 from .scenario import Scenario
 from .state import State
 
-SNAPSHOT_FORMAT = 3
+SNAPSHOT_FORMAT = 4
 
 
 @lru_cache(maxsize=None)
@@ -81,8 +82,18 @@ def state_to_json(state: State) -> dict[str, Any]:
 
 
 def state_from_json(doc: dict[str, Any], scenario: Scenario) -> State:
+    """The state a snapshot holds. Tables are decoded by the value type their slice registered; a
+    table no slice registers any more is dropped (the snapshot is a cache: a refold is always right)."""
     if doc.get("format") != SNAPSHOT_FORMAT:
         raise ValueError("snapshot format changed")
     hints = _hints(State)
-    fields = {f.name: _decode(hints[f.name], doc[f.name]) for f in dataclasses.fields(State) if f.name in doc}
-    return State(scenario=scenario, **{k: v for k, v in fields.items() if k != "scenario"})
+    fields = {f.name: _decode(hints[f.name], doc[f.name]) for f in dataclasses.fields(State)
+              if f.name in doc and f.name not in ("scenario", "tables")}
+    tables = {}
+    for name, rows in (doc.get("tables") or {}).items():
+        table = REGISTRY.tables.get(name)
+        if table is None:
+            raise ValueError(f"snapshot has a table {name!r} that no slice registers")
+        item = _decoder(table.value)
+        tables[name] = {k: item(v) for k, v in rows.items()}
+    return State(scenario=scenario, tables=tables, **fields)

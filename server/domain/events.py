@@ -11,7 +11,10 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from types import MappingProxyType
-from typing import Any, Callable, Mapping, NamedTuple
+from typing import Any, Iterator, Mapping, NamedTuple
+
+from .legacy import ALIAS_EVENTS
+from .registry import REGISTRY
 
 SYSTEM = "system"
 FACILITATOR = "facilitator"
@@ -19,41 +22,20 @@ OBSERVER = "observer"
 
 _PAST_TENSE = re.compile(r"^[a-z]+(_[a-z]+)*$")
 
-# Event type -> current version. Every type the domain writes is listed here; a test checks the
-# names are snake_case past tense and that evolve handles each of them.
-EVENT_VERSIONS: dict[str, int] = {
-    "exercise_created": 1,
-    "exercise_forked": 1,
-    "exercise_started": 1,
-    "exercise_paused": 1,
-    "exercise_resumed": 1,
-    "clock_speed_set": 2,
-    "exercise_ended": 1,
-    "inject_delivered": 1,
-    "observation_added": 1,
-    "threat_reported": 1,
-    "consultation_opened": 1,
-    "consultation_invitees_added": 1,
-    "statement_posted": 1,
-    "consultation_closed": 1,
-    "assistance_requested": 1,
-    "assistance_responded": 1,
-    "assistance_request_closed": 1,
-    "session_convened": 1,
-    "session_closed": 1,
-    "decision_proposed": 1,
-    "vote_cast": 1,
-    "decision_adopted": 1,
-    "decision_rejected": 1,
-    "decision_lapsed": 1,
-    "implementation_recorded": 1,
-    "un_security_council_notified": 1,
-    "accession_requested": 1,
-    "seat_admitted": 1,
-    "control_message_sent": 1,
-    "control_message_answered": 1,
-    "expectation_scored": 1,
-}
+class _Versions(Mapping[str, int]):
+    """Event type -> current version, read from the registry (each slice registers its events)."""
+
+    def __getitem__(self, type: str) -> int:
+        return REGISTRY.events[type].version
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(REGISTRY.events)
+
+    def __len__(self) -> int:
+        return len(REGISTRY.events)
+
+
+EVENT_VERSIONS: Mapping[str, int] = _Versions()
 
 
 def freeze(data: Mapping[str, Any] | None) -> Mapping[str, Any]:
@@ -128,10 +110,15 @@ def new_event(
     exercise_time: float,
     recorded_at: float,
     audience: tuple[str, ...] | None = None,
+    version: int | None = None,
 ) -> Event:
-    if type not in EVENT_VERSIONS:
-        raise ValueError(f"unknown event type {type!r}")
-    return Event(type, actor, freeze(data), exercise_time, recorded_at, seq, audience, EVENT_VERSIONS[type])
+    """A new event of a registered type (or, with `version`, of a scenario's alias of one)."""
+    if version is None:
+        spec = REGISTRY.events.get(type)
+        if spec is None:
+            raise ValueError(f"unknown event type {type!r}")
+        version = spec.version
+    return Event(type, actor, freeze(data), exercise_time, recorded_at, seq, audience, version)
 
 
 # --- timestamps -------------------------------------------------------------------------------
@@ -150,35 +137,18 @@ def parse_timestamp(text: str) -> float:
 
 
 # --- upcasting --------------------------------------------------------------------------------
-
-Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
-
-# (type, from_version) -> function turning that version's data into the next version's.
-UPCASTERS: dict[tuple[str, int], Upcaster] = {}
-
-
-def upcaster(type: str, from_version: int) -> Callable[[Upcaster], Upcaster]:
-    def register(fn: Upcaster) -> Upcaster:
-        UPCASTERS[(type, from_version)] = fn
-        return fn
-
-    return register
-
-
-@upcaster("clock_speed_set", 1)
-def _speed_to_factor(data: dict[str, Any]) -> dict[str, Any]:
-    """Version 1 called the multiplier `speed`; the command and version 2 call it `factor`."""
-    data = dict(data)
-    data["factor"] = float(data.pop("speed"))
-    return data
+# Each slice registers the upcasters of its events with the event (`Slice.event(upcasters=...)`):
+# {from_version: function turning that version's data into the next version's}.
 
 
 def upcast(type: str, version: int, data: dict[str, Any]) -> tuple[int, dict[str, Any]]:
     """Bring stored data up to the current version of its type. The stored row is never changed;
     the hash chain is always checked against the stored form."""
-    current = EVENT_VERSIONS.get(type, version)
-    while version < current:
-        step = UPCASTERS.get((type, version))
+    spec = REGISTRY.events.get(type)
+    if spec is None:
+        return version, data
+    while version < spec.version:
+        step = spec.upcasters.get(version)
         if step is None:
             raise ValueError(f"no upcaster for {type} v{version}")
         data = step(data)
@@ -193,7 +163,14 @@ def upcast_event(event: Event) -> Event:
     """The event with its data brought up to the current version of its type (itself if current).
     Copied logs (forks, imports) keep events in their stored form, for the hashes; folds read them
     through this."""
-    if event.version == EVENT_VERSIONS.get(event.type, event.version):
+    spec = REGISTRY.events.get(event.type)
+    if spec is None:
+        old = ALIAS_EVENTS.get((event.type, event.version))
+        if old is None:
+            return event
+        version, step = old
+        return event._replace(version=version, data=freeze(step(thaw(event.data))))
+    if event.version == spec.version:
         return event
     version, data = upcast(event.type, event.version, thaw(event.data))
     return event._replace(version=version, data=freeze(data))
@@ -209,15 +186,21 @@ def is_past_tense_name(name: str) -> bool:
 class EventSpec:
     """A pattern over events, as scenarios write it: `{event: decision_adopted, kind: use_of_armed_forces}`.
 
-    Every key but `event` is compared with the event's data (or `actor`); a list value means any of;
-    a list in the event's data matches when it contains a wanted value.
+    `types` are the event types that match (a generic type and the names a scenario's aliases give
+    it; see `institutions.Index.spec`). Every key of `fields` is compared with the event's data (or
+    `actor`); a list value means any of; a list in the event's data matches when it contains a
+    wanted value.
     """
 
-    event: str
+    types: frozenset[str]
     fields: Mapping[str, Any] = field(default_factory=dict)
 
+    @classmethod
+    def of(cls, type: str, fields: Mapping[str, Any] | None = None) -> "EventSpec":
+        return cls(frozenset((type,)), dict(fields or {}))
+
     def matches(self, ev: Event) -> bool:
-        if ev.type != self.event:
+        if ev.type not in self.types:
             return False
         for key, want in self.fields.items():
             have = ev.actor if key == "actor" else ev.data.get(key)

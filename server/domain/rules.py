@@ -1,17 +1,12 @@
-"""Decision rules: when a vote settles, and how.
+"""Decision rules: the arithmetic of docs/RULES.md, which is their exact definition.
 
-A decision settles when every eligible voter has voted, or when its deadline passes. Until then a
-vote may be changed. `settle` is the single place that turns a rule and a set of votes into an
-outcome; `decide` calls it after every vote and at the deadline.
+`outcome(rule, electorate, votes)` is what a decision comes to once it ends with the votes as they
+stand (everyone voted, the deadline passed, or the vote was closed). `settle(...)` says whether a
+decision settles now and why: at its end, or as soon as its outcome is known (the same whatever the
+remaining voters do). `describe` says a rule in words, `explain` what an open decision still needs.
 
-- consensus: adopted when no eligible voter is against (nor abstains, if `abstention_blocks`) and at
-  least `quorum` of the eligible voters voted for.
-- simple_majority: at least `quorum` of the eligible voters voted; more for than against.
-- qualified_majority: at least `quorum` voted; votes for are at least `threshold` of the votes cast
-  (abstentions count as cast, so they do not help a proposal).
-- silence_procedure: adopted at the deadline unless someone objected (voted against).
-
-A deadline that passes without the participation the rule needs ends in `lapsed`.
+Pure arithmetic on exact fractions; no state, no I/O. The decisions slice calls `settle` after every
+vote, at the deadline and when the vote is closed.
 """
 
 from __future__ import annotations
@@ -19,11 +14,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Literal, Mapping
+from typing import Any, Literal, Mapping, Sequence
 
 Vote = Literal["for", "against", "abstain"]
 Outcome = Literal["adopted", "rejected", "lapsed"]
+Settlement = Literal["decided", "all_voted", "deadline", "closed"]
 VOTES: tuple[Vote, ...] = ("for", "against", "abstain")
+Rule = Mapping[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,54 +50,180 @@ def tally(votes: Mapping[str, str], eligible: int) -> Tally:
     return Tally(counts["for"], counts["against"], counts["abstain"], eligible)
 
 
-def needed(fraction: float, of: int) -> int:
-    """The smallest whole number of voters that is at least `fraction` of `of`."""
-    return math.ceil(Fraction(str(fraction)) * of)
+def fraction(x: Any) -> Fraction:
+    """An exact fraction of a number as written (0.67 is 67/100, not the nearest double)."""
+    return Fraction(str(x))
 
 
-def settle(rule: Mapping[str, object], votes: Mapping[str, str], eligible: int, *, deadline_passed: bool) -> tuple[Outcome, str] | None:
-    """The outcome and a one-line reason, or None while the decision is still open."""
-    t = tally(votes, eligible)
-    complete = t.cast >= eligible
-    if not (complete or deadline_passed):
-        return None
+def needed(share: Any, of: int | Fraction) -> int:
+    """The smallest whole number that is at least `share` of `of`."""
+    return math.ceil(fraction(share) * of)
+
+
+def quorum_needed(rule: Rule, n: int) -> int:
+    return needed(rule.get("quorum", 0.5), n)
+
+
+def _weight(rule: Rule, seat: str) -> Fraction:
+    weights = rule.get("weights") or {}
+    return fraction(weights.get(seat, 1))
+
+
+def outcome(rule: Rule, electorate: Sequence[str], votes: Mapping[str, str]) -> tuple[Outcome, str]:
+    """The outcome of a decision that ends with these votes standing, and a one-line reason."""
+    n = len(electorate)
+    counted = {s: v for s, v in votes.items() if s in electorate}
+    t = tally(counted, n)
+    f, a, x, p = t.for_, t.against, t.abstain, t.cast
     name = rule["rule"]
-    quorum = float(rule.get("quorum", 0.5))  # type: ignore[arg-type]
     if name == "silence_procedure":
-        if t.against:
-            return "rejected", f"silence broken: {t.against} objection(s)"
-        if not deadline_passed and not complete:
-            return None
-        return "adopted", "no objection" + (" before the deadline" if deadline_passed else "")
+        if a:
+            return "rejected", f"silence broken: {a} objection(s)"
+        return "adopted", "no objection"
+    if name == "single_authority":
+        authority = rule.get("authority")
+        vote = counted.get(str(authority))
+        if vote is None:
+            return "lapsed", f"{authority} did not decide"
+        return ("adopted", f"decided by {authority}") if vote == "for" else ("rejected", f"{authority} did not approve")
+    q = quorum_needed(rule, n)
+    if p < q:
+        return "lapsed", f"quorum not reached: {p} of {q} needed took part"
     if name == "consensus":
-        if t.against:
-            return "rejected", f"no consensus: {t.against} against"
-        if rule.get("abstention_blocks") and t.abstain:
-            return "rejected", f"no consensus: {t.abstain} abstention(s), and abstention blocks"
-        if t.for_ >= needed(quorum, eligible):
-            return "adopted", f"consensus: {t.for_} for, none against"
-        if complete:
-            return "rejected", f"too few for: {t.for_} of {needed(quorum, eligible)} needed"
-        return "lapsed", f"deadline passed with {t.for_} for, {needed(quorum, eligible)} needed"
-    # majorities: participation first
-    if t.cast < needed(quorum, eligible):
-        return "lapsed", f"quorum not reached: {t.cast} of {needed(quorum, eligible)} needed voted"
+        if a:
+            return "rejected", f"no consensus: {a} against"
+        if rule.get("abstention_blocks") and x:
+            return "rejected", f"no consensus: {x} abstention(s), and abstention blocks"
+        if f == 0:
+            return "rejected", "no consensus: nobody voted for"
+        return "adopted", f"consensus: {f} for, none against"
+    if name == "unanimity":
+        if f == n:
+            return "adopted", f"unanimity: all {n} for"
+        return "rejected", f"not unanimous: {f} of {n} for"
+    base_cast = f + a + (x if rule.get("abstentions", "count") == "count" else 0)
     if name == "simple_majority":
-        if t.for_ > t.against:
-            return "adopted", f"majority: {t.for_} for, {t.against} against"
-        return "rejected", f"no majority: {t.for_} for, {t.against} against"
+        if rule.get("base", "members") == "votes_cast":
+            ok = 2 * f > base_cast
+            return ("adopted" if ok else "rejected"), (f"{'majority' if ok else 'no majority'} of votes cast: "
+                                                       f"{f} for of {base_cast}")
+        ok = 2 * f > n
+        return ("adopted" if ok else "rejected"), f"{'majority' if ok else 'no majority'} of members: {f} for of {n}"
     if name == "qualified_majority":
-        threshold = float(rule["threshold"])  # type: ignore[arg-type]
-        if t.cast and t.for_ >= needed(threshold, t.cast):
-            return "adopted", f"qualified majority: {t.for_} of {t.cast} votes cast (needs {needed(threshold, t.cast)})"
-        return "rejected", f"no qualified majority: {t.for_} of {t.cast} votes cast (needs {needed(threshold, t.cast)})"
+        share = rule["threshold"]
+        if rule.get("base", "members") == "votes_cast":
+            k = needed(share, base_cast)
+            ok = base_cast >= 1 and f >= k
+            return ("adopted" if ok else "rejected"), (f"{'qualified majority' if ok else 'no qualified majority'}: "
+                                                       f"{f} for of {base_cast} votes cast (needs {k})")
+        k = needed(share, n)
+        ok = f >= k
+        return ("adopted" if ok else "rejected"), (f"{'qualified majority' if ok else 'no qualified majority'}: "
+                                                   f"{f} for of {n} members (needs {k})")
+    if name == "weighted":
+        w_for = sum((_weight(rule, s) for s, v in counted.items() if v == "for"), Fraction(0))
+        if rule.get("base", "members") == "votes_cast":
+            w_base = sum((_weight(rule, s) for s, v in counted.items()
+                          if v != "abstain" or rule.get("abstentions", "count") == "count"), Fraction(0))
+        else:
+            w_base = sum((_weight(rule, s) for s in electorate), Fraction(0))
+        share = fraction(rule["threshold"])
+        by_weight = w_base > 0 and w_for >= share * w_base
+        member_share = rule.get("member_share")
+        by_members = member_share is None or f >= needed(member_share, n)
+        ok = by_weight and by_members
+        pct = f"{float(w_for / w_base):.0%}" if w_base else "0%"
+        reason = f"{pct} of the weight for (needs {float(share):.0%})"
+        if member_share is not None:
+            reason += f", {f} of {n} members (needs {needed(member_share, n)})"
+        return ("adopted" if ok else "rejected"), ("weighted majority: " if ok else "no weighted majority: ") + reason
     raise ValueError(f"unknown rule {name!r}")
 
 
-def describe(rule: Mapping[str, object]) -> str:
+def settle(rule: Rule, electorate: Sequence[str], votes: Mapping[str, str], *,
+           ended: Settlement | None = None) -> tuple[Outcome, Settlement, str] | None:
+    """Whether a decision settles now: `(outcome, settlement, reason)`, or None while it stays open.
+
+    `ended` is `deadline` or `closed` when the decision ends now whatever the votes. Otherwise it
+    settles when every eligible voter has voted, or as soon as its outcome is known: the same in
+    every completion of the remaining voters (each votes for, against, abstains, or never votes).
+    The rules are monotone, so the four uniform completions bound every other (RULES.md; the
+    property tests check it against a reference that tries them all).
+    """
+    counted = {s: v for s, v in votes.items() if s in electorate}
+    if ended is not None:
+        result, reason = outcome(rule, electorate, counted)
+        return result, ended, reason
+    remaining = [s for s in electorate if s not in counted]
+    if not remaining:
+        result, reason = outcome(rule, electorate, counted)
+        return result, "all_voted", reason
+    results = set()
+    for fill in ("for", "against", "abstain", None):
+        completed = dict(counted)
+        if fill is not None:
+            completed.update({s: fill for s in remaining})
+        results.add(outcome(rule, electorate, completed)[0])
+        if len(results) > 1:
+            return None
+    (known,) = results
+    reason = outcome(rule, electorate, counted)[1] if known != "lapsed" else "quorum out of reach"
+    return known, "decided", _known_reason(known, reason)
+
+
+def _known_reason(result: str, reason: str) -> str:
+    return f"{reason}; the remaining votes cannot change it"
+
+
+def describe(rule: Rule) -> str:
+    """A rule in words: `qualified majority of 67% of members`."""
     name = str(rule["rule"])
+    base = rule.get("base", "members")
+    of = "of votes cast" + (" (abstentions ignored)" if rule.get("abstentions") == "ignore" else "") \
+        if base == "votes_cast" else "of members"
     if name == "qualified_majority":
-        return f"qualified majority ({float(rule['threshold']):.0%} of votes cast)"  # type: ignore[arg-type]
-    if name == "consensus" and rule.get("abstention_blocks"):
-        return "consensus (abstention blocks)"
+        return f"qualified majority ({float(rule['threshold']):.0%} {of})"
+    if name == "simple_majority":
+        return f"simple majority ({of})"
+    if name == "consensus":
+        return "consensus (abstention blocks)" if rule.get("abstention_blocks") else "consensus"
+    if name == "single_authority":
+        return f"decided by {rule.get('authority')} alone"
+    if name == "weighted":
+        out = f"weighted majority ({float(rule['threshold']):.0%} of the weight" + (" of votes cast" if base == "votes_cast" else "")
+        if rule.get("member_share") is not None:
+            out += f", and {float(rule['member_share']):.0%} of members"
+        return out + ")"
     return name.replace("_", " ")
+
+
+def explain(rule: Rule, electorate: Sequence[str], votes: Mapping[str, str]) -> str:
+    """What an open decision still needs, in words: `Adopted as soon as 7 of 9 vote for: 3 more
+    needed.` The caller adds when it closes."""
+    n = len(electorate)
+    counted = {s: v for s, v in votes.items() if s in electorate}
+    t = tally(counted, n)
+    name = rule["rule"]
+    q = quorum_needed(rule, n)
+    quorum = "" if t.cast >= q or name in ("silence_procedure", "single_authority") else \
+        f" At least {q} of {n} must take part: {q - t.cast} more."
+    if name == "silence_procedure":
+        return "Adopted when the time runs out unless someone objects." if not t.against else "Rejected: an objection."
+    if name == "single_authority":
+        return f"Decided by {rule.get('authority')} alone."
+    if name == "consensus":
+        blocks = " or abstains" if rule.get("abstention_blocks") else ""
+        return f"Adopted if nobody votes against{blocks}: {t.not_voted} of {n} still to vote.{quorum}"
+    if name == "unanimity":
+        return f"Adopted only if all {n} vote for: {n - t.for_} more needed."
+    if name in ("simple_majority", "qualified_majority") and rule.get("base", "members") == "members":
+        k = n // 2 + 1 if name == "simple_majority" else needed(rule["threshold"], n)
+        if k >= q:
+            quorum = ""  # the votes for that adopt it are a quorum themselves
+        return f"Adopted as soon as {k} of {n} vote for: {max(0, k - t.for_)} more needed.{quorum}"
+    if name in ("simple_majority", "qualified_majority"):
+        what = "more than half" if name == "simple_majority" else f"{float(rule['threshold']):.0%}"
+        return f"Adopted if {what} of the votes cast are for: {t.for_} for, {t.against} against so far.{quorum}"
+    if name == "weighted":
+        return f"Adopted when the weight for reaches {float(rule['threshold']):.0%}.{quorum}"
+    return ""

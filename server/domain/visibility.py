@@ -16,6 +16,11 @@ OBSERVER_ONLY: tuple[str, ...] = (OBSERVER,)
 FACILITATOR_ONLY: tuple[str, ...] = ()
 
 
+def is_staff(seat: str) -> bool:
+    """The facilitator and the observer: the seats that watch the whole exercise run."""
+    return seat in (FACILITATOR, OBSERVER)
+
+
 def can_see(audience: tuple[str, ...] | list[str] | None, seat: str) -> bool:
     return seat == FACILITATOR or audience is None or seat in audience
 

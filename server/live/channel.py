@@ -1,33 +1,49 @@
 """One live exercise in this process: its head seq and a ring of recent events, refreshed by one
-store read per notification however many sessions listen, and handed to the sessions."""
+store read per notification however many sessions listen, and handed to the sessions.
+
+The channel knows its sessions only as `Subscriber`s (the few things it asks of them) and the rest
+of the process only through the store and a `remote_presence` callable, so it imports neither the
+session nor the hub: they depend on it, never the other way round.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import json
 from collections import deque
-from typing import TYPE_CHECKING
+from typing import Callable, Protocol
 
 import orjson
 
 from ..domain.events import Event
-
-if TYPE_CHECKING:
-    from .hub import Hub
-    from .session import Session
+from ..store.base import EventStore
 
 RING_SIZE = 2000
 READ_PAGE = 500
 
 
+class Subscriber(Protocol):
+    """What a channel needs of a connected session."""
+
+    seat: str
+    cursor: int  # the last seq this subscriber has handled
+    ready: bool  # counted in presence
+    wakeup: asyncio.Event  # set when the channel has events past the cursor
+
+    def hand_off(self, channel: Channel, events: list[Event]) -> None: ...
+    def offer(self, message: str) -> None: ...
+
+
 class Channel:
-    def __init__(self, hub: "Hub", exercise_id: str, head: int) -> None:
-        self.hub = hub
+    def __init__(self, *, store: EventStore, exercise_id: str, head: int,
+                 remote_presence: Callable[[str], set[str]] = lambda _exercise_id: set()) -> None:
+        self.store = store
         self.exercise_id = exercise_id
         self.head = head
         self.ring: deque[Event] = deque(maxlen=RING_SIZE)
         self._messages: dict[int, str] = {}  # seq -> the `event` message, serialised once for every session
-        self.sessions: set["Session"] = set()
+        self.sessions: set[Subscriber] = set()
+        self._remote_presence = remote_presence
         self._lock = asyncio.Lock()
         self._last_presence: list[str] | None = None
 
@@ -40,13 +56,21 @@ class Channel:
         start = cursor + 1 - self.ring[0].seq
         return [self.ring[i] for i in range(start, len(self.ring))]
 
+    async def events_after(self, cursor: int) -> list[Event]:
+        """Events after `cursor` up to the head: from the ring, or one page from the store for a
+        subscriber that is further behind than the ring reaches."""
+        events = self.read_after(cursor)
+        if events is None:
+            events = await self.store.read(self.exercise_id, after=cursor, upto=self.head, limit=READ_PAGE)
+        return events
+
     async def refresh(self, hint: int | None = None) -> None:
         """Read what was committed after our head (one read, whoever asks)."""
         if hint is not None and hint <= self.head:
             return
         async with self._lock:
             while True:
-                batch = await self.hub.store.read(self.exercise_id, after=self.head, limit=READ_PAGE)
+                batch = await self.store.read(self.exercise_id, after=self.head, limit=READ_PAGE)
                 if not batch:
                     return
                 previous = self.head
@@ -77,7 +101,7 @@ class Channel:
 
     def presence(self) -> list[str]:
         """Seats connected here or, as other processes last told us, there."""
-        return sorted(set(self.local_presence()) | self.hub.remote_presence(self.exercise_id))
+        return sorted(set(self.local_presence()) | self._remote_presence(self.exercise_id))
 
     def broadcast_presence(self) -> None:
         online = self.presence()

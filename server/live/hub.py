@@ -6,6 +6,9 @@ from the ring (or, when it is further behind, from the store) whatever lies afte
 no gap and no duplicate by construction: the cursor only moves past events it has handled.
 A session's outbound queue is bounded; a client that stalls is disconnected and resumes with
 `after`, and never slows anyone else.
+
+The hub composes the two: it makes the channels and the sessions (with the settings' limits) and
+wires them together; neither of them refers back to it.
 """
 
 from __future__ import annotations
@@ -13,9 +16,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import Callable
+from typing import Any, Callable
 
 from ..settings import Settings
+from ..store.base import EventStore
 from .channel import Channel
 from .notifier import Notifier
 from .session import Session
@@ -29,10 +33,12 @@ __all__ = ["Hub", "Channel", "Session"]
 
 
 class Hub:
-    def __init__(self, *, store, notifier: Notifier, settings: Settings) -> None:
+    def __init__(self, *, store: EventStore, notifier: Notifier, settings: Settings,
+                 now: Callable[[], float] = time.time) -> None:
         self.store = store
         self.notifier = notifier
         self.settings = settings
+        self._now = now  # the server's clock, for the time in heartbeats
         self.channels: dict[str, Channel] = {}
         self._unsubscribe: Callable[[], None] | None = None
         self._poller: asyncio.Task[None] | None = None
@@ -118,13 +124,20 @@ class Hub:
         channel.broadcast_presence()
         self._spawn(self._announce(channel))
 
+    def session(self, exercise_id: str, seat: str, cursor: int, send: Callable[[str], Any],
+                close: Callable[[int, str], Any]) -> Session:
+        """A session for one socket, with this server's queue and stall limits (not attached yet)."""
+        return Session(exercise_id, seat, cursor, send, close, queue_size=self.settings.ws_send_queue,
+                       stall_seconds=self.settings.ws_stall_seconds, now=self._now)
+
     async def attach(self, session: Session) -> Channel:
         channel = self.channels.get(session.exercise_id)
         if channel is None:
             heads = await self.store.heads([session.exercise_id])
             channel = self.channels.get(session.exercise_id)  # another session may have made it meanwhile
             if channel is None:
-                channel = Channel(self, session.exercise_id, heads.get(session.exercise_id, 0))
+                channel = Channel(store=self.store, exercise_id=session.exercise_id,
+                                  head=heads.get(session.exercise_id, 0), remote_presence=self.remote_presence)
                 self.channels[session.exercise_id] = channel
         channel.sessions.add(session)
         session.ready = True

@@ -1,30 +1,35 @@
-"""One connected seat: its cursor through the log, its bounded send queue, its pump and writer."""
+"""One connected seat: its cursor through the log, its bounded send queue, its pump and writer.
+
+A session is given what it needs (its limits, a clock for the heartbeat's time) and the channel it
+pumps from; it knows nothing of the hub that attaches it, so the dependencies run one way:
+hub -> session -> channel.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import time
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable
 
 from ..domain.events import Event
 from ..domain.visibility import can_see
-from .channel import READ_PAGE, Channel
-
-if TYPE_CHECKING:
-    from .hub import Hub
+from .channel import Channel
 
 
 class Session:
-    """One connected seat. `send` writes to the socket; the hub drives the rest."""
+    """One connected seat. `send` writes to the socket, `close(code, reason)` closes it; a full
+    queue for longer than `stall_seconds` disconnects the client (it resumes with `after`)."""
 
-    def __init__(self, hub: "Hub", exercise_id: str, seat: str, cursor: int, send: Callable[[str], Any],
-                 close: Callable[[int, str], Any]) -> None:
-        self.hub = hub
+    def __init__(self, exercise_id: str, seat: str, cursor: int, send: Callable[[str], Any],
+                 close: Callable[[int, str], Any], *, queue_size: int, stall_seconds: float,
+                 now: Callable[[], float] = time.time) -> None:
         self.exercise_id = exercise_id
         self.seat = seat
         self.cursor = cursor
-        self.queue: asyncio.Queue[str] = asyncio.Queue(maxsize=hub.settings.ws_send_queue)
+        self.queue: asyncio.Queue[str] = asyncio.Queue(maxsize=queue_size)
+        self.stall_seconds = stall_seconds
+        self._now = now
         self._send = send
         self._close = close
         self.ready = False
@@ -58,17 +63,13 @@ class Session:
     async def pump(self, channel: Channel) -> None:
         """Move the cursor forward through everything committed, sending what this seat may see:
         the catch-up after hello, and whenever the session falls behind the channel."""
-        stall = self.hub.settings.ws_stall_seconds
         while True:
             if self.cursor >= channel.head:
                 self.wakeup.clear()
                 if self.cursor >= channel.head:
                     await self.wakeup.wait()
                 continue
-            events = channel.read_after(self.cursor)
-            if events is None:
-                events = await self.hub.store.read(self.exercise_id, after=self.cursor, upto=channel.head, limit=READ_PAGE)
-            for ev in events:
+            for ev in await channel.events_after(self.cursor):
                 if ev.seq <= self.cursor:
                     continue
                 if can_see(ev.audience, self.seat):
@@ -78,7 +79,7 @@ class Session:
                     except asyncio.QueueFull:
                         try:
                             # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation
-                            async with asyncio.timeout(stall):
+                            async with asyncio.timeout(self.stall_seconds):
                                 await self.queue.put(message)
                         except TimeoutError:
                             await self.close(4409, "too_slow", "You fell behind the live feed; reconnect with `after` to resume.")
@@ -95,7 +96,7 @@ class Session:
                     async with asyncio.timeout(heartbeat):
                         message = await self.queue.get()
                 except TimeoutError:
-                    message = json.dumps({"type": "heartbeat", "time": time.time()})
+                    message = json.dumps({"type": "heartbeat", "time": self._now()})
             await self._send(message)
             self.sent += 1
 

@@ -20,7 +20,7 @@ MARKS: dict[str, tuple[str, str, str]] = {
     "decision_adopted": ("Decision adopted", "#16a34a", "diamond"),
     "decision_rejected": ("Decision rejected", "#991b1b", "cross"),
     "decision_lapsed": ("Decision lapsed", "#9ca3af", "cross"),
-    "un_security_council_notified": ("UN Security Council notified", "#0d9488", "triangle"),
+    "notification_sent": ("Notification sent", "#0d9488", "triangle"),
     "implementation_recorded": ("National implementation", "#15803d", "circle"),
 }
 INJECTS_ROW = "Injects"
@@ -63,15 +63,20 @@ def _shape(shape: str, x: float, y: float, colour: str, title: str, type: str, s
     return f'<polygon {attrs} points="{pts}">{t}</polygon>'
 
 
+def _kind(ev: dict[str, Any]) -> str:
+    """The generic type of a timeline entry (an event a scenario's alias renamed is marked as what it records)."""
+    return str(ev.get("generic") or ev["type"])
+
+
 def chart_rows(report: dict[str, Any]) -> list[tuple[str, str, list[dict[str, Any]]]]:
     """(row id, label, timeline entries) for every row that has marks: injects, seats in scenario
     order, then the system's outcomes."""
     names = {s["seat"]: s["name"] for s in report["seats"]}
     by_row: dict[str, list[dict[str, Any]]] = {}
     for ev in report["timeline"]:
-        if ev["type"] not in MARKS:
+        if _kind(ev) not in MARKS:
             continue
-        row = INJECTS_ROW if ev["type"] == "inject_delivered" else (COUNCIL_ROW if ev["actor"] == "system" else ev["actor"])
+        row = INJECTS_ROW if _kind(ev) == "inject_delivered" else (COUNCIL_ROW if ev["actor"] == "system" else ev["actor"])
         by_row.setdefault(row, []).append(ev)
     order = [INJECTS_ROW, *names, *sorted(r for r in by_row if r not in names and r not in (INJECTS_ROW, COUNCIL_ROW)), COUNCIL_ROW]
     rows = []
@@ -92,7 +97,7 @@ def timeline_svg(report: dict[str, Any]) -> str:
     def x_of(t: float) -> float:
         return LABEL + plot_w * float(t) / end
 
-    used = [t for t in MARKS if any(e["type"] == t for _, _, evs in rows for e in evs)]
+    used = [t for t in MARKS if any(_kind(e) == t for _, _, evs in rows for e in evs)]
     legend_cols = 4
     legend_rows = (len(used) + legend_cols - 1) // legend_cols
     plot_h = max(1, len(rows)) * ROW
@@ -121,9 +126,9 @@ def timeline_svg(report: dict[str, Any]) -> str:
         out.append(f'<g class="row" data-row="{escape(row)}">')
         out.append(f'<text x="{LABEL - 8}" y="{y + 4:.1f}" text-anchor="end" fill="#111827">{escape(label)}</text>')
         for e in evs:
-            name, colour, shape = MARKS[e["type"]]
+            name, colour, shape = MARKS[_kind(e)]
             title = f"{clock(e['exercise_time'])} (seq {e['seq']}) {e['summary']}"
-            out.append(_shape(shape, x_of(e["exercise_time"]), y, colour, title, e["type"], int(e["seq"])))
+            out.append(_shape(shape, x_of(e["exercise_time"]), y, colour, title, _kind(e), int(e["seq"])))
         out.append("</g>")
     if not rows:
         out.append(f'<text x="{LABEL}" y="{TOP + ROW / 2 + 4}" fill="#6b7280">No response yet.</text>')

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from .report import CHAIN_STEPS
-
 
 def _decision_side(d: dict[str, Any] | None) -> dict[str, Any] | None:
     if d is None:
@@ -47,7 +45,7 @@ def _exercise_side(report: dict[str, Any], exercise_id: str | None) -> dict[str,
 def _delays(chain: dict[str, Any] | None) -> dict[str, Any] | None:
     if chain is None:
         return None
-    steps = {name: (chain["steps"][name]["delay"] if chain["steps"][name] else None) for name, _ in CHAIN_STEPS}
+    steps = {name: (step["delay"] if step else None) for name, step in chain["steps"].items()}
     steps["implementation"] = {s: (v["delay"] if v else None) for s, v in chain["implementation"].items()}
     return {"delivered_at": chain["delivered_at"], "steps": steps}
 

@@ -23,45 +23,48 @@ from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
 from ..domain.events import Event, EventSpec
+from ..domain.institutions import index, member_by_status
 from ..domain.scenario import Expectation, Scenario, parse_offset
+from ..domain.slices.membership import STATUS_EVENTS
 
 
 @dataclass(frozen=True)
 class Membership:
-    """Participating states over the log: the scenario's members plus seats admitted later."""
+    """Members over the log: the seats whose status (or kind) is a member one, as admission,
+    suspension and withdrawal change statuses."""
 
-    order: tuple[str, ...]
-    initial: frozenset[str]
-    admitted: tuple[tuple[int, str], ...]  # (seq, seat)
+    scenario: Scenario
+    changes: tuple[tuple[int, str, str | None], ...]  # (seq, seat, new status)
 
     @classmethod
     def of(cls, scenario: Scenario, events: Sequence[Event]) -> "Membership":
-        return cls(
-            order=tuple(s.id for s in scenario.seats),
-            initial=frozenset(s.id for s in scenario.seats if s.kind == "state" and s.status == "member"),
-            admitted=tuple((e.seq, str(e.data.get("seat"))) for e in events if e.type == "seat_admitted"),
-        )
+        return cls(scenario, tuple((e.seq, str(e.data.get("seat")), e.data.get("status"))
+                                   for e in events if e.type in STATUS_EVENTS))
 
     def at(self, seq: int | None = None) -> tuple[str, ...]:
         """Members after event `seq` (default: at the end of the log), in scenario order."""
-        members = set(self.initial) | {s for q, s in self.admitted if seq is None or q <= seq}
-        return tuple(s for s in self.order if s in members)
+        statuses = {s.id: s.status for s in self.scenario.seats}
+        for q, seat, status in self.changes:
+            if seq is None or q <= seq:
+                statuses[seat] = status
+        return tuple(s.id for s in self.scenario.seats if member_by_status(self.scenario, s.id, statuses[s.id]))
 
 
-def _anchor_spec(exp: Expectation) -> EventSpec:
+def _anchor_spec(exp: Expectation, scenario: Scenario) -> EventSpec:
     if isinstance(exp.after, str):
-        return EventSpec("inject_delivered", {"inject_id": exp.after})
-    return EventSpec(exp.after.event, exp.after.fields())
+        return EventSpec.of("inject_delivered", {"inject_id": exp.after})
+    return index(scenario).spec(exp.after)
 
 
 def _required(exp: Expectation, anchor: Event, membership: Membership) -> tuple[str, ...] | None:
     """The seats that must act, or None for `any`."""
     if exp.by == "any":
         return None
-    # an anchor that names who it binds says it best: a settled decision its `eligible` voters,
-    # a request for assistance the members `expected` to answer
+    # an anchor that names who it binds says it best: a settled decision the seats it `bound` to
+    # record implementation (older logs: its `eligible` voters), a request for assistance the
+    # seats `expected` to answer
     if exp.by == "each_member":
-        bound = anchor.data.get("eligible")
+        bound = anchor.data.get("bound", anchor.data.get("eligible"))
         return tuple(bound) if isinstance(bound, (list, tuple)) else membership.at(anchor.seq)
     if exp.by == "each_other_member":
         asked = anchor.data.get("expected")
@@ -79,7 +82,7 @@ def check_occurrence(exp: Expectation, anchor: Event, events: Sequence[Event], *
                      last_time: float, ended: bool) -> dict[str, Any]:
     window = parse_offset(exp.within)
     deadline = round(float(anchor.exercise_time + window), 3)
-    spec = EventSpec(exp.expect.event, exp.expect.fields())
+    spec = index(membership.scenario).spec(exp.expect)
     want = anchor.data.get(exp.correlate) if exp.correlate else None
     candidates = [e for e in events if e.seq > anchor.seq and spec.matches(e)
                   and (exp.correlate is None or want is None or e.data.get(exp.correlate) == want)]
@@ -128,7 +131,8 @@ def check_occurrence(exp: Expectation, anchor: Event, events: Sequence[Event], *
 
 def check_expectation(exp: Expectation, events: Sequence[Event], *, membership: Membership, last_time: float,
                       ended: bool) -> dict[str, Any]:
-    anchors = [e for e in events if _anchor_spec(exp).matches(e)]
+    anchor_spec = _anchor_spec(exp, membership.scenario)
+    anchors = [e for e in events if anchor_spec.matches(e)]
     if exp.occurrences == "first":
         anchors = anchors[:1]
     occurrences = [check_occurrence(exp, a, events, membership=membership, last_time=last_time, ended=ended)

@@ -1,8 +1,12 @@
 """Export, verify and read exported logs.
 
 An export is NDJSON: a header line `{"format": "ttx-export", ...}` with the event count and the
-head hash, then one line per event exactly as stored (not upcast), hash included. The chain is
-verified while exporting, so a damaged database never produces a log that looks sound.
+head hash, then one line per event exactly as stored (not upcast), hash and nonce included. The
+chain is verified while exporting, so a damaged database never produces a log that looks sound.
+
+Format version 2 (this one): events carry `nonce` (null for events recorded before it, which are
+hashed without it: chain formats in server/store/chain.py). Version 1 logs have no nonce at all;
+both verify and import.
 """
 
 from __future__ import annotations
@@ -15,7 +19,8 @@ from ..domain.events import format_timestamp
 from ..store.chain import GENESIS, ChainBreak, event_hash, verify_chain
 
 FORMAT = "ttx-export"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 
 
 class ExportError(Exception):

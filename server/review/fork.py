@@ -10,8 +10,8 @@
    at its original exercise time. Ids the fork creates differ from the original's (they come from
    the seq), so references are translated through a map original id -> fork id. A move the fork
    refuses is skipped and listed with the reason. A last tick reaches the original's last time;
-4. if the fork is running at the end, `exercise_paused` by `system`, so the facilitator resumes
-   when the room is ready.
+4. if the fork is running at the end, `exercise_paused` (by the facilitator who asked for the fork),
+   so the facilitator resumes when the room is ready.
 """
 
 from __future__ import annotations
@@ -21,13 +21,16 @@ from typing import Any, Sequence
 
 from pydantic import ValidationError
 
-from ..domain.commands import Command, Fork, PauseExercise, Tick
 from ..domain.decide import decide
 from ..domain.errors import Refused
 from ..domain.events import FACILITATOR, SYSTEM, Event
+from ..domain.fold import fold
+from ..domain.registry import Command
 from ..domain.scenario import RuleBinding
-from ..domain.state import State, fold
-from .reenact import NotAMove, command_for, created_id
+from ..domain.slices.clock import PauseExercise, Tick
+from ..domain.slices.decisions import Fork
+from ..domain.state import State
+from .reenact import NotAMove, command_for, created_id, mover
 
 TICK = Tick(type="tick")
 
@@ -57,7 +60,7 @@ RulesIn = list[dict[str, Any]] | dict[str, Any] | None
 def _bindings(rules: RulesIn) -> list[dict[str, Any]]:
     """The forms a fork's rules may take: a list of bindings as in a scenario (`{"body", "kind",
     "rule", ...}`), one such binding, or a mapping body -> kind -> rule
-    (`{"CCS": {"use_of_armed_forces": {"rule": "qualified_majority", "threshold": 0.67}}}`)."""
+    (`{"COUNCIL": {"kind_of_decision": {"rule": "qualified_majority", "threshold": 0.67}}}`)."""
     if rules is None:
         return []
     if isinstance(rules, list):
@@ -100,7 +103,7 @@ def check_rules(rules: RulesIn, current: Sequence[RuleBinding] = (), scenario: A
         raise BadFork("rules: give at least one rule, or leave rules out")
     if scenario is not None:
         bodies = {b.id for b in scenario.bodies} | {"*"}
-        kinds = set(scenario.settings.decision_kinds) | {"*"}
+        kinds = {k.id for k in scenario.decision_kinds} | {"*"}
         for b in given:
             if b.body not in bodies:
                 raise BadFork(f"rules: there is no body {b.body!r} in this scenario")
@@ -116,11 +119,12 @@ def check_rules(rules: RulesIn, current: Sequence[RuleBinding] = (), scenario: A
 
 
 def plan_fork(original: Sequence[Event], *, from_exercise_id: str, at: int, rules: RulesIn,
-              replay: bool, now: float, copies: Sequence[Event] | None = None) -> ForkPlan:
+              replay: bool, now: float, copies: Sequence[Event] | None = None, salt: bytes = b"") -> ForkPlan:
     """The log of a fork of `original` (current-version events, the whole log) after event `at`.
 
     `copies` are events 1..at in their stored form (what is copied into the new log); by default the
-    first `at` events of `original`."""
+    first `at` events of `original`. `salt` keys the ids the fork's re-enacted moves create (the
+    caller draws it at random)."""
     if not 1 <= at <= len(original):
         raise BadFork(f"at must be between 1 and {len(original)} (the original's events)")
     copied = list(copies) if copies is not None else list(original[:at])
@@ -137,14 +141,15 @@ def plan_fork(original: Sequence[Event], *, from_exercise_id: str, at: int, rule
     apply(decide(plan.state, Fork(type="fork", from_exercise_id=from_exercise_id, at=at, rules=rules),
                  seat=FACILITATOR, now=now, at=plan.state.last_time))
     if replay:
-        _reenact(plan, original[at:], now, apply)
-    if plan.state.status == "running":
-        apply(decide(plan.state, PauseExercise(type="pause_exercise"), seat=SYSTEM, now=now, at=plan.state.last_time))
+        _reenact(plan, original[at:], now, apply, salt)
+    if plan.state.status == "running":  # paused for the facilitator who asked for the fork, to resume when ready
+        apply(decide(plan.state, PauseExercise(type="pause_exercise"), seat=FACILITATOR, now=now, at=plan.state.last_time))
     return plan
 
 
-def _reenact(plan: ForkPlan, later: Sequence[Event], now: float, apply) -> None:
-    born_later = {i for i in (created_id(e) for e in later) if i is not None}
+def _reenact(plan: ForkPlan, later: Sequence[Event], now: float, apply, salt: bytes) -> None:
+    sc = plan.state.scenario
+    born_later = {i for i in (created_id(e, sc) for e in later) if i is not None}
 
     def translate(original_id: str) -> str:
         if original_id in plan.id_map:
@@ -154,12 +159,13 @@ def _reenact(plan: ForkPlan, later: Sequence[Event], now: float, apply) -> None:
         return original_id  # created before the fork point: the same id in both runs
 
     for ev in later:
-        if ev.actor == SYSTEM:
+        seat = mover(ev, sc)
+        if seat is None:
             continue
         apply(decide(plan.state, TICK, seat=SYSTEM, now=now, at=ev.exercise_time))
         try:
-            command: Command = command_for(ev, translate)
-            produced = decide(plan.state, command, seat=ev.actor, now=now, at=ev.exercise_time)
+            command: Command = command_for(ev, translate, sc)
+            produced = decide(plan.state, command, seat=seat, now=now, at=ev.exercise_time, salt=salt)
         except (NotAMove, MissingReference, ValidationError) as exc:
             plan.skipped.append(_skip(ev, "not_reenacted", str(exc)))
             continue
@@ -168,9 +174,9 @@ def _reenact(plan: ForkPlan, later: Sequence[Event], now: float, apply) -> None:
             continue
         apply(produced)
         plan.reenacted += 1
-        original_id = created_id(ev)
+        original_id = created_id(ev, sc)
         if original_id is not None:
-            made = next((created_id(p) for p in produced if p.type == ev.type and created_id(p)), None)
+            made = next((created_id(p, sc) for p in produced if p.type == ev.type and created_id(p, sc)), None)
             if made is not None:
                 plan.id_map[original_id] = made
     if later and later[-1].exercise_time > plan.state.last_time:

@@ -13,13 +13,14 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from ..domain.events import Event, freeze, parse_timestamp, upcast_event
+from ..store.sealed import SealedEvent
 
 
 class BadEnvelope(ValueError):
     """An envelope that verified but cannot be read as an event (a field of the wrong type)."""
 
 
-def stored_event(env: Mapping[str, Any]) -> Event:
+def stored_event(env: Mapping[str, Any]) -> SealedEvent:
     try:
         audience = env.get("audience")
         data = env.get("data")
@@ -27,12 +28,15 @@ def stored_event(env: Mapping[str, Any]) -> Event:
             raise BadEnvelope(f"seq {env.get('seq')}: data is not an object")
         if audience is not None and not isinstance(audience, list):
             raise BadEnvelope(f"seq {env.get('seq')}: audience is not a list")
-        return Event(
+        nonce = env.get("nonce")
+        if nonce is not None and not isinstance(nonce, str):
+            raise BadEnvelope(f"seq {env.get('seq')}: nonce is not a string")
+        return SealedEvent(
             type=str(env["type"]), actor=str(env["actor"]), data=freeze(data),
             exercise_time=env["exercise_time"], recorded_at=parse_timestamp(str(env["recorded_at"])),
             seq=int(env["seq"]), audience=tuple(audience) if audience is not None else None,
             version=int(env.get("version", 1)), id=str(env.get("id") or ""), hash=str(env.get("hash") or ""),
-            exercise_id=str(env.get("exercise_id") or ""),
+            exercise_id=str(env.get("exercise_id") or ""), nonce=nonce,
         )
     except BadEnvelope:
         raise

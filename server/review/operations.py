@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from typing import Any, Iterable
 
@@ -11,7 +12,7 @@ from pydantic import ValidationError
 from ..domain.decide import scenario_hash
 from ..domain.events import Event, thaw
 from ..domain.scenario import Scenario
-from ..domain.state import fold
+from ..domain.fold import fold
 from ..service import ExerciseService, IssuedSeat, UnknownExercise
 from .export import ParsedExport, parse_export
 from .fork import BadFork, RulesIn, plan_fork
@@ -60,10 +61,13 @@ async def fork_exercise(service: ExerciseService, exercise_id: str, *, at: int, 
         raise UnknownExercise(exercise_id)
     if at > len(original):
         raise ReviewRefused(409, "beyond_head", f"The exercise has only {len(original)} events; fork at 1..{len(original)}.")
+    if original[0].data.get("format") == 1 and await service.is_read_only(exercise_id):
+        raise ReviewRefused(409, "not_forkable", "This log was imported from before scenarios declared their institutions; "
+                            "its moves were not checked against today's rules, so it can be reviewed but not forked.")
     copies = await stored_prefix(service, exercise_id, at)
     try:
         plan = plan_fork(original, from_exercise_id=exercise_id, at=at, rules=rules, replay=replay, now=service.now(),
-                         copies=copies)
+                         copies=copies, salt=secrets.token_bytes(16))
     except BadFork as exc:
         raise ReviewRefused(422, "invalid_fork", str(exc))
     scenario = plan.state.scenario
@@ -71,7 +75,7 @@ async def fork_exercise(service: ExerciseService, exercise_id: str, *, at: int, 
     forked = next(e for e in plan.events if e.type == "exercise_forked")
     origin = {"forked_from": {"exercise_id": exercise_id, "at": at}, "rules": thaw(forked.data.get("rules")),
               "replay": replay, "reenacted": plan.reenacted, "skipped": plan.skipped}
-    new_id, issued = await service.create(scenario, events=plan.events, origin=origin)
+    new_id, issued = await service.create(scenario, events=plan.events, origin=origin, snapshot=True)
     return Created(new_id, scenario, issued, origin)
 
 
@@ -104,20 +108,3 @@ def read_export(lines: Iterable[str | bytes]) -> tuple[ParsedExport, list[Event]
     except (ValidationError, KeyError, TypeError, ValueError, AssertionError) as exc:
         raise ReviewRefused(422, "invalid_export", f"The log cannot be replayed: {exc.__class__.__name__}: {exc}")
     return parsed, events, scenario
-
-
-async def import_export(service: ExerciseService, lines: Iterable[str | bytes]) -> Created:
-    parsed, events, scenario = read_export(lines)
-    return await create_imported(service, parsed, events, scenario)
-
-
-async def create_imported(service: ExerciseService, parsed: ParsedExport, events: list[Event], scenario: Scenario) -> Created:
-    header = parsed.header or {}
-    origin = {"imported_from": header.get("exercise_id"), "title": header.get("title"),
-              "exported_at": header.get("exported_at"), "event_count": len(events), "head_hash": events[-1].hash,
-              "origin": header.get("origin")}
-    try:
-        new_id, issued = await service.create(scenario, events=events, read_only=True, origin=origin)
-    except ValueError as exc:  # the store re-checks every copied hash
-        raise ReviewRefused(422, "invalid_export", f"The log cannot be stored as exported: {exc}")
-    return Created(new_id, scenario, issued, origin)

@@ -107,9 +107,10 @@ def _summary(report: dict[str, Any]) -> str:
 
 def _chains(report: dict[str, Any]) -> str:
     out = ['<section id="chains"><h2>Response chains</h2>',
-           '<p class="muted">Delay from each inject\'s delivery to the first response of each kind (H:MM:SS).</p>']
+           '<p class="muted">Delay from each inject\'s delivery to the first response at each milestone (H:MM:SS).</p>']
     if not report["chains"]:
         out.append('<p class="muted">No inject delivered.</p>')
+    milestones = report["milestones"]
     rows = []
     for c in report["chains"]:
         s = c["steps"]
@@ -117,13 +118,11 @@ def _chains(report: dict[str, Any]) -> str:
         rows.append([
             (f'<strong>{esc(c["inject_id"])}</strong><br>{esc(c["title"])}', ""),
             (esc(clock(c["delivered_at"])), "t"),
-            (_delay(s["first_consultation"]), "t"), (_delay(s["first_assistance_request"]), "t"),
-            (_delay(s["first_decision_proposed"]), "t"), (_delay(s["first_decision_adopted"]), "t"),
-            (_delay(s["un_notified"]), "t"), (f"{done} of {len(c['implementation'])}", "num"),
+            *[(_delay(s.get(m["id"])), "t") for m in milestones],
+            (f"{done} of {len(c['implementation'])}", "num"),
         ])
     if rows:
-        out.append(_table([("Inject", ""), ("Delivered", ""), ("Consultation", ""), ("Assistance request", ""),
-                           ("Decision proposed", ""), ("Decision adopted", ""), ("UN notified", ""),
+        out.append(_table([("Inject", ""), ("Delivered", ""), *[(m["name"], "") for m in milestones],
                            ("Implemented", "num")], rows))
     impl_rows = []
     for c in report["chains"]:
@@ -158,8 +157,8 @@ def _decisions(report: dict[str, Any]) -> str:
              + (", ".join(d["dissent"]["abstain"]) or "none")),
             ("Votes", votes), ("Text", d["text"]),
         ]
-        if d["un_notified"]:
-            facts.append(("UN notified", f'{clock(d["un_notified"]["exercise_time"])} by {d["un_notified"]["actor"]}'))
+        for n in d["notifications"]:
+            facts.append((f'Notified: {n["recipient_name"]}', f'{clock(n["exercise_time"])} by {n["actor"]}'))
         if d["implementations"]:
             facts.append(("Implementation", "; ".join(f'{s}: {i["status"]}' + (f' ({i["note"]})' if i["note"] else "")
                                                        for s, i in d["implementations"].items())))
@@ -194,11 +193,11 @@ def _seats(report: dict[str, Any]) -> str:
         rows.append([(f'{esc(s["seat"])} <span class="muted">{esc(s["name"])}</span>', ""),
                      *[(esc(s[k]), "num") for k in ("events", "statements", "votes", "threats", "consultations_opened",
                                                     "assistance_requests", "assistance_responses", "decisions_proposed",
-                                                    "implementations", "un_notifications")],
+                                                    "implementations", "notifications")],
                      (esc(clock(mean)) if mean is not None else "—", "num")])
     head = [("Seat", ""), ("Events", "num"), ("Statements", "num"), ("Votes", "num"), ("Threats", "num"),
             ("Consultations", "num"), ("Assist. requests", "num"), ("Assist. answers", "num"), ("Proposals", "num"),
-            ("Implementations", "num"), ("UN notices", "num"), ("Mean answer time", "num")]
+            ("Implementations", "num"), ("Notifications", "num"), ("Mean answer time", "num")]
     return f'<section id="seats"><h2>Activity per seat</h2>{_table(head, rows)}</section>'
 
 

@@ -53,12 +53,10 @@ def render_markdown(report: dict[str, Any]) -> str:
     out += ["Rules: " + "; ".join(md(f"{r['body']}/{r['kind']}: {r['description']}") for r in ex["rules"]), ""]
 
     out += ["## Response chains", ""]
-    out += _table(["Inject", "Delivered", "Consultation", "Assistance request", "Decision proposed", "Decision adopted",
-                   "UN notified", "Implemented"],
+    milestones = report["milestones"]
+    out += _table(["Inject", "Delivered", *[md(m["name"]) for m in milestones], "Implemented"],
                   [[f"{md(c['inject_id'])}: {md(c['title'])}", clock(c["delivered_at"]),
-                    _delay(c["steps"]["first_consultation"]), _delay(c["steps"]["first_assistance_request"]),
-                    _delay(c["steps"]["first_decision_proposed"]), _delay(c["steps"]["first_decision_adopted"]),
-                    _delay(c["steps"]["un_notified"]),
+                    *[_delay(c["steps"].get(m["id"])) for m in milestones],
                     f"{sum(1 for v in c['implementation'].values() if v)} of {len(c['implementation'])}"]
                    for c in report["chains"]])
 
@@ -83,7 +81,7 @@ def render_markdown(report: dict[str, Any]) -> str:
 
     out += ["## Activity per seat", ""]
     keys = ("events", "statements", "votes", "threats", "consultations_opened", "assistance_requests",
-            "assistance_responses", "decisions_proposed", "implementations", "un_notifications")
+            "assistance_responses", "decisions_proposed", "implementations", "notifications")
     out += _table(["Seat", *[k.replace("_", " ") for k in keys], "mean answer time"],
                   [[f"{md(s['seat'])} {md(s['name'])}", *[s[k] for k in keys],
                     clock(s["mean_assistance_response_time"]) if s["mean_assistance_response_time"] is not None else "—"]

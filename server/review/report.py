@@ -14,25 +14,19 @@ from typing import Any, Iterable, Sequence
 
 from ..domain.clock import in_world
 from ..domain.events import FACILITATOR, Event, format_timestamp, thaw
+from ..domain.fold import as_generic, fold
+from ..domain.institutions import index
 from ..domain.rules import describe, tally
 from ..domain.scenario import Scenario
-from ..domain.state import fold
 from ..domain.visibility import visible_events
 from .expectations import Membership, check_all
+from .reenact import event_type
 from .summaries import summarize
 
-REPORT_FORMAT = 1
-TOP_LEVEL_KEYS = ("exercise", "timeline", "chains", "decisions", "expectations", "seats", "observations")
+REPORT_FORMAT = 2
+TOP_LEVEL_KEYS = ("exercise", "milestones", "timeline", "chains", "decisions", "expectations", "seats", "observations")
 STAFF_ONLY_TYPES = frozenset({"control_message_sent", "control_message_answered"})
 
-# the steps of a response chain: name -> event type (first such event after the inject)
-CHAIN_STEPS: tuple[tuple[str, str], ...] = (
-    ("first_consultation", "consultation_opened"),
-    ("first_assistance_request", "assistance_requested"),
-    ("first_decision_proposed", "decision_proposed"),
-    ("first_decision_adopted", "decision_adopted"),
-    ("un_notified", "un_security_council_notified"),
-)
 SETTLED = {"decision_adopted": "adopted", "decision_rejected": "rejected", "decision_lapsed": "lapsed"}
 
 
@@ -60,7 +54,8 @@ class _Log:
         self.events = events
         self.by_type: dict[str, list[Event]] = {}
         for e in events:
-            self.by_type.setdefault(e.type, []).append(e)
+            spec = event_type(e, scenario)  # alias events are filed under the generic type they record
+            self.by_type.setdefault(spec.type if spec is not None else e.type, []).append(e)
 
     def of(self, type: str) -> list[Event]:
         return self.by_type.get(type, [])
@@ -70,6 +65,14 @@ class _Log:
             if e.seq > seq and all((e.actor if k == "actor" else e.data.get(k)) == v for k, v in where.items()):
                 return e
         return None
+
+    def first_matching(self, spec: Any, seq: int) -> Event | None:
+        """The first event after `seq` that an event pattern (`Index.spec`) matches."""
+        return next((e for e in self.events if e.seq > seq and spec.matches(e)), None)
+
+    def data(self, e: Event) -> Any:
+        """An event's data as its generic type reads it (an alias event's fixed fields included)."""
+        return as_generic(self.scenario, e)[1].data
 
     def in_world(self, t: float) -> str:
         return in_world(self.scenario.start, t).isoformat()
@@ -95,11 +98,12 @@ def build_report(events: Sequence[Event], *, seat: str = FACILITATOR) -> dict[st
         "format": REPORT_FORMAT,
         "seat": seat,
         "exercise": _exercise(log, events, state, membership, last_time),
+        "milestones": [{"id": m.id, "name": m.name} for m in index(scenario).words.milestones],
         "timeline": [_timeline_row(log, e) for e in shown],
         "chains": _chains(log, membership),
         "decisions": _decisions(log),
         "expectations": check_all(scenario, shown, last_time=last_time, ended=ended, membership=membership),
-        "seats": _seats(log, membership),
+        "seats": _seats(log, membership, state),
         "observations": [{"seq": e.seq, "exercise_time": e.exercise_time, "in_world": log.in_world(e.exercise_time),
                           "actor": e.actor, "text": e.data.get("text")} for e in log.of("observation_added")],
     }
@@ -138,17 +142,20 @@ def _exercise(log: _Log, events: Sequence[Event], state, membership: Membership,
 
 
 def _timeline_row(log: _Log, e: Event) -> dict[str, Any]:
+    spec = event_type(e, log.scenario)
     return {"seq": e.seq, "exercise_time": e.exercise_time, "in_world": log.in_world(e.exercise_time), "actor": e.actor,
-            "type": e.type, "summary": summarize(e)}
+            "type": e.type, "generic": spec.type if spec is not None else e.type, "summary": summarize(e, log.scenario)}
 
 
 def _chains(log: _Log, membership: Membership) -> list[dict[str, Any]]:
     """For each delivered inject: the first of each kind of response after it, with its delay."""
     chains = []
     members = membership.at()
+    idx = index(log.scenario)
+    milestones = [(m.id, idx.spec(m.event)) for m in idx.words.milestones]
     for inj in log.of("inject_delivered"):
         t0 = inj.exercise_time
-        steps = {name: _step(log.first_after(type, inj.seq), t0) for name, type in CHAIN_STEPS}
+        steps = {name: _step(log.first_matching(spec, inj.seq), t0) for name, spec in milestones}
         implementation: dict[str, Any] = {}
         for member in members:
             e = log.first_after("implementation_recorded", inj.seq, actor=member)
@@ -184,10 +191,11 @@ def _decisions(log: _Log) -> list[dict[str, Any]]:
     impls: dict[str, list[Event]] = {}
     for i in log.of("implementation_recorded"):
         impls.setdefault(str(i.data["decision_id"]), []).append(i)
-    notes: dict[str, Event] = {}
-    for n in log.of("un_security_council_notified"):
+    notes: dict[str, list[Event]] = {}
+    for n in log.of("notification_sent"):
         if n.data.get("decision_id"):
-            notes.setdefault(str(n.data["decision_id"]), n)
+            notes.setdefault(str(n.data["decision_id"]), []).append(n)
+    words = index(log.scenario).words
 
     out = []
     for p in log.of("decision_proposed"):
@@ -209,11 +217,12 @@ def _decisions(log: _Log) -> list[dict[str, Any]]:
             implementations[i.actor] = {"seq": i.seq, "exercise_time": i.exercise_time, "status": i.data.get("status"),
                                         "note": i.data.get("note"),
                                         "delay": _d(i.exercise_time - adopted_at) if adopted_at is not None else None}
-        note = notes.get(did)
-        un = None
-        if note is not None:
-            un = {"seq": note.seq, "exercise_time": note.exercise_time, "actor": note.actor,
-                  "delay": _d(note.exercise_time - adopted_at) if adopted_at is not None else None}
+        notifications = []
+        for note in notes.get(did, []):
+            recipient = log.data(note).get("recipient")
+            notifications.append({"seq": note.seq, "exercise_time": note.exercise_time, "actor": note.actor,
+                                  "recipient": recipient, "recipient_name": words.recipient(recipient),
+                                  "delay": _d(note.exercise_time - adopted_at) if adopted_at is not None else None})
         out.append({
             "decision_id": did,
             "title": d.get("title"),
@@ -239,14 +248,14 @@ def _decisions(log: _Log) -> list[dict[str, Any]]:
             "time_to_settle": _d(s.exercise_time - p.exercise_time) if s is not None else None,
             "tally": t,
             "implementations": implementations,
-            "un_notified": un,
+            "notifications": notifications,
         })
     return out
 
 
-def _seats(log: _Log, membership: Membership) -> list[dict[str, Any]]:
+def _seats(log: _Log, membership: Membership, state: Any) -> list[dict[str, Any]]:
     requests = {str(e.data["request_id"]): e for e in log.of("assistance_requested")}
-    members = set(membership.at())
+    notified = {e.seq for e in log.of("notification_sent")}
     rows = []
     for s in log.scenario.seats:
         mine = [e for e in log.events if e.actor == s.id]
@@ -260,7 +269,8 @@ def _seats(log: _Log, membership: Membership) -> list[dict[str, Any]]:
             "seat": s.id,
             "name": s.name,
             "kind": s.kind,
-            "status": ("member" if s.id in members else s.status),
+            "status": state.statuses.get(s.id),
+            "member": s.id in membership.at(),
             "events": len(mine),
             "first_action": mine[0].exercise_time if mine else None,
             "statements": count.get("statement_posted", 0),
@@ -274,7 +284,7 @@ def _seats(log: _Log, membership: Membership) -> list[dict[str, Any]]:
             "mean_assistance_response_time": _d(sum(delays) / len(delays)) if delays else None,
             "decisions_proposed": count.get("decision_proposed", 0),
             "implementations": count.get("implementation_recorded", 0),
-            "un_notifications": count.get("un_security_council_notified", 0),
+            "notifications": sum(1 for e in mine if e.seq in notified),
         })
     return rows
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, AsyncContextManager, AsyncIterator, NamedTuple, Protocol, Sequence
 
 from .base import ConcurrencyConflict, StoreUnavailable
+from .limits import RecordRefused
 from .rows import dollar
 
 
@@ -36,7 +37,7 @@ class Database(Protocol):
     dialect: str
 
     async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Sequence[Any]]: ...
-    async def write(self, statements: Sequence[Statement]) -> None: ...
+    async def write(self, statements: Sequence[Statement], *, background: bool = False) -> None: ...
     def exclusive(self, key: str) -> AsyncContextManager[None]: ...
     async def close(self) -> None: ...
 
@@ -121,9 +122,11 @@ class SqliteDatabase:
     async def exclusive(self, key: str) -> AsyncIterator[None]:
         yield  # one process writes an embedded database: nobody to queue behind
 
-    async def write(self, statements: Sequence[Statement]) -> None:
+    async def write(self, statements: Sequence[Statement], *, background: bool = False) -> None:
+        """`background`: a big write (an import's batch, deleting an exercise) that goes to the writer
+        thread straight away rather than holding the event loop for its duration."""
         loop = asyncio.get_running_loop()
-        if self._queued_writes == 0:  # nothing of ours waits for the lock: try it here, without waiting
+        if self._queued_writes == 0 and not background:  # nothing of ours waits for the lock: try it here
             if self._inline is None:
                 self._inline = self._open(busy_ms=0, autocheckpoint=False)
             try:
@@ -213,7 +216,7 @@ class PostgresDatabase:
                     raise StoreUnavailable(f"PostgreSQL connection lost: {exc.__class__.__name__}") from exc
         raise AssertionError("unreachable")
 
-    async def write(self, statements: Sequence[Statement]) -> None:
+    async def write(self, statements: Sequence[Statement], *, background: bool = False) -> None:
         import asyncpg
 
         try:
@@ -228,6 +231,9 @@ class PostgresDatabase:
                             raise ConcurrencyConflict(f"expected {st.expect_rows} row(s): {status}")
         except asyncpg.IntegrityConstraintViolationError as exc:
             raise ConcurrencyConflict(str(exc)) from exc
+        except asyncpg.DataError as exc:  # a value its column cannot hold that limits.py did not foresee
+            raise RecordRefused("unstorable_value", f"A value cannot be stored: {exc.__class__.__name__}.",
+                                table="", field="") from exc
         except _LOST as exc:
             raise StoreUnavailable(f"PostgreSQL connection lost during a write: {exc.__class__.__name__}") from exc
 
@@ -259,10 +265,10 @@ def _lost_errors() -> tuple[type[BaseException], ...]:
 _LOST = _lost_errors()
 
 
-def open_database(url: str) -> Database:
+def open_database(url: str, *, max_connections: int | None = None) -> Database:
     scheme = url.split("://", 1)[0].split("+", 1)[0]
     if scheme == "sqlite":
         return SqliteDatabase(sqlite_path(url))
     if scheme in ("postgresql", "postgres"):
-        return PostgresDatabase(url)
+        return PostgresDatabase(url, max_size=max_connections or 20)
     raise ValueError(f"unsupported database URL {url!r}")

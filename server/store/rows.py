@@ -4,9 +4,7 @@ stored rows (upcast on the way out), the raw stored form for exports, and the SQ
 from __future__ import annotations
 
 import gc
-import hashlib
 import json
-import uuid
 from contextlib import contextmanager
 from functools import lru_cache
 from types import MappingProxyType
@@ -14,17 +12,17 @@ from typing import Any, Iterator, Sequence
 
 from ..domain.events import EVENT_VERSIONS, Event, format_timestamp, thaw, upcast
 from .base import ExerciseRecord
-from .chain import canonical_body, canonical_json, chain
+from .chain import canonical_body, canonical_json, chain, event_id_from_nonce, new_nonce
+from .sealed import SealedEvent, nonce_of
 
 try:  # orjson parses stored events several times faster; the stdlib is the fallback
     from orjson import loads as _loads
 except ImportError:  # pragma: no cover
     _loads = json.loads
 
-_EVENT_NS = uuid.UUID("6f1c7e9a-3d2b-4c5e-9a8f-0b1d2c3e4f50")
-EVENT_COLUMNS = "seq, id, type, version, actor, exercise_time, recorded_at, audience, data, hash"
-INSERT_EVENT = ("INSERT INTO events (exercise_id, seq, id, type, version, actor, exercise_time, recorded_at, audience, data, hash) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+EVENT_COLUMNS = "seq, id, type, version, actor, exercise_time, recorded_at, audience, data, hash, nonce"
+INSERT_EVENT = ("INSERT INTO events (exercise_id, seq, id, type, version, actor, exercise_time, recorded_at, audience, data, hash, "
+                "nonce) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 ADVANCE_HEAD = ("UPDATE exercises SET head_seq = ?, head_hash = ?, status = ?, next_due_wall = ? "
                 "WHERE id = ? AND head_seq = ? AND read_only = ?")
 INSERT_IDEMPOTENCY = ("INSERT INTO idempotency_keys (exercise_id, seat, key, request_hash, first_seq, last_seq, created_at) "
@@ -35,7 +33,7 @@ EXERCISE_COLUMNS = "id, scenario_id, title, created_at, read_only, origin, head_
 def event_row(row: dict[str, Any]) -> tuple[Any, ...]:
     """A sealed row as positional parameters for INSERT_EVENT."""
     return (row["exercise_id"], row["seq"], row["id"], row["type"], row["version"], row["actor"], row["exercise_time"],
-            row["recorded_at"], row["audience"], row["data"], row["hash"])
+            row["recorded_at"], row["audience"], row["data"], row["hash"], row["nonce"])
 
 
 def exercise_record(row: Sequence[Any]) -> ExerciseRecord:
@@ -81,55 +79,58 @@ def dumps(value: Any) -> str:
 
 
 _timestamp = lru_cache(maxsize=256)(format_timestamp)  # the events of one append share their recorded_at
-_NS_BYTES = _EVENT_NS.bytes
 
 
-def event_uuid(exercise_id: str, seq: int) -> str:
-    """`str(uuid.uuid5(_EVENT_NS, f"{exercise_id}/{seq}"))`, without building UUID objects."""
-    digest = bytearray(hashlib.sha1(_NS_BYTES + f"{exercise_id}/{seq}".encode("utf-8")).digest()[:16])
-    digest[6] = (digest[6] & 0x0F) | 0x50
-    digest[8] = (digest[8] & 0x3F) | 0x80
-    h = digest.hex()
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+def seal(exercise_id: str, events: Sequence[Event], prev_hash: str) -> tuple[list[SealedEvent], list[dict[str, Any]]]:
+    """Give events their nonce, id and hash: the stored events and the rows to insert.
 
-
-def seal(exercise_id: str, events: Sequence[Event], prev_hash: str) -> tuple[list[Event], list[dict[str, Any]]]:
-    """Give events their id and hash: the stored events and the rows to insert."""
-    sealed: list[Event] = []
+    A new event (no hash yet) gets a fresh nonce and the id derived from it (server/store/chain.py).
+    A copied one (a fork's or an import's, with its hash) keeps its id and nonce, or its lack of
+    one (chain format 0), and must match its hash."""
+    sealed: list[SealedEvent] = []
     rows: list[dict[str, Any]] = []
     for ev in events:
-        event_id = ev.id or event_uuid(exercise_id, ev.seq)
+        if ev.hash:
+            nonce = nonce_of(ev)
+            event_id = ev.id
+        else:
+            nonce = new_nonce()
+            event_id = ev.id or event_id_from_nonce(nonce)
         audience = list(ev.audience) if ev.audience is not None else None
         data_json = canonical_json(thaw(ev.data)).decode("utf-8")  # stored as hashed: keys sorted
         h = chain(prev_hash, canonical_body(seq=ev.seq, id=event_id, type=ev.type, version=ev.version, actor=ev.actor,
                                             exercise_time=ev.exercise_time, recorded_at=_timestamp(ev.recorded_at),
-                                            audience=audience, data_json=data_json))
+                                            audience=audience, data_json=data_json, nonce=nonce))
         if ev.hash and h != ev.hash:
             raise ValueError(f"event {ev.seq} does not match its hash")
         prev_hash = h
-        sealed.append(ev._replace(exercise_id=exercise_id, id=event_id, hash=h))
+        sealed.append(SealedEvent(ev.type, ev.actor, ev.data, ev.exercise_time, ev.recorded_at, ev.seq, ev.audience,
+                                  ev.version, event_id, h, exercise_id, nonce))
         rows.append({
             "exercise_id": exercise_id, "seq": ev.seq, "id": event_id, "type": ev.type, "version": ev.version,
             "actor": ev.actor, "exercise_time": ev.exercise_time, "recorded_at": int(round(ev.recorded_at * 1000)),
-            "audience": dumps(audience) if audience is not None else None, "data": data_json, "hash": h,
+            "audience": dumps(audience) if audience is not None else None, "data": data_json, "hash": h, "nonce": nonce,
         })
     return sealed, rows
 
 
-def row_to_event(exercise_id: str, row: Sequence[Any]) -> Event:
-    seq, id_, type_, version, actor, exercise_time, recorded_ms, audience, data, hash_ = row
+_new_sealed = tuple.__new__
+
+
+def row_to_event(exercise_id: str, row: Sequence[Any]) -> SealedEvent:
+    seq, id_, type_, version, actor, exercise_time, recorded_ms, audience, data, hash_, nonce = row
     payload = _loads(data)
     if version != EVENT_VERSIONS.get(type_, version):
         version, payload = upcast(type_, version, payload)
-    return Event(type_, actor, MappingProxyType(payload), exercise_time, recorded_ms / 1000, seq,
-                 tuple(_loads(audience)) if audience is not None else None, version, id_, hash_, exercise_id)
+    return _new_sealed(SealedEvent, (type_, actor, MappingProxyType(payload), exercise_time, recorded_ms / 1000, seq,
+                                     tuple(_loads(audience)) if audience is not None else None, version, id_, hash_,
+                                     exercise_id, nonce))
 
 
 def row_to_raw_envelope(exercise_id: str, row: Sequence[Any]) -> dict[str, Any]:
     """The stored form, not upcast: what the hash covers and what an export carries."""
-    seq, id_, type_, version, actor, exercise_time, recorded_ms, audience, data, hash_ = row
+    seq, id_, type_, version, actor, exercise_time, recorded_ms, audience, data, hash_, nonce = row
     return {"exercise_id": exercise_id, "seq": seq, "id": id_, "type": type_, "version": version, "actor": actor,
             "exercise_time": exercise_time, "recorded_at": format_timestamp(recorded_ms / 1000),
-            "audience": json.loads(audience) if audience is not None else None, "data": json.loads(data), "hash": hash_}
-
-
+            "audience": json.loads(audience) if audience is not None else None, "data": json.loads(data), "hash": hash_,
+            "nonce": nonce}

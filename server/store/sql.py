@@ -5,6 +5,9 @@ read (`WHERE head_seq = ?`, exactly one row) and inserts the events under the pr
 `(exercise_id, seq)`, with the idempotency key if there is one, in one transaction. A writer that
 lost the race changes no row, or hits a key, and gets `ConcurrencyConflict`; its transaction leaves
 nothing behind.
+
+Before a write, every value is checked against its column (`limits.py`), so a value PostgreSQL
+would refuse at insert is refused on SQLite too, as `RecordRefused` naming the field and the seq.
 """
 
 from __future__ import annotations
@@ -14,12 +17,15 @@ from typing import Any, AsyncIterator, Sequence
 from ..domain.events import Event
 from .base import ConcurrencyConflict, ExerciseRecord, IdempotencyRecord, IdempotentResult, SeatRecord
 from .chain import GENESIS
+from . import tables
 from .database import Database, Statement, open_database
+from .limits import check_events, check_row, check_seats
 from .rows import (ADVANCE_HEAD, EVENT_COLUMNS, EXERCISE_COLUMNS, INSERT_EVENT, INSERT_IDEMPOTENCY, dumps, event_row,
                    events_from_rows, exercise_record, row_to_event, row_to_raw_envelope, seal)
 
 __all__ = ["SqlEventStore", "open_store", "row_to_event", "seal"]
 
+IMPORTING = "importing"  # the status of an exercise whose import is under way
 _SELECT_EVENTS = f"SELECT {EVENT_COLUMNS} FROM events WHERE exercise_id = ? AND seq > ?"
 
 
@@ -49,6 +55,10 @@ class SqlEventStore:
                               read_only: bool = False, origin: dict[str, Any] | None = None,
                               status: str = "created", next_due_wall: float | None = None) -> list[Event]:
         sealed, rows = seal(exercise_id, events, GENESIS)
+        check_row(tables.exercises, {"id": exercise_id, "scenario_id": scenario_id, "title": title, "created_at": created_at,
+                                     "status": status})
+        check_seats([(exercise_id, *seat) for seat in seats])
+        check_events(rows)
         statements = [
             Statement("INSERT INTO exercises (id, scenario_id, title, created_at, read_only, origin, head_seq, head_hash, "
                       "status, next_due_wall) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -71,6 +81,7 @@ class SqlEventStore:
         if events[0].seq != expected_version + 1 or any(b.seq != a.seq + 1 for a, b in zip(events, events[1:])):
             raise ValueError("events must continue the stream without gaps")
         sealed, rows = seal(exercise_id, events, prev_hash)
+        check_events(rows)
         statements = [
             Statement(ADVANCE_HEAD, (sealed[-1].seq, sealed[-1].hash, status, next_due_wall, exercise_id, expected_version,
                                      False), expect_rows=1),
@@ -82,6 +93,46 @@ class SqlEventStore:
                                                              events[0].recorded_at)))
         await self.db.write(statements)
         return sealed
+
+    # -- streamed imports: an exercise that nobody can open until it is finished ------------------
+
+    async def begin_import(self, *, exercise_id: str, scenario_id: str, title: str, created_at: float) -> None:
+        """The exercise row of an import under way: status `importing`, read-only, no seats (so no
+        token opens it), no events yet."""
+        await self.db.write([Statement(
+            "INSERT INTO exercises (id, scenario_id, title, created_at, read_only, origin, head_seq, head_hash, status, "
+            "next_due_wall) VALUES (?, ?, ?, ?, ?, NULL, 0, ?, ?, NULL)",
+            (exercise_id, scenario_id, title, created_at, True, GENESIS, IMPORTING))])
+
+    async def import_events(self, exercise_id: str, rows: Sequence[tuple[Any, ...]], *, expected_version: int) -> None:
+        """Rows already sealed and checked (review/importing.py: every hash verified) continuing the
+        import's stream, in one transaction."""
+        last = rows[-1]
+        await self.db.write([
+            Statement("UPDATE exercises SET head_seq = ?, head_hash = ? WHERE id = ? AND head_seq = ? AND status = ?",
+                      (last[1], last[10], exercise_id, expected_version, IMPORTING), expect_rows=1),
+            Statement(INSERT_EVENT, rows, many=True),
+        ], background=True)
+
+    async def finish_import(self, exercise_id: str, *, seats: Sequence[tuple[str, str, str, str]], status: str,
+                            head_hash: str, origin: dict[str, Any]) -> None:
+        await self.db.write([
+            Statement("UPDATE exercises SET status = ?, origin = ? WHERE id = ? AND status = ? AND head_hash = ?",
+                      (status, dumps(origin), exercise_id, IMPORTING, head_hash), expect_rows=1),
+            Statement("INSERT INTO seats (exercise_id, seat, kind, name, token_hash) VALUES (?, ?, ?, ?, ?)",
+                      [(exercise_id, seat, kind, name, token_hash) for seat, kind, name, token_hash in seats], many=True),
+        ])
+
+    async def discard_exercise(self, exercise_id: str) -> None:
+        """Delete an exercise and everything of it (an import that failed half way)."""
+        await self.db.write([Statement("DELETE FROM exercises WHERE id = ?", (exercise_id,))], background=True)
+
+    async def discard_stale_imports(self, before: float) -> int:
+        """Delete imports begun before `before` and never finished (their process died)."""
+        rows = await self.db.fetch("SELECT id FROM exercises WHERE status = ? AND created_at < ?", (IMPORTING, before))
+        for (exercise_id,) in rows:
+            await self.discard_exercise(exercise_id)
+        return len(rows)
 
     async def save_snapshot(self, exercise_id: str, seq: int, fmt: int, state: str) -> None:
         try:
@@ -157,6 +208,7 @@ class SqlEventStore:
         return {r[0]: r[1] for r in rows}
 
 
-def open_store(url: str) -> SqlEventStore:
-    """The event store for a DATABASE_URL (`sqlite:///...` or `postgresql://...`)."""
-    return SqlEventStore(open_database(url))
+def open_store(url: str, *, max_connections: int | None = None) -> SqlEventStore:
+    """The event store for a DATABASE_URL (`sqlite:///...` or `postgresql://...`);
+    `max_connections` caps a PostgreSQL pool (a worker process needs only a couple)."""
+    return SqlEventStore(open_database(url, max_connections=max_connections))

@@ -36,6 +36,7 @@ events = Table(
     Column("audience", Text, nullable=True),  # JSON list, or NULL for everyone
     Column("data", Text, nullable=False),  # JSON object, exactly as hashed
     Column("hash", String(64), nullable=False),
+    Column("nonce", String(64), nullable=True),  # hex, hashed with the event; NULL for events from before it
 )
 
 seats = Table(

@@ -19,6 +19,13 @@ async def test_scenarios_are_listed(client):
     assert border["title"] and border["summary"] and {"seat": "TJK", "name": "Tajikistan", "kind": "state", "status": "member"} in border["seats"]
 
 
+async def test_scenarios_name_their_seat_kinds_and_statuses(client):
+    """The start page counts seats in the scenario's own words."""
+    border = next(s for s in (await client.get("/api/scenarios")).json() if s["id"] == "csto-border-crisis")
+    assert {"id": "office", "name": "Office"} in border["seat_kinds"]
+    assert {"id": "member", "name": "participating state", "member": True} in border["statuses"]
+
+
 async def test_creation_returns_a_token_and_join_url_per_seat(client):
     r = await client.post("/api/exercises", json={"scenario": "csto-border-crisis"})
     body = r.json()
@@ -164,24 +171,16 @@ async def test_a_retry_of_a_recorded_move_gets_the_original_answer_not_a_refusal
     await exercise.command("RUS", vote, key="vote-2", expect=409)  # a new key is a new move, and a repeated vote
 
 
-async def test_the_fast_lane_and_the_documented_route_answer_alike(app, exercise):
-    """Commands are answered by a pure-ASGI fast lane; the FastAPI route behind it does the same."""
+async def test_commands_go_through_the_one_documented_route(app, exercise):
+    """No second path: the app's stack holds no middleware of its own for commands, and the OpenAPI
+    route is the one that answers (a refusal comes back from it as an error body)."""
+    from server.api import commands
+
+    stack = [m.cls.__name__ for m in app.user_middleware]
+    assert stack == ["Failsafe", "BodyLimit"], stack  # the last-resort error answer, the body bound: nothing else
+    assert [name for name in vars(commands) if "lane" in name.lower()] == []
     await exercise.command("facilitator", {"type": "start_exercise"})
-    cmd = {"type": "report_threat", "kind": "threat", "summary": "troops massing"}
-    lane = await exercise.command("TJK", cmd, key="k-1")
-    from starlette.requests import Request
-
-    from server.api.commands import post_command
-
-    body = json.dumps(cmd).encode()
-
-    async def receive():
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    headers = [(k.lower().encode(), v.encode()) for k, v in exercise.headers("TJK", **{"Idempotency-Key": "k-1"}).items()]
-    request = Request({"type": "http", "method": "POST", "path": f"/api/exercises/{exercise.id}/commands",
-                       "headers": headers, "app": app}, receive)
-    r = await post_command(exercise.id, request)
-    assert r.status_code == 200 and json.loads(r.body) == lane
+    refused = await exercise.command("SG", {"type": "report_threat", "kind": "threat", "summary": "x"}, expect=403)
+    assert refused["error"]["code"] == "not_allowed"
     schema = app.openapi()["paths"]["/api/exercises/{exercise_id}/commands"]["post"]
     assert "requestBody" in schema and any(p["name"] == "Idempotency-Key" for p in schema["parameters"])

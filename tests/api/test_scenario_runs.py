@@ -4,7 +4,10 @@ Each test is one exercise from start to end: the facilitator starts it and deliv
 seat acts at least once (threats, consultations public, regional and private, statements, a request
 for assistance answered by every other member, a session convened by the Secretary General,
 decisions voted by every eligible voter, national implementation with one state blocked, the UN
-Security Council notified, the control channel, an accession), and the facilitator ends it. Then:
+Security Council notified, the control channel, an accession), and the facilitator ends it. Along
+the way the scenario's institutions are binding: only the competent body decides a kind of
+decision, the parties a threat is against are not asked and may be recused, partial participants
+pledge in their areas but never vote, a mandate comes before collective peacekeeping. Then:
 
 - the final state as the facilitator sees it (`GET /state`) is what the treaty mechanics say;
 - privacy held along the way (a seat outside a private consultation never sees its events);
@@ -19,173 +22,13 @@ them, so the `unless` ones stay pending here.
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
-from server.domain.events import Event, parse_timestamp
-from server.domain.state import fold
-from server.domain.views import seat_view
-from server.review.export import parse_export
-from server.service import ExerciseService
-from tests.conftest import Exercise, create_exercise
+from tests.api.support import (Run, assert_every_seat_acted, assert_private, assert_replay, by_id, control_channel,
+                               injects_by_status, one, types)
+from tests.conftest import create_exercise
 
 MEMBERS = ["ARM", "AZE", "BLR", "GEO", "KAZ", "KGZ", "RUS", "TJK", "UZB"]
-NON_SIGNATORIES = ["MDA", "UKR", "TKM"]
+NON_SIGNATORIES = ["MDA", "UKR", "TKM"]  # partial participants (source 4.6)
 ALL_SEATS = MEMBERS + NON_SIGNATORIES + ["SG"]
-LIVE_ONLY = ("read_only", "server_time")  # added by the HTTP layer, not part of the folded view
-
-
-# --- helpers ---------------------------------------------------------------------------------
-
-class Run:
-    """An exercise driven seat by seat: `await run.do("TJK", "report_threat", kind=...)`."""
-
-    def __init__(self, ex: Exercise) -> None:
-        self.ex = ex
-
-    async def do(self, seat: str, type: str, /, **fields: Any) -> list[dict[str, Any]]:
-        return (await self.ex.command(seat, {"type": type, **fields}))["events"]
-
-    async def recorded(self, seat: str, type: str, /, **fields: Any) -> list[dict[str, Any]]:
-        """Everything the command recorded, as the facilitator sees it (the seat itself is shown
-        only what it may see: an inject triggered for other seats is left out of its answer)."""
-        before = (await self.ex.state("facilitator"))["exercise"]["version"]
-        shown = await self.do(seat, type, **fields)
-        everything = await self.ex.events("facilitator", after=before)
-        assert [e for e in everything if e["audience"] is None or seat in e["audience"]] == shown
-        return everything
-
-    async def refused(self, seat: str, type: str, http_status: int, code: str, /, **fields: Any) -> None:
-        body = await self.ex.command(seat, {"type": type, **fields}, expect=http_status)
-        assert body["error"]["code"] == code, body
-
-    async def deliver(self, inject_id: str) -> dict[str, Any]:
-        (event,) = await self.do("facilitator", "deliver_inject", inject_id=inject_id)
-        assert event["type"] == "inject_delivered" and event["data"]["inject_id"] == inject_id
-        return event
-
-    async def statement(self, seat: str, consultation_id: str, text: str) -> None:
-        (event,) = await self.do(seat, "post_statement", consultation_id=consultation_id, text=text)
-        assert event["type"] == "statement_posted"
-
-    async def votes(self, decision_id: str, votes: dict[str, str]) -> list[dict[str, Any]]:
-        """Cast the votes in order; returns all the last one recorded (where the decision settles)."""
-        *first, (last, vote) = votes.items()
-        for seat, v in first:
-            (event,) = await self.do(seat, "cast_vote", decision_id=decision_id, vote=v)
-            assert event["type"] == "vote_cast"
-        return await self.recorded(last, "cast_vote", decision_id=decision_id, vote=vote)
-
-    async def answer_all(self, request_id: str, answers: dict[str, tuple[str, str]]) -> None:
-        for seat, (response, details) in answers.items():
-            (event,) = await self.do(seat, "respond_to_assistance", request_id=request_id, response=response, details=details)
-            assert event["type"] == "assistance_responded"
-
-    async def implement(self, decision_id: str, statuses: dict[str, tuple[str, str | None]]) -> None:
-        for seat, (status, note) in statuses.items():
-            (event,) = await self.do(seat, "record_implementation", decision_id=decision_id, status=status, note=note)
-            assert event["type"] == "implementation_recorded"
-
-
-def types(events: list[dict[str, Any]]) -> list[str]:
-    return [e["type"] for e in events]
-
-
-def one(events: list[dict[str, Any]], type: str) -> dict[str, Any]:
-    found = [e for e in events if e["type"] == type]
-    assert len(found) == 1, f"expected one {type} in {types(events)}"
-    return found[0]
-
-
-def by_id(items: list[dict[str, Any]], ident: str) -> dict[str, Any]:
-    return next(x for x in items if x["id"] == ident)
-
-
-def injects_by_status(state: dict[str, Any]) -> tuple[set[str], set[str]]:
-    delivered = {i["id"] for i in state["injects"] if i["status"] == "delivered"}
-    pending = {i["id"] for i in state["injects"] if i["status"] == "pending"}
-    return delivered, pending
-
-
-def plain(value: Any) -> Any:
-    return json.loads(json.dumps(value))
-
-
-def live_view(view: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in view.items() if k not in LIVE_ONLY}
-
-
-def event_from_envelope(env: dict[str, Any]) -> Event:
-    return Event(type=env["type"], actor=env["actor"], data=env["data"], exercise_time=env["exercise_time"],
-                 recorded_at=parse_timestamp(env["recorded_at"]), seq=env["seq"],
-                 audience=tuple(env["audience"]) if env["audience"] is not None else None,
-                 version=env["version"], id=env["id"], hash=env["hash"], exercise_id=env["exercise_id"])
-
-
-async def assert_private(ex: Exercise, consultation_id: str, *, insiders: list[str], outsiders: list[str]) -> None:
-    """The consultation and its statements reach its members and the facilitator, nobody else."""
-    def about(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return [e for e in events if e["data"].get("consultation_id") == consultation_id]
-
-    everything = about(await ex.events("facilitator"))
-    assert everything, "the facilitator sees the private consultation"
-    for seat in insiders:
-        assert [e["seq"] for e in about(await ex.events(seat))] == [e["seq"] for e in everything], seat
-        assert consultation_id in {c["id"] for c in (await ex.state(seat))["consultations"]}, seat
-    for seat in outsiders:
-        assert about(await ex.events(seat)) == [], f"{seat} sees a private consultation it is not in"
-        assert consultation_id not in {c["id"] for c in (await ex.state(seat))["consultations"]}, seat
-
-
-async def assert_replay(app: Any, ex: Exercise) -> dict[str, Any]:
-    """The live state equals the state folded independently from the stored events, exactly;
-    returns the facilitator's live view."""
-    live = await ex.state("facilitator")
-    head = live["exercise"]["version"]
-    envelopes = await ex.events("facilitator")
-    assert [e["seq"] for e in envelopes] == list(range(1, head + 1)), "seq starts at 1 and has no gaps"
-
-    # 1. the events the store holds (row_to_event), folded from nothing
-    from_store = fold(await app.state.store.read(ex.id))
-    # 2. a fresh service over the same database: no cache, no shared state with the live one
-    fresh = await ExerciseService(store=app.state.store).state(ex.id, at=head)
-    # 3. the events as the API hands them out, turned back into events and folded
-    from_api = fold(event_from_envelope(e) for e in envelopes)
-    for rebuilt in (from_store, fresh, from_api):
-        assert rebuilt.version == head
-        assert plain(seat_view(rebuilt, "facilitator")) == live_view(live)
-
-    # the API's own replay to the head agrees as well
-    assert live_view(await ex.state("facilitator", at=head)) == live_view(live)
-    # and every seat's view of the live state is the view of the folded state
-    for seat in [*ALL_SEATS, "observer"]:
-        assert live_view(await ex.state(seat)) == plain(seat_view(from_store, seat)), seat
-
-    # the exported log verifies (hash chain intact)
-    r = await ex.client.get(f"/api/exercises/{ex.id}/export", headers=ex.headers("facilitator"))
-    assert r.status_code == 200
-    parsed = parse_export(r.text.splitlines())
-    assert parsed.problem is None and len(parsed.events) == head
-    return live
-
-
-async def assert_every_seat_acted(ex: Exercise) -> None:
-    actors = {e["actor"] for e in await ex.events("facilitator")}
-    assert set(ALL_SEATS) <= actors, f"seats that never acted: {sorted(set(ALL_SEATS) - actors)}"
-
-
-async def control_channel(run: Run, seat: str, question: str, answer: str) -> None:
-    """A seat asks the facilitator privately; the facilitator answers; nobody else sees either."""
-    (sent,) = await run.do(seat, "send_control_message", text=question)
-    assert sent["type"] == "control_message_sent" and sent["audience"] == [seat]
-    (answered,) = await run.do("facilitator", "answer_control_message", seat=seat, text=answer,
-                               in_reply_to=sent["data"]["message_id"])
-    assert answered["type"] == "control_message_answered" and answered["audience"] == [seat]
-    assert answered["data"]["in_reply_to"] == sent["data"]["message_id"]
-    mine = {e["seq"] for e in await run.ex.events(seat)}
-    assert {sent["seq"], answered["seq"]} <= mine
-    other = "SG" if seat != "SG" else "RUS"
-    assert not {sent["seq"], answered["seq"]} & {e["seq"] for e in await run.ex.events(other)}
 
 
 # --- csto-border-crisis ------------------------------------------------------------------------
@@ -221,16 +64,24 @@ async def test_csto_border_crisis_whole_run(client, app):
         await run.statement(seat, con_all, f"{seat} on the aggression against Tajikistan.")
     await assert_private(ex, con_priv, insiders=["RUS", "KAZ", "TJK"], outsiders=["UZB", "SG", "MDA", "observer"])
     await run.refused("UZB", "post_statement", 409, "unknown_consultation", consultation_id=con_priv, text="let me in")
-    await run.refused("MDA", "request_assistance", 403, "members_only", kinds=["military"], summary="Moldova asks too")
+    await run.refused("MDA", "request_assistance", 403, "not_allowed", kinds=["military"], summary="Moldova asks too")
 
-    # Art. 4: the request for assistance; the `refugees` inject fires with it
-    asked = await run.do("TJK", "request_assistance", kinds=["military", "border_troops", "humanitarian"],
-                         summary="Reinforcements for the border, air support, help for the displaced.")
-    assert types(asked) == ["assistance_requested", "inject_delivered"]
+    # Art. 4: the request for assistance, answering the reported aggression; the `refugees` inject
+    # fires with it, and `turkmen-border` (to TKM alone: border troops are asked for)
+    asked = await run.recorded("TJK", "request_assistance", kinds=["military", "border_troops", "humanitarian"],
+                               threat_id=threat["data"]["threat_id"],
+                               summary="Reinforcements for the border, air support, help for the displaced.")
+    assert types(asked) == ["assistance_requested", "inject_delivered", "inject_delivered"]
     req = asked[0]["data"]["request_id"]
-    assert asked[0]["data"]["expected"] == [m for m in MEMBERS if m != "TJK"]
+    assert asked[0]["data"]["expected"] == [m for m in MEMBERS if m != "TJK"]  # partial participants are not asked
     assert asked[1]["data"]["inject_id"] == "refugees" and asked[1]["data"]["trigger"] == "when"
-    await run.refused("MDA", "respond_to_assistance", 403, "members_only", request_id=req, response="pledge")
+    assert asked[2]["data"]["inject_id"] == "turkmen-border" and asked[2]["audience"] == ["TKM"]
+    # partial participation: Turkmenistan may pledge border troops, Moldova nothing military
+    await run.refused("MDA", "respond_to_assistance", 422, "kinds_not_pledgeable", request_id=req, response="pledge",
+                      kinds=["military"])
+    (tkm,) = await run.do("TKM", "respond_to_assistance", request_id=req, response="pledge",
+                          details="Our border guards close the western crossings.")
+    assert tkm["data"]["kinds"] == ["border_troops"]
     await run.answer_all(req, {
         "RUS": ("pledge", "A motor-rifle regiment and border troops; air support."),
         "KAZ": ("pledge", "A battalion and border troops."),
@@ -243,7 +94,14 @@ async def test_csto_border_crisis_whole_run(client, app):
     })
     await run.refused("RUS", "respond_to_assistance", 409, "already_responded", request_id=req, response="decline")
 
-    # Art. 6: the SG convenes the Council; use of armed forces voted by every head of state
+    # Art. 6: the use of armed forces is for the heads of state (the CCS), not the defence ministers
+    await run.refused("RUS", "propose_decision", 403, "not_competent", body="CDM", kind="use_of_armed_forces",
+                      title="Deploy", text="Send forces.")
+    # collective peacekeeping needs a UN Security Council or OSCE mandate first (Concept 1995)
+    await run.refused("SG", "propose_decision", 409, "requirement_unmet", body="CCS", kind="collective_peacekeeping",
+                      title="Peacekeepers", text="A force on the border.")
+
+    # the SG convenes the Council; use of armed forces voted by every head of state
     (session,) = await run.do("SG", "convene_session", body="CCS", time_frame_minutes=60,
                               agenda=["Aggression on the Tajik-Afghan border", "Use of armed forces (Art. 6)"])
     ses = session["data"]["session_id"]
@@ -257,6 +115,7 @@ async def test_csto_border_crisis_whole_run(client, app):
     assert proposed["data"]["deadline"] <= session["data"]["ends_at"]
     await run.deliver("second-wave")
     await run.refused("MDA", "cast_vote", 403, "not_in_body", decision_id=dec, vote="for")
+    await run.refused("TKM", "cast_vote", 403, "not_in_body", decision_id=dec, vote="for")
     await run.refused("SG", "cast_vote", 403, "not_in_body", decision_id=dec, vote="for")
     # Kyrgyzstan abstains first and changes its vote before the decision settles
     (changed,) = await run.do("KGZ", "cast_vote", decision_id=dec, vote="abstain")
@@ -276,20 +135,21 @@ async def test_csto_border_crisis_whole_run(client, app):
     # Statute part 3 para. 4 / UN Charter Art. 51
     (un,) = await run.do("SG", "notify_un_security_council", decision_id=dec,
                          summary="Collective measures under Art. 51 of the UN Charter to repel the aggression.")
-    assert un["type"] == "un_security_council_notified"
+    assert un["type"] == "un_security_council_notified" and un["data"]["recipient"] == "UNSC"
 
     await run.do("RUS", "close_consultation", consultation_id=con_priv, outcome="no_agreement")
     await run.do("TJK", "close_consultation", consultation_id=con_all, outcome="coordinated",
                  position="Assistance under Art. 4; forces under the Council's decision of today.")
     await control_channel(run, "KGZ", "May we record the decision as blocked before parliament votes?",
-                          "Record it once parliament has voted; until then it is simply not recorded.")
+                          "Record it once parliament has voted; until then it is simply not recorded.",
+                          bystander="SG")
     await run.do("facilitator", "add_observation", text="Consensus reached in one round; Kyrgyz implementation blocked.")
     assert types(await run.do("facilitator", "end_exercise")) == ["exercise_ended"]
     await run.refused("TJK", "report_threat", 409, "exercise_ended", kind="threat", summary="too late")
 
     # --- the final state --------------------------------------------------------------------
-    await assert_every_seat_acted(ex)
-    state = await assert_replay(app, ex)
+    await assert_every_seat_acted(ex, ALL_SEATS)
+    state = await assert_replay(app, ex, ALL_SEATS)
     assert state["exercise"]["status"] == "ended"
     assert [(t["actor"], t["kind"]) for t in state["threats"]] == [("TJK", "aggression"), ("TKM", "threat")]
 
@@ -303,7 +163,7 @@ async def test_csto_border_crisis_whole_run(client, app):
     (request,) = state["assistance"]
     assert request["awaiting"] == [] and request["status"] == "open"
     assert {s: r["response"] for s, r in request["responses"].items()} == {
-        "RUS": "pledge", "KAZ": "pledge", "UZB": "pledge", "KGZ": "pledge", "BLR": "pledge", "ARM": "pledge",
+        "TKM": "pledge", "RUS": "pledge", "KAZ": "pledge", "UZB": "pledge", "KGZ": "pledge", "BLR": "pledge", "ARM": "pledge",
         "AZE": "decline", "GEO": "decline"}
 
     consultations = {c["id"]: c for c in state["consultations"]}
@@ -314,14 +174,15 @@ async def test_csto_border_crisis_whole_run(client, app):
 
     (sess,) = state["sessions"]
     assert sess["body"] == "CCS" and sess["time_frame_minutes"] == 60
-    assert [(n["actor"], n["decision_id"]) for n in state["un_notifications"]] == [("SG", dec)]
+    assert [(n["actor"], n["recipient"], n["decision_id"]) for n in state["notifications"]] == [("SG", "UNSC", dec)]
     delivered, pending = injects_by_status(state)
-    assert delivered == {"incursion", "field-report", "intelligence", "refugees", "second-wave", "kyrgyz-parliament"}
-    assert pending == {"consultation-nudge", "un-enquiry"}  # no scheduler: `unless` injects never fire here
+    assert delivered == {"incursion", "field-report", "intelligence", "refugees", "turkmen-border", "second-wave",
+                         "kyrgyz-parliament"}
+    assert pending == {"consultation-nudge", "un-enquiry", "unsc-mandate", "osce-mandate"}  # no scheduler here
     assert by_id(state["injects"], "refugees")["trigger"] == "when"
     assert state["control_messages"] == 2 and state["observations"] == 1
     assert {s["seat"]: s["status"] for s in state["seats"] if s["kind"] == "state"} == \
-        {**{m: "member" for m in MEMBERS}, **{n: "non_signatory" for n in NON_SIGNATORIES}}
+        {**{m: "member" for m in MEMBERS}, **{n: "partial" for n in NON_SIGNATORIES}}
 
     # a participant sees only the injects sent to it
     kgz = {i["id"] for i in (await ex.state("KGZ"))["injects"]}
@@ -338,8 +199,11 @@ async def test_intra_treaty_dispute_whole_run(client, app):
     await run.deliver("clash")
 
     # both parties report aggression by the other
-    await run.do("ARM", "report_threat", kind="aggression", summary="Azerbaijani forces shell and attack our border positions.")
-    await run.do("AZE", "report_threat", kind="aggression", summary="Armenian forces opened fire first; we respond.")
+    (arm_threat,) = await run.do("ARM", "report_threat", kind="aggression", against=["AZE"],
+                                 summary="Azerbaijani forces shell and attack our border positions.")
+    await run.do("AZE", "report_threat", kind="aggression", against=["ARM"],
+                 summary="Armenian forces opened fire first; we respond.")
+    await run.refused("ARM", "report_threat", 422, "against_self", kind="threat", against=["ARM"], summary="x")
 
     # regional consultations: the Caucasian region and the SG
     reg = one(await run.do("SG", "request_consultation", topic="Caucasian region: the clash on the border",
@@ -373,15 +237,18 @@ async def test_intra_treaty_dispute_whole_run(client, app):
     await run.refused("GEO", "post_statement", 409, "unknown_consultation", consultation_id=con_med, text="and Georgia?")
     await run.refused("TJK", "post_statement", 403, "not_invited", consultation_id=con_reg, text="not my region")
 
-    # Armenia invokes Art. 4 against a fellow member; the `art4-against-member` inject fires
-    asked = await run.do("ARM", "request_assistance", kinds=["military", "humanitarian"],
+    # Armenia invokes Art. 4 against a fellow member; the `art4-against-member` inject fires.
+    # Azerbaijan, the party the threat is against, is not asked and may not pledge to it.
+    asked = await run.do("ARM", "request_assistance", kinds=["military", "humanitarian"], threat_id=arm_threat["data"]["threat_id"],
                          summary="Art. 4: help to repel the attack on our border, and aid for the displaced.")
     assert types(asked) == ["assistance_requested", "inject_delivered"]
     req = asked[0]["data"]["request_id"]
+    assert asked[0]["data"]["expected"] == [m for m in MEMBERS if m not in ("ARM", "AZE")]
+    assert asked[0]["data"]["against"] == ["AZE"]
     assert asked[1]["data"]["inject_id"] == "art4-against-member"
     assert asked[1]["audience"] == ["ARM", "AZE", "SG"]
+    await run.refused("AZE", "respond_to_assistance", 403, "party_to_threat", request_id=req, response="pledge")
     await run.answer_all(req, {
-        "AZE": ("decline", "Art. 1: no activity aimed against another participating state."),
         "UZB": ("decline", "Art. 4 concerns aggression from outside, not between members."),
         "TJK": ("decline", "No forces to spare; we support a peaceful settlement."),
         "GEO": ("decline", "We will not take sides; we keep our border open to refugees."),
@@ -399,7 +266,11 @@ async def test_intra_treaty_dispute_whole_run(client, app):
     ses = session["data"]["session_id"]
     assert session["data"]["agenda"][1].startswith("A collective peacekeeping force")
 
-    # peacekeeping needs consensus, including both parties: Azerbaijan blocks it
+    # collective peacekeeping acts on a UN Security Council or OSCE decision: none yet
+    await run.refused("SG", "propose_decision", 409, "requirement_unmet", body="CCS", kind="collective_peacekeeping",
+                      session_id=ses, title="Peacekeepers", text="x")
+    await run.deliver("osce-mandate")
+    # referring to no threat, peacekeeping needs consensus including both parties: Azerbaijan blocks it
     pk = one(await run.do("SG", "propose_decision", body="CCS", kind="collective_peacekeeping", session_id=ses,
                           title="A collective peacekeeping force on the line",
                           text="Create a collective peacekeeping force, to act on a UN Security Council / OSCE decision."),
@@ -412,6 +283,20 @@ async def test_intra_treaty_dispute_whole_run(client, app):
     assert settled[1]["data"]["reason"] == "no consensus: 1 against"
     assert settled[2]["data"]["inject_id"] == "peacekeeping-blocked" and settled[2]["audience"] is None
 
+    # "consensus minus the parties": put again as a measure against Armenia's reported aggression,
+    # the force is decided without Azerbaijan, whose vote is refused
+    pk2 = one(await run.do("KAZ", "propose_decision", body="CCS", kind="collective_peacekeeping", session_id=ses,
+                           threat_id=arm_threat["data"]["threat_id"], title="Peacekeepers on the line, minus the parties",
+                           text="Create the force; the party the reported aggression is against does not vote."),
+              "decision_proposed")
+    dec_pk2 = pk2["data"]["decision_id"]
+    assert pk2["data"]["recused"] == ["AZE"] and pk2["data"]["eligible"] == [m for m in MEMBERS if m != "AZE"]
+    await run.refused("AZE", "cast_vote", 403, "recused", decision_id=dec_pk2, vote="against")
+    settled = await run.votes(dec_pk2, {"ARM": "for", "RUS": "for", "BLR": "for", "KAZ": "for", "KGZ": "for",
+                                        "TJK": "for", "GEO": "for", "UZB": "abstain"})
+    assert types(settled) == ["vote_cast", "decision_adopted"]
+    assert settled[1]["data"]["tally"] == {"for": 7, "against": 0, "abstain": 1, "not_voted": 0, "eligible": 8}
+
     # the foreign ministers call for a ceasefire by a two-thirds majority: no party can block alone
     cf = one(await run.do("KAZ", "propose_decision", body="CFM", kind="ceasefire_call",
                           title="Call for an immediate ceasefire",
@@ -419,12 +304,17 @@ async def test_intra_treaty_dispute_whole_run(client, app):
                                "dispute by peaceful means (Art. 1), and restrain arms supplies to the zone."),
              "decision_proposed")
     dec_cf = cf["data"]["decision_id"]
-    assert cf["data"]["rule"] == {"rule": "qualified_majority", "quorum": 0.67, "threshold": 0.67,
-                                  "abstention_blocks": False, "deadline_minutes": 30, "non_signatories_vote": False}
+    assert cf["data"]["rule"] == {"rule": "qualified_majority", "quorum": 0.67, "threshold": 0.67, "base": "members",
+                                  "abstentions": "count", "abstention_blocks": False, "deadline_minutes": 30,
+                                  "recuse_parties": False}
+    (early,) = await run.do("AZE", "cast_vote", decision_id=dec_cf, vote="against")
+    # 7 of 9 members adopt it: the seventh "for" settles it at once, whatever the last one does
     settled = await run.votes(dec_cf, {"KAZ": "for", "RUS": "for", "BLR": "for", "GEO": "for", "KGZ": "for",
-                                       "TJK": "for", "UZB": "for", "ARM": "abstain", "AZE": "against"})
+                                       "TJK": "for", "UZB": "for"})
     assert types(settled) == ["vote_cast", "decision_adopted", "inject_delivered"]
-    assert settled[1]["data"]["tally"] == {"for": 7, "against": 1, "abstain": 1, "not_voted": 0, "eligible": 9}
+    assert settled[1]["data"]["tally"] == {"for": 7, "against": 1, "abstain": 0, "not_voted": 1, "eligible": 9}
+    assert settled[1]["data"]["settlement"] == "decided"
+    await run.refused("ARM", "cast_vote", 409, "decision_settled", decision_id=dec_cf, vote="abstain")
     assert settled[2]["data"]["inject_id"] == "guns-fall-silent"
 
     # in force under each constitution; Azerbaijan's parliament will not bring it into force
@@ -438,25 +328,28 @@ async def test_intra_treaty_dispute_whole_run(client, app):
     await run.do("SG", "close_consultation", consultation_id=con_reg, outcome="coordinated",
                  position="Ceasefire now; talks of foreign ministers under Russian and Kazakh good offices.")
     await control_channel(run, "AZE", "Is our blocked implementation a breach of the Treaty in this exercise?",
-                          "The Treaty gives no sanction (source 4.1.4); the review will record it as blocked.")
+                          "The Treaty gives no sanction (source 4.1.4); the review will record it as blocked.",
+                          bystander="SG")
     await run.deliver("second-day")
     await run.do("facilitator", "end_exercise")
 
     # --- the final state --------------------------------------------------------------------
-    await assert_every_seat_acted(ex)
-    state = await assert_replay(app, ex)
+    await assert_every_seat_acted(ex, ALL_SEATS)
+    state = await assert_replay(app, ex, ALL_SEATS)
     assert [(t["actor"], t["kind"]) for t in state["threats"]] == [("ARM", "aggression"), ("AZE", "aggression")]
     decisions = {d["id"]: d for d in state["decisions"]}
+    assert decisions[dec_pk2]["status"] == "adopted" and "AZE" not in decisions[dec_pk2]["votes"]
     assert decisions[dec_pk]["status"] == "rejected" and decisions[dec_pk]["votes"]["AZE"] == "against"
     assert decisions[dec_pk]["tally"] == {"for": 7, "against": 1, "abstain": 1, "not_voted": 0, "eligible": 9}
     assert decisions[dec_pk]["implementations"] == {}
     assert decisions[dec_cf]["status"] == "adopted" and decisions[dec_cf]["body"] == "CFM"
+    assert "ARM" not in decisions[dec_cf]["votes"] and early["data"]["vote"] == "against"
     assert {s: i["status"] for s, i in decisions[dec_cf]["implementations"].items()} == \
         {**{m: "in_force" for m in MEMBERS if m != "AZE"}, "AZE": "blocked"}
 
     (request,) = state["assistance"]
     responses = {s: r["response"] for s, r in request["responses"].items()}
-    assert sorted(s for s, r in responses.items() if r == "decline") == ["AZE", "GEO", "TJK", "UZB"]
+    assert sorted(s for s, r in responses.items() if r == "decline") == ["GEO", "TJK", "UZB"]
     assert sorted(s for s, r in responses.items() if r == "pledge") == ["BLR", "KAZ", "KGZ", "RUS"]
     assert request["awaiting"] == []
 
@@ -464,11 +357,11 @@ async def test_intra_treaty_dispute_whole_run(client, app):
     assert (consultations[con_reg]["outcome"], consultations[con_reg]["region"]) == ("coordinated", "caucasian")
     assert consultations[con_med]["outcome"] == "no_agreement" and consultations[con_med]["private"]
     assert consultations[con_all]["open"] and consultations[con_all]["statements"] == 8
-    assert [(n["actor"], n["decision_id"]) for n in state["un_notifications"]] == [("SG", dec_cf)]
+    assert [(n["actor"], n["decision_id"]) for n in state["notifications"]] == [("SG", dec_cf)]
     delivered, pending = injects_by_status(state)
     assert delivered == {"clash", "yerevan-sitrep", "baku-sitrep", "art4-against-member", "mediation-channel",
-                         "peacekeeping-blocked", "guns-fall-silent", "second-day"}
-    assert pending == {"silence-nudge", "session-nudge", "un-enquiry"}
+                         "osce-mandate", "peacekeeping-blocked", "guns-fall-silent", "second-day"}
+    assert pending == {"silence-nudge", "session-nudge", "un-enquiry", "unsc-mandate"}
     assert state["control_messages"] == 2
 
 
@@ -522,7 +415,8 @@ async def test_air_defence_incident_whole_run(client, app):
     asked = await run.do("UZB", "request_assistance", kinds=["air_defence", "intelligence"],
                          summary="Fighter cover and radar data for our airspace.")
     req = one(asked, "assistance_requested")["data"]["request_id"]
-    await run.refused("TKM", "respond_to_assistance", 403, "members_only", request_id=req, response="pledge")
+    # Turkmenistan's partial participation does not reach air defence
+    await run.refused("TKM", "respond_to_assistance", 403, "nothing_to_pledge", request_id=req, response="pledge")
     await run.answer_all(req, {
         "RUS": ("pledge", "Two fighters on duty and airborne radar."),
         "KAZ": ("pledge", "Radar data from the eastern zone; fighters on duty."),
@@ -551,7 +445,7 @@ async def test_air_defence_incident_whole_run(client, app):
     await run.refused("TKM", "cast_vote", 403, "not_in_body", decision_id=dec_acc, vote="for")
     settled = await run.votes(dec_acc, {**{m: "for" for m in MEMBERS if m != "AZE"}, "AZE": "abstain"})
     assert types(settled) == ["vote_cast", "decision_adopted", "seat_admitted", "inject_delivered"]
-    assert settled[2]["data"] == {"seat": "TKM", "decision_id": dec_acc}
+    assert settled[2]["data"] == {"seat": "TKM", "status": "member", "decision_id": dec_acc}
     assert settled[3]["data"]["inject_id"] == "tkm-admitted" and settled[3]["audience"] == ["TKM"]
     assert (await ex.state("TKM"))["me"]["status"] == "member"
     # now a participating state, Turkmenistan answers the request too
@@ -578,18 +472,19 @@ async def test_air_defence_incident_whole_run(client, app):
     await run.do("UZB", "close_consultation", consultation_id=con_cdm, outcome="coordinated",
                  position="Joint alert; combined duty in the Central-Asian region.")
     await control_channel(run, "TKM", "Do we record implementation of the alert too?",
-                          "No: you were admitted after it was proposed; you are bound by the Council's measures.")
+                          "No: you were admitted after it was proposed; you are bound by the Council's measures.",
+                          bystander="SG")
     await run.deliver("track-lost")
     await run.do("facilitator", "end_exercise")
 
     # --- the final state --------------------------------------------------------------------
-    await assert_every_seat_acted(ex)
-    state = await assert_replay(app, ex)
+    await assert_every_seat_acted(ex, ALL_SEATS)
+    state = await assert_replay(app, ex, ALL_SEATS)
     assert {t["kind"] for t in state["threats"]} == {"threat"}
     seats = {s["seat"]: s["status"] for s in state["seats"] if s["kind"] == "state"}
-    assert seats == {**{m: "member" for m in MEMBERS}, "TKM": "member", "MDA": "non_signatory", "UKR": "non_signatory"}
+    assert seats == {**{m: "member" for m in MEMBERS}, "TKM": "member", "MDA": "partial", "UKR": "partial"}
     assert by_id(state["bodies"], "CCS")["members"] == ["ARM", "AZE", "BLR", "GEO", "KAZ", "KGZ", "RUS", "TJK", "UZB", "TKM"]
-    (accession,) = state["accessions"]
+    (accession,) = state["applications"]
     assert accession == {**accession, "seat": "TKM", "status": "admitted", "decision_id": dec_acc}
 
     decisions = {d["id"]: d for d in state["decisions"]}
@@ -608,7 +503,7 @@ async def test_air_defence_incident_whole_run(client, app):
         "BLR": "decline", "ARM": "decline", "AZE": "decline", "GEO": "decline"}
     assert all(c["outcome"] == "coordinated" for c in state["consultations"])
     assert {s["body"] for s in state["sessions"]} == {"CDM", "CCS"}
-    assert [(n["actor"], n["decision_id"]) for n in state["un_notifications"]] == [("SG", dec_m)]
+    assert [(n["actor"], n["decision_id"]) for n in state["notifications"]] == [("SG", dec_m)]
     delivered, pending = injects_by_status(state)
     assert delivered == {"radar-contact", "turkmen-radar", "track-enters-uzbekistan", "second-track",
                          "accession-protocol", "tkm-admitted", "track-lost"}

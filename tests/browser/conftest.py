@@ -1,4 +1,4 @@
-"""Browser tests: a real server (LiveServer) and Debian's headless Chromium, driven by Playwright's
+"""Browser tests: a real server (ThreadServer) and Debian's headless Chromium, driven by Playwright's
 sync API. Under CI the browser must be there (the tests fail, never skip); elsewhere a missing
 Chromium skips them with one line. Playwright never downloads a browser here."""
 
@@ -9,7 +9,8 @@ from typing import Any, Iterator
 
 import pytest
 
-from tests.conftest import IN_CI, LiveServer, make_settings
+from server.harness import ThreadServer
+from tests.conftest import IN_CI, make_settings
 
 from .support import Api, Page, tiny_definition
 
@@ -47,13 +48,13 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture
-def server(sqlite_url: str) -> Iterator[LiveServer]:
-    with LiveServer(make_settings(sqlite_url)) as live:
+def server(sqlite_url: str) -> Iterator[ThreadServer]:
+    with ThreadServer(make_settings(sqlite_url)) as live:
         yield live
 
 
 @pytest.fixture
-def api(server: LiveServer) -> Iterator[Api]:
+def api(server: ThreadServer) -> Iterator[Api]:
     with Api(server.url) as a:
         yield a
 

@@ -14,12 +14,31 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 def tiny_definition() -> dict[str, Any]:
     """Three member states, a non-signatory and an office; a council of two (so two votes settle a
-    decision), a council of all members, one manual inject and one expectation."""
+    decision), a council of all members (where the parties to a threat do not vote on the use of
+    armed forces), kinds of decision that admit and suspend, two manual injects and one expectation."""
     return {
         "id": "tiny-border",
         "title": "Tiny border crisis",
         "summary": "Shelling at a border post; the allies must consult, help and decide.",
         "start": "2026-03-01T08:00:00+03:00",
+        "seat_kinds": [{"id": "state", "name": "State"}, {"id": "office", "name": "Office", "consulted": "always"}],
+        "statuses": [
+            {"id": "member", "name": "participating state", "member": True,
+             "powers": ["report_threat", "request_consultation", "request_assistance", "respond_to_assistance", "cast_vote",
+                        "record_implementation", {"move": "notify", "to": ["UNSC"]}]},
+            {"id": "non_signatory", "name": "non-signatory", "consulted": "invited",
+             "powers": ["report_threat", "request_consultation", "request_admission"]},
+        ],
+        "decision_kinds": ["general", "use_of_armed_forces",
+                           {"id": "accession", "name": "Accession", "effect": {"change": "admit", "status": "member"}},
+                           {"id": "suspension", "name": "Suspension", "bodies": ["CCS"],
+                            "effect": {"change": "suspend", "status": "non_signatory"}}],
+        "threat_kinds": ["threat", "aggression"],
+        "assistance_kinds": ["military", "air_defence", "logistics", "humanitarian", "intelligence", "medical"],
+        "recipients": [{"id": "UNSC", "name": "UN Security Council"}],
+        "aliases": [{"command": "notify_un_security_council", "means": {"type": "notify", "recipient": "UNSC"},
+                     "records": "un_security_council_notified"},
+                    {"command": "request_accession", "means": {"type": "request_admission"}, "records": "accession_requested"}],
         "seats": [
             {"id": "TJK", "name": "Tajikistan", "kind": "state", "status": "member",
              "briefing": "Your border post has been shelled. Ask for help."},
@@ -28,13 +47,17 @@ def tiny_definition() -> dict[str, Any]:
             {"id": "KAZ", "name": "Kazakhstan", "kind": "state", "status": "member", "briefing": "Stay informed."},
             {"id": "MDA", "name": "Moldova", "kind": "state", "status": "non_signatory", "briefing": "You may ask to join."},
             {"id": "SG", "name": "Secretary General", "kind": "office",
-             "powers": ["request_consultation", "convene_session", "propose_decision", "notify_un_security_council"]},
+             "powers": ["request_consultation", {"move": "notify", "to": ["UNSC"]}]},
         ],
         "bodies": [
-            {"id": "CCS", "name": "Council of Collective Security", "members": ["RUS", "TJK"], "chair": "RUS"},
-            {"id": "CFM", "name": "Council of Foreign Ministers", "members": "all_members"},
+            {"id": "CCS", "name": "Council of Collective Security", "members": ["RUS", "TJK"], "chair": "RUS",
+             "who": {"propose_decision": ["members", "SG"], "convene_session": ["chair", "SG"]}},
+            {"id": "CFM", "name": "Council of Foreign Ministers", "members": "all_members",
+             "who": {"propose_decision": ["members", "SG"], "convene_session": ["SG"]}},
         ],
-        "rules": [{"body": "*", "kind": "*", "rule": "consensus", "quorum": 0.5, "deadline_minutes": 60}],
+        "rules": [{"body": "*", "kind": "*", "rule": "consensus", "quorum": 0.5, "deadline_minutes": 60},
+                  {"body": "CFM", "kind": "use_of_armed_forces", "rule": "consensus", "quorum": 0.5, "deadline_minutes": 60,
+                   "recuse_parties": True}],
         "injects": [
             {"id": "incursion", "title": "Shelling at border post 12", "body": "Mortar fire since dawn; a group has crossed.",
              "to": "all"},
@@ -44,6 +67,46 @@ def tiny_definition() -> dict[str, Any]:
             {"id": "assist", "title": "Tajikistan asks for help within 15 minutes", "after": "incursion",
              "expect": {"event": "assistance_requested", "actor": "TJK"}, "within": "00:15"},
         ],
+    }
+
+
+def incident_definition() -> dict[str, Any]:
+    """Not an alliance: a company's incident response. Teams instead of states, a vendor that may
+    only help with forensics, an incident board, a regulator to tell; its own words for everything."""
+    return {
+        "id": "ransomware-night",
+        "title": "Ransomware at night",
+        "summary": "File servers are being encrypted; the incident team must contain it and tell the regulator.",
+        "start": "2026-05-04T02:10:00+02:00",
+        "seat_kinds": [{"id": "team", "name": "Team"}, {"id": "supplier", "name": "Supplier"}],
+        "statuses": [
+            {"id": "core", "name": "core responder", "member": True,
+             "powers": ["report_threat", "request_consultation", "request_assistance", "respond_to_assistance", "cast_vote",
+                        "record_implementation", {"move": "notify", "to": ["REG"]}]},
+            {"id": "on_call", "name": "vendor on call", "consulted": "invited",
+             "powers": ["request_consultation", {"move": "respond_to_assistance", "kinds": ["forensics"], "asked": False}]},
+        ],
+        "threat_kinds": [{"id": "intrusion", "name": "Intrusion"}, {"id": "outage", "name": "Outage"}],
+        "assistance_kinds": [{"id": "forensics", "name": "Forensics"}, {"id": "restore", "name": "Restore from backup"}],
+        "decision_kinds": [{"id": "containment", "name": "Containment", "reference": "Runbook 3.2", "bodies": ["BOARD"]},
+                           {"id": "disclosure", "name": "Public disclosure", "bodies": ["BOARD"]}],
+        "recipients": [{"id": "REG", "name": "Data protection regulator"}],
+        "words": {
+            "terms": {"member": "responder", "members": "responders", "implementation": "roll-out"},
+            "moves": {"request_assistance": {"label": "Ask for help", "reference": "Runbook 4"},
+                      "report_threat": {"label": "Raise an incident"},
+                      "notify": {"label": "Report a breach", "reference": "GDPR 33"}},
+            "votes": {"for": "approve", "against": "reject", "abstain": "no view"},
+        },
+        "seats": [
+            {"id": "SOC", "name": "Security operations", "kind": "team", "status": "core", "briefing": "You saw it first."},
+            {"id": "IT", "name": "IT operations", "kind": "team", "status": "core", "briefing": "You run the backups."},
+            {"id": "LEGAL", "name": "Legal", "kind": "team", "status": "core", "briefing": "72 hours."},
+            {"id": "VENDOR", "name": "Forensics vendor", "kind": "supplier", "status": "on_call", "briefing": "Retainer."},
+        ],
+        "bodies": [{"id": "BOARD", "name": "Incident board", "members": "all_members", "chair": "LEGAL"}],
+        "rules": [{"body": "*", "kind": "*", "rule": "simple_majority", "quorum": 0.5, "deadline_minutes": 30}],
+        "injects": [{"id": "ransom-note", "title": "A ransom note", "body": "Pay 40 BTC.", "to": "all"}],
     }
 
 

@@ -37,7 +37,7 @@ def test_inject_assistance_and_decision_live_across_three_seats(tiny, open_seat)
     form.get_by_label("logistics").check()
     form.get_by_label("What you need and why").fill("A battalion and air cover for post 12.")
     form.get_by_role("button", name="Request assistance").click()
-    expect(form.locator(".status")).to_have_text("Request sent to every other member.")
+    expect(form.locator(".status")).to_have_text("Request sent to the seats asked.")
 
     # Russia sees the request live and pledges
     request = rus.locator("#assistance-list article.request")
@@ -83,7 +83,7 @@ def test_inject_assistance_and_decision_live_across_three_seats(tiny, open_seat)
     expect(fac.locator("#decision-list article.decision .outcome")).to_contain_text("Adopted")
 
     # national implementation: Russia blocks, with a reason; Tajikistan sees it
-    rus_card.get_by_label("Status in your country").select_option("blocked")
+    rus_card.get_by_label("Implementation status").select_option("blocked")
     rus_card.get_by_label("Note").fill("The Duma has not approved a deployment abroad.")
     rus_card.get_by_role("button", name="Record implementation").click()
     expect(tjk_card.locator('.impl[data-seat="RUS"]')).to_contain_text("blocked")
@@ -166,3 +166,31 @@ def test_the_facilitator_console_runs_the_clock_and_the_channel(tiny, open_seat)
     expect(kaz.locator("#exercise-status")).to_have_text("Ended")
     expect(kaz.locator("#tab-review")).to_be_visible()  # everyone may replay an ended exercise
     assert "KAZ asked about abstention" not in kaz.locator("body").inner_text()
+
+
+def test_the_facilitator_gives_more_time_and_the_chair_closes_the_vote(tiny, open_seat):
+    tiny.command("facilitator", {"type": "start_exercise"})
+    dec = tiny.first("TJK", {"type": "propose_decision", "body": "CCS", "kind": "general", "title": "Seal the border",
+                             "text": "Both sides."}, "decision_id")
+    fac = open_seat(tiny.link("facilitator"))
+    rus = open_seat(tiny.link("RUS"))
+    tjk = open_seat(tiny.link("TJK"))
+    before = tiny.state("facilitator")["decisions"][0]["deadline"]
+
+    card = fac.locator(f'#decision-list article[data-id="{dec}"]')
+    card.get_by_label("Minutes of exercise time").fill("10")
+    card.get_by_role("button", name="Extend").click()
+    expect(rus.locator("#feed-list")).to_contain_text("extended the deadline of “Seal the border” by 10 minutes")
+    assert tiny.state("facilitator")["decisions"][0]["deadline"] == pytest.approx(before + 600)
+
+    # only the chair (and the facilitator) may close the vote; it settles on the votes standing
+    expect(tjk.locator(f'#decision-list article[data-id="{dec}"]').get_by_role("button", name="Close vote")).to_be_hidden()
+    tiny.command("TJK", {"type": "cast_vote", "decision_id": dec, "vote": "for"})
+    rus_card = rus.locator(f'#decision-list article[data-id="{dec}"]')
+    expect(rus_card.locator(".vote-chip[data-seat='TJK']")).to_contain_text("For")
+    rus_card.get_by_role("button", name="Close vote").click()
+    for page in (rus, tjk, fac):
+        expect(page.locator(f'#decision-list article[data-id="{dec}"] .outcome')).to_contain_text("Adopted")
+    expect(tjk.locator("#feed-list")).to_contain_text("(vote closed by Russian Federation)")
+    for page in (fac, rus, tjk):
+        assert page.page_errors == [] and page.console_errors == []

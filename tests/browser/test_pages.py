@@ -11,7 +11,8 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import LiveServer, make_settings
+from server.harness import ThreadServer
+from tests.conftest import make_settings
 
 from .support import Page, screenshot, tiny_definition
 
@@ -24,6 +25,8 @@ def test_start_page_creates_an_exercise_with_join_links_and_qr_codes(server, con
     card = page.locator('article.scenario[data-id="csto-border-crisis"]')
     expect(card).to_contain_text("Border crisis")
     expect(card).to_contain_text("Tajikistan reports aggression")
+    # the seats counted in the scenario's own words (kinds and statuses from GET /api/scenarios)
+    expect(card.locator(".meta")).to_contain_text("13 seats: 12 State (9 participating state, 3 non-signatory, partial participant), 1 Office")
     card.get_by_role("button", name="Create exercise").click()
 
     table = page.locator("#seat-links")
@@ -58,7 +61,7 @@ def test_start_page_creates_an_exercise_with_join_links_and_qr_codes(server, con
 
 def test_start_page_asks_for_the_admin_token_when_the_server_wants_it(sqlite_url, contexts):
     settings = make_settings(sqlite_url, TTX_ADMIN_TOKEN="s3cret-admin")
-    with LiveServer(settings) as server:
+    with ThreadServer(settings) as server:
         page = Page(contexts().new_page())
         page.goto(server.url + "/")
         create = page.locator('article.scenario[data-id="csto-border-crisis"]').get_by_role("button", name="Create exercise")
@@ -81,15 +84,17 @@ def _drive(ex: Any, *, speed: float | None = None) -> None:
         ex.command("facilitator", {"type": "set_clock_speed", "factor": speed})
     ex.command("facilitator", {"type": "deliver_inject", "inject_id": "incursion"})
     ex.command("facilitator", {"type": "deliver_inject", "inject_id": "staff-report"})
-    ex.command("TJK", {"type": "report_threat", "kind": "aggression", "summary": "A group crossed at post 12.", "source": "border guard"})
-    con = ex.first("TJK", {"type": "request_consultation", "topic": "Post 12", "invitees": "all"}, "consultation_id")
+    threat = ex.first("TJK", {"type": "report_threat", "kind": "aggression", "summary": "A group crossed at post 12.",
+                              "source": "border guard", "against": ["MDA"], "in_response_to": "incursion"}, "threat_id")
+    con = ex.first("TJK", {"type": "request_consultation", "topic": "Post 12", "invitees": "all", "threat_id": threat}, "consultation_id")
     ex.command("RUS", {"type": "post_statement", "consultation_id": con, "text": "We are ready to help."})
     ex.command("TJK", {"type": "close_consultation", "consultation_id": con, "outcome": "coordinated", "position": "Help Tajikistan."})
     secret = ex.first("RUS", {"type": "request_consultation", "topic": "Intercepts", "invitees": ["KAZ"], "private": True}, "consultation_id")
     ex.command("KAZ", {"type": "post_statement", "consultation_id": secret, "text": "Seen them too."})
     ex.command("RUS", {"type": "invite_to_consultation", "consultation_id": secret, "invitees": ["TJK"]})
-    req = ex.first("TJK", {"type": "request_assistance", "kinds": ["military"], "summary": "A battalion."}, "request_id")
-    ex.command("RUS", {"type": "respond_to_assistance", "request_id": req, "response": "pledge", "details": "Two."})
+    req = ex.first("TJK", {"type": "request_assistance", "kinds": ["military", "medical"], "summary": "A battalion.",
+                           "threat_id": threat}, "request_id")
+    ex.command("RUS", {"type": "respond_to_assistance", "request_id": req, "response": "pledge", "details": "Two.", "kinds": ["military"]})
     ex.command("KAZ", {"type": "respond_to_assistance", "request_id": req, "response": "decline"})
     ex.command("TJK", {"type": "close_assistance_request", "request_id": req, "status": "fulfilled"})
     ex.command("SG", {"type": "convene_session", "body": "CCS", "agenda": ["The incursion"], "time_frame_minutes": 30})
@@ -100,6 +105,11 @@ def _drive(ex: Any, *, speed: float | None = None) -> None:
     ex.command("TJK", {"type": "cast_vote", "decision_id": dec, "vote": "for"})
     ex.command("RUS", {"type": "record_implementation", "decision_id": dec, "status": "blocked", "note": "The Duma."})
     ex.command("SG", {"type": "notify_un_security_council", "summary": "Measures taken.", "decision_id": dec})
+    ex.command("TJK", {"type": "notify", "recipient": "UNSC", "summary": "Aggression at post 12.", "threat_id": threat})
+    repel = ex.first("KAZ", {"type": "propose_decision", "body": "CFM", "kind": "use_of_armed_forces", "title": "Repel",
+                             "text": "All of us.", "threat_id": threat}, "decision_id")  # MDA, named in the threat, does not vote
+    ex.command("facilitator", {"type": "extend_deadline", "decision_id": repel, "minutes": 30})
+    ex.command("TJK", {"type": "cast_vote", "decision_id": repel, "vote": "for"})
     ex.command("MDA", {"type": "request_accession"})
     acc = ex.first("RUS", {"type": "propose_decision", "body": "CCS", "kind": "accession", "title": "Admit Moldova",
                            "text": "Welcome.", "subject": "MDA"}, "decision_id")
@@ -113,6 +123,15 @@ def _drive(ex: Any, *, speed: float | None = None) -> None:
     ex.command("facilitator", {"type": "send_inject", "title": "Ad hoc", "body": "To KAZ.", "to": ["KAZ"]})
     ex.command("facilitator", {"type": "resume_exercise"})
     ex.command("facilitator", {"type": "score_expectation", "expectation_id": "assist", "score": "met"})
+    sus = ex.first("RUS", {"type": "propose_decision", "body": "CCS", "kind": "suspension", "title": "Suspend Kazakhstan",
+                           "text": "For now.", "subject": "KAZ"}, "decision_id")
+    ex.command("RUS", {"type": "cast_vote", "decision_id": sus, "vote": "for"})
+    ex.command("TJK", {"type": "cast_vote", "decision_id": sus, "vote": "for"})  # -> seat_suspended
+    ex.command("RUS", {"type": "cast_vote", "decision_id": repel, "vote": "for"})  # KAZ no longer counts: adopted
+    close = ex.first("TJK", {"type": "propose_decision", "body": "CCS", "kind": "general", "title": "Close it", "text": "Now."},
+                     "decision_id")
+    ex.command("TJK", {"type": "cast_vote", "decision_id": close, "vote": "for"})
+    ex.command("RUS", {"type": "close_vote", "decision_id": close})  # the chair settles it on the votes standing
 
 
 def _comparable(view: dict[str, Any]) -> dict[str, Any]:
@@ -138,7 +157,7 @@ def test_the_page_state_is_the_fold_of_the_events_it_received(tiny, open_seat):
 
 
 def test_review_scrubs_plays_and_shows_the_report(tiny, open_seat, contexts):
-    _drive(tiny, speed=1000)
+    _drive(tiny, speed=100)
     tiny.command("facilitator", {"type": "end_exercise"})
     fac = open_seat(tiny.link("facilitator"), accept_downloads=True)
     fac.get_by_role("tab", name="Review").click()
@@ -314,9 +333,20 @@ def test_a_page_offers_only_the_moves_its_seat_may_make(tiny, open_seat):
     vote; a member may invoke it."""
     tiny.command("facilitator", {"type": "start_exercise"})
     mda = open_seat(tiny.link("MDA"))
-    expect(mda.locator("#consultations summary", has_text="Open consultations")).to_be_visible()
-    expect(mda.get_by_role("button", name="Request accession to the Treaty")).to_be_visible()
+    expect(mda.locator("#consultations summary", has_text="Call consultations")).to_be_visible()
+    expect(mda.get_by_role("button", name="Apply for membership")).to_be_visible()
     expect(mda.locator("#assistance summary", has_text="Request assistance")).to_be_hidden()
     tjk = open_seat(tiny.link("TJK"))
     expect(tjk.locator("#assistance summary", has_text="Request assistance")).to_be_visible()
-    expect(tjk.get_by_role("button", name="Request accession to the Treaty")).to_be_hidden()
+    expect(tjk.get_by_role("button", name="Apply for membership")).to_be_hidden()
+
+
+def test_the_client_says_every_event_the_engine_records_in_words(tiny, open_seat):
+    """Each area's view module registers the sentence of each of its events: none falls through to
+    the plain fallback, and each area's panels are registered once."""
+    from server.domain.registry import REGISTRY
+
+    fac = open_seat(tiny.link("facilitator"))
+    registered = fac.evaluate("async () => (await import('/static/js/registry.js')).registeredTypes()")
+    assert sorted(set(REGISTRY.events) - set(registered["descriptions"])) == []
+    assert len(registered["panels"]) == len(set(registered["panels"]))

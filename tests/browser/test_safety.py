@@ -19,13 +19,13 @@ def test_a_private_consultation_is_invisible_to_a_third_seat(tiny, open_seat):
     kaz = open_seat(tiny.link("KAZ"))
 
     # Tajikistan opens a private consultation with Russia, from its page
-    tjk.locator("summary", has_text="Open consultations").click()
+    tjk.locator("summary", has_text="Call consultations").click()
     form = tjk.locator("form.open-consultation")
     form.get_by_label("Topic").fill("Secret channel on the second group")
     form.get_by_label("Only the seats I choose").check()
     form.get_by_label("Russian Federation (RUS)").check()
     form.get_by_label("Private").check()
-    form.get_by_role("button", name="Open consultations").click()
+    form.get_by_role("button", name="Call consultations").click()
 
     card = rus.locator("#consultation-list article.consultation")
     expect(card).to_contain_text("Secret channel on the second group")
@@ -65,7 +65,7 @@ def test_markup_in_a_statement_is_shown_as_text_and_never_runs(tiny, open_seat):
     tiny.command("facilitator", {"type": "send_inject", "title": XSS, "body": XSS, "to": "all"})
     expect(rus.locator("#feed-list li.k-inject .inject-title")).to_contain_text(XSS)
     expect(rus.locator("#control .thread")).to_contain_text(XSS)
-    time.sleep(0.5)  # give a dialog every chance to appear
+    time.sleep(0.5)  # wall time: a dialog would come from the page's scripts, which signal nothing to wait on
     for page in (tjk, rus):
         assert page.locator("img[src='x']").count() == 0
         assert page.dialogs == []
@@ -90,7 +90,7 @@ def test_offline_then_online_shows_every_event_once_in_order(tiny, open_seat):
     tiny.command("facilitator", {"type": "deliver_inject", "inject_id": "staff-report"})
     tiny.command("facilitator", {"type": "add_observation", "text": "TJK offline"})
     tiny.command("facilitator", {"type": "send_inject", "title": "Last public inject", "body": "", "to": "all"})
-    time.sleep(1.0)
+    time.sleep(1.0)  # wall time: events the offline page must not get would have had a second to arrive
     assert tjk.last_seq() == start, "an offline page received events"
 
     tjk.context.set_offline(False)

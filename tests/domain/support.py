@@ -4,21 +4,33 @@ from __future__ import annotations
 
 from typing import Any
 
-from server.domain.commands import Command, Tick, parse_command
+from server.domain.commands import Command, parse_command, resolve_alias
 from server.domain.decide import create, decide
 from server.domain.events import Event
+from server.domain.fold import fold
 from server.domain.scenario import Scenario
-from server.domain.state import State, fold
-from server.scenarios import load_scenario_file
+from server.domain.slices.clock import Tick
+from server.domain.state import State
+from server.scenarios import load_scenario_file, validate_definition
 from server.settings import PROJECT_ROOT
 
 T0 = 1_800_000_000.0  # wall clock at creation
+
+
+MEMBER_POWERS = ["report_threat", "request_consultation", "request_assistance", "respond_to_assistance", "cast_vote",
+                 "record_implementation", {"move": "notify", "to": ["UNSC"]}]
 
 
 def small_scenario(**overrides: Any) -> Scenario:
     """Four members, one non-signatory, an SG; one body; consensus by default."""
     doc: dict[str, Any] = {
         "id": "small", "title": "Small", "start": "1995-06-12T09:00:00+05:00",
+        "seat_kinds": [{"id": "state", "name": "State"}, {"id": "office", "name": "Office", "consulted": "always"}],
+        "statuses": [
+            {"id": "member", "name": "participating state", "member": True, "powers": MEMBER_POWERS},
+            {"id": "non_signatory", "name": "non-signatory", "consulted": "invited",
+             "powers": ["report_threat", "request_consultation", "request_admission"]},
+        ],
         "seats": [
             {"id": "ARM", "name": "Armenia", "kind": "state", "status": "member"},
             {"id": "KAZ", "name": "Kazakhstan", "kind": "state", "status": "member"},
@@ -26,10 +38,19 @@ def small_scenario(**overrides: Any) -> Scenario:
             {"id": "TJK", "name": "Tajikistan", "kind": "state", "status": "member"},
             {"id": "UKR", "name": "Ukraine", "kind": "state", "status": "non_signatory"},
             {"id": "SG", "name": "Secretary General", "kind": "office",
-             "powers": ["request_consultation", "convene_session", "propose_decision", "notify_un_security_council"]},
+             "powers": ["request_consultation", {"move": "notify", "to": ["UNSC"]}]},
         ],
-        "bodies": [{"id": "CCS", "name": "Council of Collective Security", "members": "all_members", "chair": "KAZ"}],
+        "bodies": [{"id": "CCS", "name": "Council of Collective Security", "members": "all_members", "chair": "KAZ",
+                    "who": {"propose_decision": ["members", "SG"], "convene_session": ["chair", "SG"]}}],
         "regions": [{"id": "central_asian", "name": "Central Asia", "members": ["KAZ", "RUS", "TJK"]}],
+        "decision_kinds": ["general", "use_of_armed_forces",
+                           {"id": "accession", "name": "Accession", "effect": {"change": "admit", "status": "member"}}],
+        "threat_kinds": ["threat", "aggression"],
+        "assistance_kinds": ["military", "air_defence", "logistics", "humanitarian", "intelligence", "medical"],
+        "recipients": [{"id": "UNSC", "name": "UN Security Council"}],
+        "aliases": [{"command": "notify_un_security_council", "means": {"type": "notify", "recipient": "UNSC"},
+                     "records": "un_security_council_notified"},
+                    {"command": "request_accession", "means": {"type": "request_admission"}, "records": "accession_requested"}],
         "rules": [{"body": "*", "kind": "*", "rule": "consensus", "quorum": 0.5, "deadline_minutes": 30}],
         "injects": [
             {"id": "incursion", "at": "00:00", "title": "Shelling", "body": "A border post is shelled.", "to": "all"},
@@ -37,7 +58,7 @@ def small_scenario(**overrides: Any) -> Scenario:
         ],
     }
     doc.update(overrides)
-    return Scenario.model_validate(doc)
+    return validate_definition(doc)
 
 
 def border_crisis() -> Scenario:
@@ -60,7 +81,9 @@ class Run:
         return self
 
     def command(self, seat: str, type: str, /, **fields: Any) -> Command:
-        return parse_command({"type": type, **fields})
+        """The command as the edge would parse it (a scenario's alias names included)."""
+        assert self.state.scenario is not None
+        return parse_command(resolve_alias(self.state.scenario, {"type": type, **fields}))
 
     def decide(self, seat: str, type: str, /, **fields: Any) -> list[Event]:
         return decide(self.state, self.command(seat, type, **fields), seat=seat, now=self.now)

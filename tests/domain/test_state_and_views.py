@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 
 from server.domain.codec import state_from_json, state_to_json
-from server.domain.state import evolve, fold
+from server.domain.fold import evolve, fold
+from server.domain.slices.consultations import THREATS
 from server.domain.views import seat_view
 from server.domain.visibility import can_see, visible_events
 
-from .support import Run, border_crisis
+from .support import Run, border_crisis, small_scenario
 
 
 def played() -> Run:
@@ -33,7 +34,7 @@ def test_evolve_does_not_change_the_state_it_is_given():
     event = run.decide("UZB", "report_threat", kind="threat", summary="Refugees")[0]
     after = evolve(state, event)
     assert state_to_json(state) == before
-    assert after.version == before["version"] + 1 and len(after.threats) == len(state.threats) + 1
+    assert after.version == before["version"] + 1 and len(THREATS.of(after)) == len(THREATS.of(state)) + 1
 
 
 def test_fold_of_all_events_equals_the_incremental_state():
@@ -91,3 +92,28 @@ def test_observer_view_of_the_schedule_agrees_with_its_events():
     assert facilitator["field-report"]["status"] == "delivered"
     assert observer["field-report"]["status"] == "pending" and observer["incursion"]["status"] == "delivered"
     assert all(b["all_members"] for b in seat_view(run.state, "TJK")["bodies"])
+
+
+def test_the_view_names_the_generic_event_each_alias_records():
+    """A client folds an alias's event as its generic one; the view tells it which that is."""
+    run = Run(border_crisis())
+    aliases = {a["records"]: a for a in seat_view(run.state, "TJK")["institutions"]["aliases"]}
+    assert aliases["un_security_council_notified"]["event"] == "notification_sent"
+    assert aliases["un_security_council_notified"]["means"] == {"type": "notify", "recipient": "UNSC"}
+    assert aliases["accession_requested"]["event"] == "admission_requested"
+    assert aliases["accession_requested"]["command"] == "request_accession"
+
+
+def test_a_decision_in_the_view_shows_who_still_counts_on_it():
+    """A seat suspended after a proposal leaves its electorate (docs/RULES.md): the view says who
+    counts now, beside who was eligible, so a client can say what the decision still needs."""
+    sc = small_scenario(
+        statuses=small_scenario().model_dump()["statuses"] + [{"id": "suspended", "name": "suspended member"}],
+        decision_kinds=["general", {"id": "suspension", "name": "Suspension", "effect": {"change": "suspend", "status": "suspended"}}])
+    run = Run(sc)
+    open_dec = run.do("KAZ", "propose_decision", body="CCS", kind="general", title="Open", text="x")[0].data["decision_id"]
+    sus = run.do("KAZ", "propose_decision", body="CCS", kind="suspension", title="Suspend", text="x", subject="RUS")[0].data
+    for seat in ("ARM", "KAZ", "TJK", "RUS"):
+        run.do(seat, "cast_vote", decision_id=sus["decision_id"], vote="for" if seat != "RUS" else "abstain")
+    dec = next(d for d in seat_view(run.state, "ARM")["decisions"] if d["id"] == open_dec)
+    assert dec["eligible"] == ["ARM", "KAZ", "RUS", "TJK"] and dec["electorate"] == ["ARM", "KAZ", "TJK"]

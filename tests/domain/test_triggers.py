@@ -21,7 +21,7 @@ INJECTS = [
 
 
 def run_with_triggers() -> Run:
-    return Run(small_scenario(injects=INJECTS, settings={"decision_kinds": ["general", "use_of_armed_forces", "accession"]}))
+    return Run(small_scenario(injects=INJECTS))
 
 
 def test_scheduled_injects_are_delivered_at_their_exercise_time():

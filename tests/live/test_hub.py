@@ -9,7 +9,7 @@ import json
 import pytest
 
 from server.domain.commands import parse_command
-from server.live.hub import Hub, Session
+from server.live.hub import Hub
 from server.live.notifier import MemoryNotifier
 from server.service import ExerciseService
 from server.store.sql import open_store
@@ -38,7 +38,7 @@ def session(hub, exercise_id, seat, send):
     async def close(code, reason):
         closed.append(code)
 
-    s = Session(hub, exercise_id, seat, 0, send, close)
+    s = hub.session(exercise_id, seat, 0, send, close)
     return s, closed
 
 

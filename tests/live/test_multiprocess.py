@@ -4,23 +4,20 @@ every visible event exactly once and in order; the scheduler survives the death 
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import subprocess
-import sys
 import time
 
 import httpx
 import pytest
 
-from tests.conftest import ROOT_DIR, Exercise, free_port
+from tests.conftest import Exercise, serve_process
 from tests.live.support import Client
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 DEFINITION = {
     "id": "two-process", "title": "Two processes", "start": "1995-06-12T09:00:00+05:00", "speed": 60,
-    "seats": [{"id": s, "name": s, "kind": "state", "status": "member"} for s in ("KAZ", "RUS", "TJK")],
+    "seat_kinds": [{"id": "state", "name": "State", "member": True, "powers": ["all"]}],
+    "seats": [{"id": s, "name": s, "kind": "state"} for s in ("KAZ", "RUS", "TJK")],
     "bodies": [{"id": "CCS", "name": "Council", "members": "all_members"}],
     "injects": [
         {"id": "incursion", "at": "00:00", "title": "Shelling", "to": "all"},
@@ -29,50 +26,13 @@ DEFINITION = {
 }
 
 
-class Served:
-    def __init__(self, database_url: str) -> None:
-        self.port = free_port()
-        env = dict(os.environ, DATABASE_URL=database_url, TTX_SCHEDULER_INTERVAL="0.1", TTX_POLL_SECONDS="1",
-                   TTX_LOG_LEVEL="warning")
-        self.proc = subprocess.Popen([sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-                                     cwd=ROOT_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.ws_url = f"ws://127.0.0.1:{self.port}"
-
-    def wait_ready(self) -> None:
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(self.proc.stderr.read().decode())
-            try:
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError("server did not start")
-
-    def health(self) -> dict:
-        return httpx.get(f"{self.url}/healthz", timeout=2).json()
-
-    def kill(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGKILL)
-            self.proc.wait(10)
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.kill()
-
-
 @pytest.fixture
-def two_servers(pg_url):
-    servers = [Served(pg_url), Served(pg_url)]
+def two_servers(pg_url, tmp_path):
+    # a clock up to 1000x, so that the failover test can bring its next inject due within a second
+    servers = [serve_process(pg_url, tmp_path, name=name, TTX_CLOCK_SPEED_MAX="1000") for name in ("a", "b")]
     try:
+        for s in servers:
+            s.launch()
         for s in servers:
             s.wait_ready()
         yield servers
@@ -124,14 +84,16 @@ async def test_fan_out_across_processes_and_scheduler_failover(two_servers):
         assert any(e["data"].get("inject_id") == "incursion" for e in await on["A"].events())
         leader.kill()
         side = "A" if survivor is a else "B"
-        # `later` is due 8 exercise minutes (8 s at speed 60) after the start: the survivor must deliver it
+        # `later` is due 8 exercise minutes after the start: the survivor must deliver it. At 600x
+        # that is within a second or so of wall time; the survivor takes the lead in about as long.
+        await on[side].command("facilitator", {"type": "set_clock_speed", "factor": 600})
         deadline = time.time() + 30
         while time.time() < deadline:
             events = await on[side].events()
             if any(e["data"].get("inject_id") == "later" for e in events):
                 break
             await asyncio.sleep(0.3)
-        await asyncio.sleep(1.5)  # give a second delivery the chance to happen, if it were going to
+        await asyncio.sleep(1.5)  # wall time: a second delivery, from another process, would come within it
         events = await on[side].events()
         assert [e["data"].get("inject_id") for e in events if e["type"] == "inject_delivered"] == ["incursion", "later"]
         assert survivor.health()["scheduler_leader"]

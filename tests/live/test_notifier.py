@@ -51,7 +51,7 @@ async def test_unsubscribe(notifiers):
     stop = a.subscribe(lambda ex, seq: got.append(seq))
     stop()
     await a.publish("ex_abc", 1)
-    await asyncio.sleep(0.2)
+    await asyncio.sleep(0.2)  # wall time: the NOTIFY's round trip through PostgreSQL, had anyone still listened
     assert got == []
 
 

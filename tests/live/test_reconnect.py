@@ -34,7 +34,7 @@ async def scenario_run(server, seat: str, drops: list[int], pauses: list[float],
                     await ex.command("KAZ", {"type": "post_statement", "consultation_id": con, "text": f"s{i}"})
                 else:
                     await ex.command("facilitator", {"type": "add_observation", "text": f"o{i}"})
-                await asyncio.sleep(rnd.random() * 0.01)
+                await asyncio.sleep(rnd.random() * 0.01)  # wall time: writes interleave with the drops on a real socket
 
         client = Client(server.ws_url, ex.id, ex.tokens[seat])
         writing = asyncio.create_task(writer())
@@ -46,7 +46,7 @@ async def scenario_run(server, seat: str, drops: list[int], pauses: list[float],
             if drops and received_since_connect >= drops[0]:
                 drops.pop(0)
                 await client.close()  # the laptop sleeps
-                await asyncio.sleep(next(pause_iter, 0.0))
+                await asyncio.sleep(next(pause_iter, 0.0))  # wall time: events committed while it is away
                 await client.connect()  # resume after the last seq received
                 received_since_connect = 0
                 continue
@@ -86,9 +86,10 @@ def test_reconnecting_at_random_points_loses_and_repeats_nothing(shared_live_ser
 @pytest.fixture(scope="module")
 def shared_live_server(tmp_path_factory):
     from server.migrate import upgrade
-    from tests.conftest import LiveServer, make_settings
+    from server.harness import ThreadServer
+    from tests.conftest import make_settings
 
     url = f"sqlite:///{tmp_path_factory.mktemp('reconnect') / 'ttx.db'}"
     upgrade(url)
-    with LiveServer(make_settings(url)) as server:
+    with ThreadServer(make_settings(url)) as server:
         yield server

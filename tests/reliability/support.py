@@ -1,5 +1,6 @@
-"""Helpers for the reliability tests: real `ttx serve` processes, a PostgreSQL restart that always
-ends with the server up, commands that retry with their Idempotency-Key, and log checks.
+"""Helpers for the reliability tests: a PostgreSQL restart that always ends with the server up,
+commands that retry with their Idempotency-Key, and log checks (the servers themselves come from
+`server.harness`, through `tests.conftest.serve_process` and `ThreadServer`).
 
 Everything runs on loopback and every wait has a deadline.
 """
@@ -10,107 +11,18 @@ import asyncio
 import json
 import os
 import shlex
-import signal
 import subprocess
-import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import httpx
 
-from server.domain.state import fold
+from server.domain.fold import fold
 from server.domain.views import seat_view
 from server.review.export import ParsedExport, parse_export
 from server.review.log import current_event
-from tests.conftest import PG_ADMIN_URL, ROOT_DIR, LiveServer, free_port, run_blocking
-
-# --- a real server process -------------------------------------------------------------------
-
-
-class ServeProcess:
-    """`python -m server.cli serve` on a loopback port; stderr goes to a file (never a pipe that fills)."""
-
-    def __init__(self, database_url: str, log_dir: Path, *, port: int | None = None, name: str = "ttx",
-                 **env: str) -> None:
-        self.database_url = database_url
-        self.port = port or free_port()
-        self.log_path = log_dir / f"{name}-{self.port}.log"
-        self.env = dict(os.environ, DATABASE_URL=database_url, TTX_LOG_LEVEL="warning", TTX_POLL_SECONDS="1",
-                        TTX_SCHEDULER_INTERVAL="0.1", **env)
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.ws_url = f"ws://127.0.0.1:{self.port}"
-
-    def start(self, timeout: float = 30.0) -> ServeProcess:
-        with open(self.log_path, "ab") as log:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-                cwd=ROOT_DIR, env=self.env, stdout=log, stderr=log, stdin=subprocess.DEVNULL)
-        self.wait_ready(timeout)
-        return self
-
-    def wait_ready(self, timeout: float = 30.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            assert self.proc is not None
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"ttx serve exited with {self.proc.returncode}:\n{self.log_tail()}")
-            try:
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.05)
-        raise RuntimeError(f"ttx serve did not answer /healthz within {timeout}s:\n{self.log_tail()}")
-
-    def log_tail(self, lines: int = 60) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return "(no log)"
-
-    @property
-    def alive(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
-
-    def kill(self) -> None:
-        """SIGKILL: no shutdown handler runs, nothing is flushed by the server."""
-        if self.alive:
-            assert self.proc is not None
-            self.proc.send_signal(signal.SIGKILL)
-            self.proc.wait(10)
-
-    def stop(self) -> None:
-        if self.alive:
-            assert self.proc is not None
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.kill()
-
-
-@contextmanager
-def live_server(settings: Any) -> Iterator[LiveServer]:
-    """`LiveServer` (uvicorn in a thread) that never holds the run up for long on the way out: a
-    graceful shutdown gets 5 s, then uvicorn is told to force it. Yields the server; afterwards
-    `server.graceful` says whether the graceful shutdown finished in time."""
-    server = LiveServer(settings)
-    server.__enter__()
-    try:
-        yield server
-    finally:
-        server.server.should_exit = True
-        server.thread.join(5)
-        server.graceful = not server.thread.is_alive()  # type: ignore[attr-defined]
-        if not server.graceful:  # type: ignore[attr-defined]
-            server.server.force_exit = True
-            server.thread.join(10)
-
+from tests.conftest import PG_ADMIN_URL, run_blocking
 
 # --- PostgreSQL restart ----------------------------------------------------------------------
 

@@ -14,12 +14,11 @@ import httpx
 import pytest
 
 from server.db import make_engine
-from server.domain.state import fold
+from server.domain.fold import fold
 from server.domain.views import seat_view
 from server.store.sql import SqlEventStore
-from tests.conftest import make_settings
+from tests.conftest import make_settings, serve_process
 from tests.reliability.support import (
-    ServeProcess,
     assert_answer_matches_log,
     assert_gapless,
     count_markers,
@@ -69,7 +68,7 @@ async def client_loop(base: str, exercise_id: str, seat: str, token: str, nonce:
 
 
 async def test_kill_9_mid_stream_loses_and_doubles_nothing(sqlite_url: str, tmp_path) -> None:
-    server = ServeProcess(sqlite_url, tmp_path, name="crash")
+    server = serve_process(sqlite_url, tmp_path, name="crash")
     timings: dict[str, float] = {}
     try:
         server.start()

@@ -3,12 +3,18 @@ no 500, every status code declared, every body matching its declared schema and 
 Plus the document itself must be self-contained, and malformed bodies (bad UTF-8, deep nesting,
 broken JSON) get the documented 422 with the standard error body, never 400 or 500.
 
+And no error may escape the app: uvicorn answers an exception that escapes with a dropped
+connection (it logs "Exception in ASGI application" and closes the socket), so every error must be
+a proper response for the keep-alive connection to survive it. The fuzz watches uvicorn's log for
+that line.
+
 Bounded: a fixed number of examples per operation and generation mode (about a minute in all).
 """
 
 from __future__ import annotations
 
 import copy
+import logging
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -27,8 +33,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tests.conftest import LiveServer, make_settings
-from tests.reliability.support import live_server
+from server.harness import ThreadServer
+from tests.conftest import make_settings
 
 pytestmark = [pytest.mark.slow]
 
@@ -39,7 +45,7 @@ schemathesis.serializer.alias("application/x-ndjson", "text/plain")
 
 
 class Api:
-    def __init__(self, server: LiveServer, created: dict[str, Any]) -> None:
+    def __init__(self, server: ThreadServer, created: dict[str, Any]) -> None:
         self.server = server
         self.url = server.url
         self.id = created["id"]
@@ -50,13 +56,37 @@ class Api:
         return {"Authorization": f"Bearer {self.tokens[seat]}"}
 
 
+class Escaped(logging.Handler):
+    """The exceptions that escaped the app (and so cost the client its connection), from uvicorn's log."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.records: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if "Exception in ASGI application" in record.getMessage():
+            self.records.append(self.format(record)[-1500:])
+
+
+@pytest.fixture(scope="module")
+def escaped(api) -> Iterator[Escaped]:
+    """Attached once the server runs: uvicorn's start-up resets the handlers of its loggers."""
+    handler = Escaped()
+    logger = logging.getLogger("uvicorn.error")
+    logger.addHandler(handler)
+    try:
+        yield handler
+    finally:
+        logger.removeHandler(handler)
+
+
 @pytest.fixture(scope="module")
 def api(tmp_path_factory) -> Iterator[Api]:
     from server.migrate import upgrade
 
     url = f"sqlite:///{tmp_path_factory.mktemp('httpfuzz') / 'ttx.db'}"
     upgrade(url)
-    with live_server(make_settings(url)) as server:
+    with ThreadServer(make_settings(url)) as server:
         created = httpx.post(f"{server.url}/api/exercises", json={"scenario": "csto-border-crisis"}, timeout=10).json()
         a = Api(server, created)
         with httpx.Client(base_url=server.url, timeout=10) as http:
@@ -158,7 +188,7 @@ class Findings:
 
 
 @pytest.mark.parametrize("who", ["facilitator", "KAZ", "no token"])
-def test_schemathesis_no_500_and_every_response_as_documented(api: Api, who: str) -> None:
+def test_schemathesis_no_500_and_every_response_as_documented(api: Api, who: str, escaped: Escaped) -> None:
     schema = schemathesis.openapi.from_dict(repaired(api.document))
     headers = api.headers(who) if who != "no token" else None
     findings = Findings(api.url)
@@ -172,6 +202,8 @@ def test_schemathesis_no_500_and_every_response_as_documented(api: Api, who: str
     elapsed = time.monotonic() - started
     print(f"\nschemathesis ({who}): {sum(findings.statuses.values())} requests in {elapsed:.1f}s")
     assert not findings.found, f"{len(findings.found)} distinct problem(s):\n" + "\n".join(findings.found.values())
+    assert not escaped.records, (f"{len(escaped.records)} exception(s) escaped the app, each dropping the client's "
+                                 f"connection; the first:\n{escaped.records[0]}")
 
 
 # --- malformed bodies, targeted ----------------------------------------------------------------------

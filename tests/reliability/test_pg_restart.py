@@ -16,8 +16,8 @@ import httpx
 import pytest
 import websockets
 
+from tests.conftest import serve_process
 from tests.reliability.support import (
-    ServeProcess,
     assert_answer_matches_log,
     assert_gapless,
     count_markers,
@@ -68,14 +68,14 @@ class Feed:
             except (TimeoutError, websockets.ConnectionClosed, OSError) as exc:
                 code = getattr(getattr(exc, "rcvd", None), "code", None)
                 self.close_codes.append(code)
-                await asyncio.sleep(0.2)
+                await asyncio.sleep(0.2)  # a client's reconnect back-off, in wall time like a browser's
 
     def stop(self) -> None:
         self._stop.set()
 
 
 async def test_server_rides_out_a_postgres_restart(pg_url: str, tmp_path) -> None:
-    server = ServeProcess(pg_url, tmp_path, name="pgrestart")
+    server = serve_process(pg_url, tmp_path, name="pgrestart")
     timings: dict[str, Any] = {}
     try:
         server.start()
@@ -125,7 +125,10 @@ async def test_server_rides_out_a_postgres_restart(pg_url: str, tmp_path) -> Non
                     await write(j, ("KAZ", "UZB")[j % 2])
 
             writing = asyncio.create_task(writer_during())
-            await asyncio.sleep(0.3)
+            deadline = time.monotonic() + 10
+            while len(acked) <= 10:  # the writer is under way before PostgreSQL goes down
+                assert time.monotonic() < deadline, "the writer recorded nothing before the restart"
+                await asyncio.sleep(0.01)
             try:
                 outage = await asyncio.to_thread(restart_postgres)
             finally:
@@ -158,7 +161,7 @@ async def test_server_rides_out_a_postgres_restart(pg_url: str, tmp_path) -> Non
                 deadline = time.monotonic() + 20
                 while feed.last_seq < expected[-1]["seq"] and time.monotonic() < deadline:
                     await asyncio.sleep(0.05)
-                await asyncio.sleep(0.3)  # anything further would be a duplicate
+                await asyncio.sleep(0.3)  # wall time: a duplicate would arrive after the last seq, if at all
                 assert [e["seq"] for e in feed.events] == [e["seq"] for e in expected], \
                     f"{seat}: the live feed differs from the log (reconnects: {feed.reconnects})"
                 assert [e["hash"] for e in feed.events] == [e["hash"] for e in expected]

@@ -13,8 +13,8 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.conftest import serve_process
 from tests.reliability.support import (
-    ServeProcess,
     assert_answer_matches_log,
     assert_gapless,
     count_markers,
@@ -30,7 +30,7 @@ STATES = ("ARM", "AZE", "BLR", "GEO", "KAZ", "KGZ", "RUS", "TJK", "UZB", "MDA", 
 
 
 async def test_twenty_writers_on_two_processes(pg_url: str, tmp_path) -> None:
-    servers = [ServeProcess(pg_url, tmp_path, name=f"proc{i}") for i in range(2)]
+    servers = [serve_process(pg_url, tmp_path, name=f"proc{i}") for i in range(2)]
     timings: dict[str, Any] = {}
     try:
         for s in servers:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from server.domain.commands import Command, Tick, parse_command
+from server.domain.commands import Command, parse_command, resolve_alias
+from server.domain.slices.clock import Tick
 from server.domain.decide import create, decide
 from server.domain.events import Event
 from server.domain.scenario import Scenario
-from server.domain.state import State, fold
+from server.domain.fold import fold
+from server.domain.state import State
 from server.scenarios import load_scenario_file
 from server.settings import PROJECT_ROOT
 
@@ -36,7 +38,8 @@ class Play:
         return new
 
     def do(self, seat: str, type: str, /, *, t: float, **fields: Any) -> list[Event]:
-        cmd: Command = parse_command({"type": type, **fields})
+        assert self.state.scenario is not None
+        cmd: Command = parse_command(resolve_alias(self.state.scenario, {"type": type, **fields}))
         return self._apply(decide(self.state, cmd, seat=seat, now=T0 + t, at=float(t)))
 
     def tick(self, t: float) -> list[Event]:

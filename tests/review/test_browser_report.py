@@ -75,7 +75,7 @@ def check_report_in_chromium(tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright
 
     report = build_report(full_run().events)
-    expected_marks = sum(1 for e in report["timeline"] if e["type"] in MARKS)
+    expected_marks = sum(1 for e in report["timeline"] if e["generic"] in MARKS)
     page_file = tmp_path / "report.html"
     page_file.write_text(render_html(report), encoding="utf-8")
 

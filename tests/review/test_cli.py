@@ -1,4 +1,4 @@
-"""`ttx verify`, `ttx report` and `ttx import`, run with click's CliRunner (and once as a real process)."""
+"""`ttx verify`, `ttx report`, `ttx import` and `ttx export`, run with click's CliRunner (and once as a real process)."""
 
 from __future__ import annotations
 
@@ -70,8 +70,9 @@ def test_verify_as_a_process(tmp_path: Path, log_file: Path):
     damaged, seq = tamper(log_file.read_text(encoding="utf-8"), "data_edited", target_seq=6)
     bad = tmp_path / "bad.ndjson"
     bad.write_text(damaged, encoding="utf-8")
-    ttx = Path(sys.executable).with_name("ttx")
-    done = subprocess.run([str(ttx), "verify", str(bad)], capture_output=True, text=True, timeout=60)
+    root = Path(__file__).resolve().parents[2]  # this tree's code (the installed `ttx` script may be another tree's)
+    done = subprocess.run([sys.executable, "-m", "server.cli", "verify", str(bad)], capture_output=True, text=True,
+                          timeout=60, cwd=root)
     assert done.returncode == 1
     assert f"seq {seq} (line {seq + 1})" in done.stderr
 
@@ -136,4 +137,37 @@ def test_import_refuses_a_broken_log(tmp_path: Path, log_file: Path):
     env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"}
     result = invoke("import", str(bad), env=env)
     assert result.exit_code == 1 and re.search(rf"seq {seq}\b", result.output)
-    assert not (tmp_path / "cli.db").exists()  # refused before the database is touched
+    assert _rows(tmp_path / "cli.db", "SELECT count(*) FROM exercises") == 0  # the events read before the break are gone
+
+
+def _rows(path: Path, sql: str) -> int:
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute(sql).fetchone()[0]
+    finally:
+        conn.close()
+
+
+def test_export_then_import_gives_an_identical_report(tmp_path: Path, log_file: Path):
+    first = {"DATABASE_URL": f"sqlite:///{tmp_path / 'first.db'}"}
+    second = {"DATABASE_URL": f"sqlite:///{tmp_path / 'second.db'}"}
+    imported = invoke("import", str(log_file), env=first)
+    exercise_id = re.search(r"exercise (ex_[0-9a-f]+) \(read-only\)", imported.stdout)[1]
+    exported = tmp_path / "exported.ndjson"
+    result = invoke("export", exercise_id, "-o", str(exported), env=first)
+    assert result.exit_code == 0, result.output
+    assert invoke("verify", str(exported)).exit_code == 0
+    again = invoke("import", str(exported), env=second)
+    assert again.exit_code == 0, again.output
+    copy_id = re.search(r"exercise (ex_[0-9a-f]+) \(read-only\)", again.stdout)[1]
+    for seat in ("facilitator", "observer"):
+        reports = [invoke("report", ex, "--format", "json", "--seat", seat, env=env).stdout
+                   for ex, env in ((exercise_id, first), (copy_id, second))]
+        assert json.loads(reports[0]) == json.loads(reports[1])
+
+
+def test_export_of_an_unknown_exercise_says_so(tmp_path: Path):
+    result = invoke("export", "ex_nothere", env={"DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"})
+    assert result.exit_code == 1 and "no exercise" in result.output

@@ -72,7 +72,7 @@ def test_html_is_self_contained_and_printable(report):
 def test_the_chart_has_a_row_per_seat_and_a_mark_per_chain_event(report):
     page = render_html(report)
     svg = page[page.index("<svg"):page.index("</svg>")]
-    expected = [e for e in report["timeline"] if e["type"] in MARKS]
+    expected = [e for e in report["timeline"] if e["generic"] in MARKS]
     assert svg.count('class="mark"') == len(expected) > 10
     rows = [r for r, _, _ in chart_rows(report)]
     assert rows[0] == "Injects" and rows[-1] == "Outcomes (system)"

@@ -13,23 +13,29 @@ from server.scenarios import ScenarioError, load_scenario_file
 from server.scenarios.loader import json_schema
 from server.settings import PROJECT_ROOT
 
-BROKEN = """\
+HEAD = """\
 id: broken
 title: A broken scenario
 start: "1995-06-12T09:00:00+05:00"
+seat_kinds:
+  - id: state
+    name: State
+    member: true
+    powers: [cast_vote, request_consultation]
 seats:
   - id: TJK
     name: Tajikistan
     kind: state
-    status: member
   - id: RUS
     name: Russia
     kind: state
-    status: member
 bodies:
   - id: CCS
     name: Council
     members: all_members
+"""
+
+BROKEN = HEAD + """\
 rules:
   - body: "*"
     kind: "*"
@@ -60,19 +66,19 @@ def issues_of(tmp_path: Path, text: str) -> list:
 def test_every_error_is_listed_with_line_and_field(tmp_path):
     issues = issues_of(tmp_path, BROKEN)
     by_field = {(i.field, i.line): i.message for i in issues}
-    assert ("rules[0].threshold", 21) in by_field  # above 1
-    assert ("injects[0].to[1]", 26) in by_field and "XYZ" in by_field[("injects[0].to[1]", 26)]
-    assert ("injects[1].at", 28) in by_field and "time order" in by_field[("injects[1].at", 28)]
-    assert ("injects[2].unless.after", 32) in by_field and "nowhere" in by_field[("injects[2].unless.after", 32)]
+    assert ("rules[0].threshold", 24) in by_field  # above 1
+    assert ("injects[0].to[1]", 29) in by_field and "XYZ" in by_field[("injects[0].to[1]", 29)]
+    assert ("injects[1].at", 31) in by_field and "time order" in by_field[("injects[1].at", 31)]
+    assert ("injects[2].unless.after", 35) in by_field and "nowhere" in by_field[("injects[2].unless.after", 35)]
     assert len(issues) == 4
     assert all(i.file.endswith("s.yaml") for i in issues)
 
 
 def test_missing_fields_point_at_their_parent(tmp_path):
-    issues = issues_of(tmp_path, "id: x\ntitle: T\nseats:\n  - id: TJK\n    name: T\n    kind: state\n")
+    issues = issues_of(tmp_path, "id: x\ntitle: T\nseat_kinds: [{id: state, name: State}]\nseats:\n  - id: TJK\n    name: T\n")
     fields = {i.field for i in issues}
     assert "start" in fields and any(f.startswith("seats[0]") for f in fields)
-    assert next(i for i in issues if i.field.startswith("seats[0]")).line == 4
+    assert next(i for i in issues if i.field.startswith("seats[0]")).line == 5
 
 
 def test_yaml_syntax_errors_have_a_line(tmp_path):
@@ -93,8 +99,8 @@ def test_ttx_validate_prints_every_error_and_fails(tmp_path):
     f.write_text(BROKEN)
     result = CliRunner().invoke(main, ["validate", str(f)])
     assert result.exit_code == 1
-    assert f"{f}:21: rules[0].threshold" in result.output
-    assert f"{f}:26: injects[0].to[1]: unknown seat 'XYZ'" in result.output
+    assert f"{f}:24: rules[0].threshold" in result.output
+    assert f"{f}:29: injects[0].to[1]: unknown seat 'XYZ'" in result.output
     ok = CliRunner().invoke(main, ["validate", str(PROJECT_ROOT / "exercises" / "csto-border-crisis.yaml")])
     assert ok.exit_code == 0 and "ok" in ok.output
 
@@ -104,3 +110,73 @@ def test_ttx_schema_prints_a_json_schema(tmp_path):
     schema = json.loads(result.output)
     assert schema["title"] == "ttx scenario" and "seats" in schema["properties"]
     assert json_schema()["properties"]["injects"]
+
+
+# --- what a scenario author gets wrong that no schema catches -----------------------------------------
+
+MISTAKES = HEAD.replace('start: "1995-06-12T09:00:00+05:00"', 'start: "1995-06-12T09:00:00"') + """\
+  - id: CDM
+    name: Defence ministers
+    members: [TJK]
+    chair: TJK
+injects:
+  - id: first
+    at: "00:00"
+    title: First
+  - id: nudge
+    title: Nudge
+    unless: {event: consultation_opend, within: "00:30", after: first}
+  - id: parliament
+    title: Parliament
+    when: {event: decision_adopted, kind: use_of_force}
+expectations:
+  - id: answer
+    title: Somebody answers
+    after: first
+    expect: {event: assistance_responded, answer: pledge}
+    within: "00:30"
+"""
+
+
+def test_what_a_schema_cannot_see_is_reported_too(tmp_path):
+    text = MISTAKES.replace("    powers: [cast_vote, request_consultation]\n", "    powers: [request_consultation]\n")
+    issues = issues_of(tmp_path, text)
+    by_field = {i.field: i.message for i in issues}
+    assert "UTC offset" in by_field["start"]
+    assert by_field["injects[1].unless.event"] == "unknown event type 'consultation_opend'; did you mean consultation_opened?"
+    assert by_field["injects[2].when.kind"] == "unknown decision kind 'use_of_force'; declare it in decision_kinds"
+    assert by_field["expectations[0].expect.answer"].startswith("assistance_responded has no field 'answer'")
+    assert by_field["bodies[0].members"].startswith("nobody can vote in CCS")
+    assert by_field["bodies[1].members"].startswith("nobody can vote in CDM")
+    assert len(issues) == 6, [str(i) for i in issues]
+
+
+def test_institution_references_are_checked(tmp_path):
+    text = HEAD.replace("    powers: [cast_vote, request_consultation]\n",
+                        "    powers: [cast_vote, request_consultation, fly, {move: notify, to: [PRESS]}]\n") + """\
+statuses:
+  - id: member
+    name: Member
+decision_kinds:
+  - id: war
+    name: War
+    bodies: [NOWHERE]
+    implemented_by: [XYZ]
+    effect: {change: admit, status: ghost}
+    requires:
+      - any_of: [no-such-inject]
+        message: Wait.
+aliases:
+  - command: notify_press
+    means: {type: notify, recipient: PRESS, tone: loud}
+    records: press_notified
+"""
+    by_field = {i.field: i.message for i in issues_of(tmp_path, text)}
+    assert by_field["seat_kinds[0].powers[2]"].startswith("unknown power 'fly'")
+    assert by_field["seat_kinds[0].powers[3].to[0]"] == "unknown recipient 'PRESS'"
+    assert by_field["decision_kinds[0].bodies[0]"] == "unknown body 'NOWHERE'"
+    assert by_field["decision_kinds[0].implemented_by[0]"] == "unknown seat 'XYZ'"
+    assert by_field["decision_kinds[0].effect.status"] == "unknown status 'ghost'"
+    assert by_field["decision_kinds[0].requires[0].any_of[0]"] == "requirement names unknown inject 'no-such-inject'"
+    assert by_field["aliases[0].means.tone"] == "notify has no field 'tone'"
+    assert by_field["aliases[0].means.recipient"] == "unknown recipient 'PRESS'"

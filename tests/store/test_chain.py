@@ -1,13 +1,20 @@
-"""The hash chain's canonical form: the fast assembly equals plain canonical JSON, byte for byte."""
+"""The hash chain: the canonical form, the nonce (chain format 1), and logs from before it (format 0)."""
 
 from __future__ import annotations
 
-import uuid
+import json
+import re
+from pathlib import Path
 
 from hypothesis import given, settings, strategies as st
 
-from server.store.chain import canonical_body, canonical_json
-from server.store.rows import _EVENT_NS, event_uuid
+from server.review.export import parse_export
+from server.store.chain import (GENESIS, canonical_body, canonical_json, event_hash, event_id_from_nonce, new_nonce,
+                                verify_chain)
+from server.store.rows import seal
+from tests.review.support import Play
+
+LEGACY_LOG = Path(__file__).parent / "fixtures" / "legacy-chain.ndjson"  # written by commit cb8197d, before the nonce
 
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers(-2**53, 2**53) | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
@@ -20,15 +27,71 @@ JSON = st.recursive(
 @given(seq=st.integers(1, 2**31), id=st.text(max_size=40), type=st.text(max_size=30), version=st.integers(1, 9),
        actor=st.text(max_size=12), exercise_time=st.floats(min_value=0, max_value=1e9, allow_nan=False),
        recorded_at=st.text(max_size=30), audience=st.none() | st.lists(st.text(max_size=12), max_size=5),
-       data=st.dictionaries(st.text(max_size=12), JSON, max_size=6))
-def test_canonical_body_is_canonical_json(seq, id, type, version, actor, exercise_time, recorded_at, audience, data):
+       data=st.dictionaries(st.text(max_size=12), JSON, max_size=6), nonce=st.none() | st.text(max_size=64))
+def test_canonical_body_is_canonical_json(seq, id, type, version, actor, exercise_time, recorded_at, audience, data, nonce):
     body = {"seq": seq, "id": id, "type": type, "version": version, "actor": actor, "exercise_time": exercise_time,
             "recorded_at": recorded_at, "audience": audience, "data": data}
+    if nonce is not None:
+        body["nonce"] = nonce
     fast = canonical_body(seq=seq, id=id, type=type, version=version, actor=actor, exercise_time=exercise_time,
-                          recorded_at=recorded_at, audience=audience, data_json=canonical_json(data).decode("utf-8"))
+                          recorded_at=recorded_at, audience=audience, data_json=canonical_json(data).decode("utf-8"),
+                          nonce=nonce)
     assert fast == canonical_json(body)
 
 
-@given(exercise_id=st.text(max_size=40), seq=st.integers(1, 2**31))
-def test_event_uuid_is_uuid5(exercise_id, seq):
-    assert event_uuid(exercise_id, seq) == str(uuid.uuid5(_EVENT_NS, f"{exercise_id}/{seq}"))
+def sealed_run() -> list[dict]:
+    play = Play()
+    play.do("facilitator", "add_observation", t=10, text="note")
+    play.do("KAZ", "report_threat", t=20, kind="threat", summary="Shelling at the border post.")
+    sealed, _rows = seal("ex_0123456789abcdef", play.events, GENESIS)
+    return [e.envelope() for e in sealed]
+
+
+def test_every_new_event_carries_128_random_bits_inside_its_hash():
+    envelopes = sealed_run()
+    assert all(re.fullmatch(r"[0-9a-f]{32}", e["nonce"]) for e in envelopes)
+    assert len({e["nonce"] for e in envelopes}) == len(envelopes)
+    assert verify_chain(envelopes) is None
+
+
+def test_an_event_id_is_derived_from_its_nonce_not_from_the_exercise_and_seq():
+    first, second = sealed_run(), sealed_run()  # the same exercise id, the same seqs
+    assert [e["id"] for e in first] != [e["id"] for e in second]
+    assert all(e["id"] == event_id_from_nonce(e["nonce"]) for e in first)
+    assert len({e["id"] for e in first + second}) == len(first) * 2
+
+
+def test_stripping_the_nonce_of_an_event_breaks_the_chain_there():
+    envelopes = sealed_run()
+    del envelopes[2]["nonce"]
+    assert verify_chain(envelopes).seq == 3
+
+
+def test_a_null_nonce_does_not_pass_for_a_legacy_event():
+    envelopes = sealed_run()
+    envelopes[3]["nonce"] = None
+    assert verify_chain(envelopes).seq == 4
+
+
+def test_a_log_hashed_before_the_nonce_still_verifies():
+    lines = LEGACY_LOG.read_bytes().splitlines()
+    assert all("nonce" not in json.loads(line) for line in lines[1:])  # the fixture is really of the old format
+    parsed = parse_export(lines)
+    assert parsed.problem is None and len(parsed.events) == 6
+
+
+def test_a_log_hashed_before_the_nonce_still_detects_an_edit():
+    lines = LEGACY_LOG.read_text().splitlines()
+    lines[4] = lines[4].replace('"text":"agreed"', '"text":"refused"')
+    assert parse_export(lines).problem.seq == 4
+
+
+def test_a_chain_may_go_on_from_legacy_events_to_events_with_a_nonce():
+    legacy = [json.loads(line) for line in LEGACY_LOG.read_text().splitlines()[1:]]
+    prev = legacy[-1]["hash"]
+    nonce = new_nonce()
+    later = {"seq": 7, "id": event_id_from_nonce(nonce), "type": "observation_added", "version": 1, "actor": "facilitator",
+             "exercise_time": 300.0, "recorded_at": "2027-01-15T08:05:00.000Z", "audience": ["facilitator"],
+             "data": {"text": "after the upgrade"}, "nonce": nonce}
+    later["hash"] = event_hash(prev, later)
+    assert verify_chain(legacy + [later]) is None

@@ -13,7 +13,7 @@ import pytest_asyncio
 
 from server.domain.commands import parse_command
 from server.domain.events import FACILITATOR
-from server.domain.state import fold
+from server.domain.fold import fold
 from server.review.export import ExportError, export_ndjson, parse_export
 from server.service import Busy, ExerciseService, IdempotencyMismatch
 from server.store.base import ConcurrencyConflict
@@ -229,25 +229,53 @@ async def test_a_refusal_is_never_judged_on_a_stale_cache(store):
 
 async def test_exclusive_queues_writers_on_postgres_and_is_free_on_sqlite(db_url):
     a, b = open_store(db_url), open_store(db_url)  # two processes' stores
+    postgres = db_url.startswith("postgresql")
     order: list[str] = []
-    try:
-        async def hold(store, name: str, pause: float) -> None:
-            async with store.exclusive("ex_same"):
-                order.append(f"{name} in")
-                await asyncio.sleep(pause)
-                order.append(f"{name} out")
+    a_holds, a_may_go = asyncio.Event(), asyncio.Event()
 
-        first = asyncio.create_task(hold(a, "a", 0.3))
-        await asyncio.sleep(0.1)
-        await hold(b, "b", 0.0)
-        await first
+    async def hold_a() -> None:
+        async with a.exclusive("ex_same"):
+            order.append("a in")
+            a_holds.set()
+            await a_may_go.wait()
+            order.append("a out")
+
+    async def pass_b() -> None:
+        async with b.exclusive("ex_same"):
+            order.append("b in")
+        order.append("b out")
+
+    try:
+        first = asyncio.create_task(hold_a())
+        await a_holds.wait()
+        second = asyncio.create_task(pass_b())
+        if postgres:  # b's request is queued in PostgreSQL behind a's lock
+            await asyncio.wait_for(_until_a_lock_is_awaited(db_url), 10)
+        else:  # nothing to queue behind: b goes through while a still holds
+            await asyncio.wait_for(second, 10)
+        a_may_go.set()
+        await asyncio.wait_for(asyncio.gather(first, second), 10)
     finally:
         await a.close()
         await b.close()
-    if db_url.startswith("postgresql"):
+    if postgres:
         assert order == ["a in", "a out", "b in", "b out"]
     else:
         assert order == ["a in", "b in", "b out", "a out"]
+
+
+async def _until_a_lock_is_awaited(url: str) -> None:
+    """Poll pg_locks until some session in this (test's own) database waits for an advisory lock."""
+    import asyncpg
+
+    conn = await asyncpg.connect(url)
+    try:
+        while not await conn.fetchval(
+                "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database "
+                "WHERE l.locktype = 'advisory' AND NOT l.granted AND d.datname = current_database()"):
+            await asyncio.sleep(0.02)
+    finally:
+        await conn.close()
 
 
 async def test_a_lost_race_sends_later_writes_through_the_queue(store):

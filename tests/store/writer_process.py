@@ -29,7 +29,7 @@ async def main(url: str, exercise_id: str, prefix: str, count: int) -> None:
                 acked.append(key)
                 return
             except Busy:
-                await asyncio.sleep(0.01)
+                await asyncio.sleep(0.01)  # Busy says "retry": a writer's back-off, against another process
 
     await asyncio.gather(*(one(i) for i in range(count)))
     await store.close()

@@ -1,8 +1,8 @@
 // Small building blocks shared by the views.
 
 import { hms, inWorldText } from "../clock.js";
-import { seatName } from "../describe.js";
-import { fill, h, uid } from "../dom.js";
+import { field, fill, h, select, setOptions, uid } from "../dom.js";
+import { clip, seatLabel, seatName, threatKindName } from "../words.js";
 
 /** A landmark section with a heading: returns {el, body, heading}. */
 export function panel(title, { className, level = 2, id } = {}) {
@@ -32,7 +32,59 @@ export function seatChip(view, id, extra) {
 
 /** The seats a participant may name (invitees, inject recipients): every scenario seat. */
 export function seatChoices(view, { exclude = [] } = {}) {
-  return view.seats.filter((s) => !exclude.includes(s.seat)).map((s) => [s.seat, `${s.name} (${s.seat})`]);
+  return view.seats.filter((s) => !exclude.includes(s.seat)).map((s) => [s.seat, seatLabel(view, s.seat)]);
+}
+
+/**
+ * "About a reported threat (optional)": a select of the threats reported so far, hidden while
+ * there are none. Returns {wrap, value(), update(view), reset()}.
+ */
+export function threatPicker(label = "About a reported threat (optional)") {
+  const input = select([["", "No particular threat"]]);
+  const f = field(label, input);
+  return {
+    wrap: f.wrap,
+    value: () => input.value || null,
+    reset: () => { input.value = ""; },
+    update(view) {
+      const threats = view.threats || [];
+      setOptions(input, [["", "No particular threat"], ...threats.map((t) => [t.id,
+        `${threatKindName(view, t.kind)} reported by ${seatName(view, t.actor)}: ${clip(t.summary, 60)}`])]);
+      f.wrap.hidden = threats.length === 0;
+    },
+  };
+}
+
+/**
+ * "In response to an inject (optional)": the injects this seat has received, hidden while there
+ * are none; the move then says which one it answers (`in_response_to`), and the report follows
+ * the link. Returns {wrap, value(), update(view), reset(), add(body)}.
+ */
+export function injectPicker(label = "In response to an inject (optional)") {
+  const input = select([["", "No particular inject"]]);
+  const f = field(label, input);
+  return {
+    wrap: f.wrap,
+    value: () => input.value || null,
+    reset: () => { input.value = ""; },
+    /** Put the choice into a command's body. */
+    add(body) {
+      if (input.value) body.in_response_to = input.value;
+      return body;
+    },
+    update(view) {
+      const received = (view.injects || []).filter((i) => i.status === undefined || i.status === "delivered");
+      setOptions(input, [["", "No particular inject"], ...received.map((i) => [i.id, clip(i.title, 70)])]);
+      f.wrap.hidden = received.length === 0;
+    },
+  };
+}
+
+/** A reported threat in a few words, for the cards that refer to one ("" when there is none). */
+export function threatRef(view, threatId) {
+  if (!threatId) return "";
+  const t = (view.threats || []).find((x) => x.id === threatId);
+  return t ? `${threatKindName(view, t.kind)} reported by ${seatName(view, t.actor)}: ${clip(t.summary, 60)}` : threatId;
 }
 
 export function note(text, className = "note") {

@@ -1,11 +1,71 @@
-// The facilitator's console: the clock, the inject schedule (and delivering now), ad-hoc injects,
-// who is online, observations, and messages to a seat. The observer sees the same, without controls.
+// The exercise itself and its clock (server/domain/slices/clock.py): its lifecycle events and the
+// injects, folded and said in words; the facilitator's console: the clock, the inject schedule
+// (and delivering now), ad-hoc injects, who is online. The observer sees the same, without controls.
 
-import { countdown, hms } from "../clock.js";
-import { humanize, seatList, seatName } from "../describe.js";
-import { checkboxGroup, field, fill, h, select, setOptions, setText } from "../dom.js";
+import { countdown, epochSeconds, hms, offset } from "../clock.js";
+import { checkboxGroup, field, fill, h, setText } from "../dom.js";
 import { actionButton, actionForm, allow, statusLine } from "../forms.js";
+import { registerDescription, registerFold, registerPanel, STAFF_ROLES } from "../registry.js";
+import { humanize, seatList, seatName } from "../words.js";
 import { badge, note, panel, seatChoices, when } from "./common.js";
+
+// --- the fold ---------------------------------------------------------------------------------
+
+const STAFF = new Set(STAFF_ROLES);
+const find = (list, id) => list.find((x) => x.id === id);
+
+registerFold("exercise_started", (v, e) => {
+  v.exercise.status = "running";
+  v.exercise.clock = { running: true, speed: v.exercise.clock.speed, anchor_time: 0, anchor_wall: epochSeconds(e.recorded_at) };
+});
+registerFold("exercise_paused", (v, e) => {
+  v.exercise.status = "paused";
+  v.exercise.clock = { ...v.exercise.clock, running: false, anchor_time: e.exercise_time, anchor_wall: epochSeconds(e.recorded_at) };
+});
+registerFold("exercise_resumed", (v, e) => {
+  v.exercise.status = "running";
+  v.exercise.clock = { ...v.exercise.clock, running: true, anchor_time: e.exercise_time, anchor_wall: epochSeconds(e.recorded_at) };
+});
+registerFold("clock_speed_set", (v, e) => {
+  const factor = Number(e.data.factor ?? e.data.speed);
+  v.exercise.clock = { ...v.exercise.clock, speed: factor, anchor_time: e.exercise_time, anchor_wall: epochSeconds(e.recorded_at) };
+});
+registerFold("exercise_ended", (v, e) => {
+  v.exercise.status = "ended";
+  v.exercise.clock = { ...v.exercise.clock, running: false, anchor_time: e.exercise_time, anchor_wall: epochSeconds(e.recorded_at) };
+});
+registerFold("inject_delivered", (v, e) => {
+  const d = e.data;
+  const trigger = d.trigger || "manual";
+  if (STAFF.has(v.seat)) {
+    const inj = find(v.injects, d.inject_id);
+    if (inj && inj.status !== "delivered") {
+      inj.status = "delivered";
+      inj.delivered_at = e.exercise_time;
+    } else if (!inj) {
+      v.injects.push({ id: d.inject_id, title: d.title, trigger, delivered_at: e.exercise_time, status: "delivered",
+        to: e.audience === null || e.audience === undefined ? "all" : [...e.audience] });
+    }
+  } else if (!find(v.injects, d.inject_id)) {
+    v.injects.push({ id: d.inject_id, title: d.title, trigger, delivered_at: e.exercise_time, at: offset(e.exercise_time) });
+  }
+});
+
+// --- in words ---------------------------------------------------------------------------------
+
+registerDescription("exercise_created", (e) => ({ kind: "clock", text: `Exercise created from the scenario “${e.data.title}”.` }));
+registerDescription("exercise_started", (e) => ({ kind: "clock", text: `The exercise started (clock speed ×${e.data.speed ?? 1}).` }));
+registerDescription("exercise_paused", () => ({ kind: "clock", text: "The facilitator paused the exercise." }));
+registerDescription("exercise_resumed", () => ({ kind: "clock", text: "The facilitator resumed the exercise." }));
+registerDescription("clock_speed_set", (e) => ({ kind: "clock", text: `Clock speed set to ×${e.data.factor ?? e.data.speed}.` }));
+registerDescription("exercise_ended", () => ({ kind: "clock", text: "The exercise has ended." }));
+registerDescription("inject_delivered", (e, view) => {
+  const d = e.data;
+  return { kind: "inject", title: d.title, body: d.body || "",
+    text: `Inject to ${seatList(view, d.to)}${d.trigger && d.trigger !== "manual" ? ` (${humanize(d.trigger)})` : ""}.` };
+});
+
+// --- the console ------------------------------------------------------------------------------
 
 export function clockControls(send) {
   const p = panel("Clock", { className: "clock-controls", id: "clock-controls" });
@@ -20,13 +80,14 @@ export function clockControls(send) {
     h("p", {}, "Ending stops the clock for good: no more moves can be made. The review stays available."), confirmEnd, cancelEnd);
   end.addEventListener("click", () => { confirmBox.hidden = false; cancelEnd.focus(); });
   cancelEnd.addEventListener("click", () => { confirmBox.hidden = true; end.focus(); });
-  const factor = h("input", { type: "number", min: 0.1, max: 1000, step: "any", value: "1", required: true });
+  // the server's range of speeds is its own setting: it says when a speed is out of it
+  const factor = h("input", { type: "number", min: 0, step: "any", value: "1", required: true });
   const speed = actionForm(send, {
     legend: "Clock speed", submit: "Set speed", className: "speed-form", done: "Speed set.",
     children: [field("Exercise seconds per real second", factor, "1 = real time; 2 = twice as fast; 0.5 = half speed.").wrap],
     build() {
       const f = Number(factor.value);
-      if (!(f > 0 && f <= 1000)) throw "The speed is a number above 0 and at most 1000.";
+      if (!(f > 0)) throw "The speed is a number above 0.";
       return { type: "set_clock_speed", factor: f };
     },
   });
@@ -195,44 +256,7 @@ export function composeInject(send) {
   };
 }
 
-export function observationsPanel(send) {
-  const p = panel("Observations", { className: "observations", id: "observations" });
-  const text = h("textarea", { rows: 2, required: true, maxLength: 4000 });
-  const form = actionForm(send, {
-    legend: "Add an observation (only the facilitator sees it)", submit: "Add observation", className: "add-observation", done: "Added.",
-    children: [field("Observation", text).wrap],
-    build: () => ({ type: "add_observation", text: text.value.trim() }),
-    after: () => { text.value = ""; },
-  });
-  const list = h("ol", { class: "records", id: "observation-list" });
-  p.body.append(form.el, list);
-  let shown = -1;
-  return {
-    el: p.el,
-    update(ctx) {
-      p.el.hidden = !ctx.perms.facilitator;
-      const obs = ctx.index.observations;
-      if (obs.length === shown) return;
-      shown = obs.length;
-      fill(list, obs.map((e) => h("li", { dataset: { seq: String(e.seq) } }, when(ctx.view, e.exercise_time), " ", e.data.text)));
-    },
-  };
-}
-
-export function messageSeat(send) {
-  const seat = select([]);
-  const text = h("textarea", { rows: 2, required: true, maxLength: 4000 });
-  const form = actionForm(send, {
-    legend: "Write to a seat", submit: "Send message", className: "message-seat", done: "Sent.", collapsible: true,
-    children: [field("Seat", seat).wrap, field("Message (only that seat sees it)", text).wrap],
-    build: () => ({ type: "answer_control_message", seat: seat.value, text: text.value.trim() }),
-    after: () => { text.value = ""; },
-  });
-  return {
-    el: form.el,
-    update(ctx) {
-      form.el.hidden = !ctx.perms.facilitator;
-      setOptions(seat, [...ctx.view.seats.map((s) => [s.seat, `${s.name} (${s.seat})`]), ["observer", "Observer"]]);
-    },
-  };
-}
+registerPanel({ id: "clock", column: "side", order: 10, roles: STAFF_ROLES, create: (env) => clockControls(env.send) });
+registerPanel({ id: "presence", column: "side", order: 20, roles: STAFF_ROLES, create: () => presencePanel() });
+registerPanel({ id: "injects", column: "main", order: 10, roles: STAFF_ROLES, create: (env) => injectsPanel(env.send) });
+registerPanel({ id: "compose", column: "main", order: 20, roles: ["facilitator"], create: (env) => composeInject(env.send) });

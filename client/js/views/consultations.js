@@ -1,10 +1,74 @@
-// Consultations (Treaty Art. 2): open one (all members or chosen seats, private or not), speak in
-// it, invite more, and, as its convener, close it with a coordinated position or none.
+// Consultations (server/domain/slices/consultations.py): open one (everyone the scenario consults,
+// or chosen seats; private or not; in a region; about a reported threat), speak in it, invite
+// more, and, as its convener, close it with a coordinated position or none.
 
-import { seatList, seatName } from "../describe.js";
 import { checkboxGroup, field, fill, h, select, setOptions, syncList } from "../dom.js";
 import { actionForm } from "../forms.js";
-import { badge, note, panel, seatChoices, when } from "./common.js";
+import { ALL_ROLES, registerDescription, registerFold, registerPanel, registerSnapshot } from "../registry.js";
+import { humanize, moveLabel, moveTitle, regionName, seatList, seatName } from "../words.js";
+import { badge, injectPicker, note, objectTable, panel, seatChoices, threatPicker, threatRef, when } from "./common.js";
+
+// --- the fold ---------------------------------------------------------------------------------
+
+const find = (list, id) => list.find((x) => x.id === id);
+
+registerFold("consultation_opened", (v, e) => {
+  const d = e.data;
+  v.consultations.push({ id: d.consultation_id, convener: e.actor, topic: d.topic, members: [...d.members],
+    private: Boolean(d.private), region: d.region ?? null, threat_id: d.threat_id ?? null, opened_at: e.exercise_time,
+    open: true, statements: 0, outcome: null, position: null, closed_at: null });
+});
+registerFold("consultation_invitees_added", (v, e) => {
+  const d = e.data;
+  let c = find(v.consultations, d.consultation_id);
+  if (!c) {
+    // invited into a private consultation opened before: this event is the first we see of it, and
+    // it does not say which threat the consultation is about (the page re-reads the view)
+    v._inexact = true;
+    c = { id: d.consultation_id, convener: d.convener, topic: d.topic, members: [], private: Boolean(d.private),
+      region: d.region ?? null, threat_id: null, opened_at: d.opened_at ?? e.exercise_time, open: true,
+      statements: d.statements ?? 0, outcome: null, position: null, closed_at: null };
+    v.consultations.push(c);
+  }
+  c.members = [...d.members];
+});
+registerFold("statement_posted", (v, e) => {
+  const c = find(v.consultations, e.data.consultation_id);
+  if (c) c.statements += 1;
+});
+registerFold("consultation_closed", (v, e) => {
+  const c = find(v.consultations, e.data.consultation_id);
+  if (c) Object.assign(c, { open: false, outcome: e.data.outcome, position: e.data.position ?? null, closed_at: e.exercise_time });
+});
+
+// --- in words ---------------------------------------------------------------------------------
+
+function topic(view, id) {
+  const con = find(view.consultations || [], id);
+  return con ? `“${con.topic}”` : id;
+}
+
+registerDescription("consultation_opened", (e, view) => {
+  const d = e.data;
+  return { kind: "consultation", text: `${seatName(view, e.actor)} opened ${d.private ? "private " : ""}consultations on ` +
+    `“${d.topic}”${d.region ? ` in the ${regionName(view, d.region)}` : ""} with ${seatList(view, d.members.filter((m) => m !== e.actor))}.` };
+});
+registerDescription("consultation_invitees_added", (e, view) => ({ kind: "consultation",
+  text: `${seatName(view, e.actor)} invited ${seatList(view, e.data.invitees)} to “${e.data.topic}”.` }));
+registerDescription("statement_posted", (e, view) => ({ kind: "statement",
+  text: `${seatName(view, e.actor)} in ${topic(view, e.data.consultation_id)}: ${e.data.text}` }));
+registerDescription("consultation_closed", (e, view) => {
+  const d = e.data;
+  return { kind: "consultation", text: `${seatName(view, e.actor)} closed ${topic(view, d.consultation_id)}: ` +
+    `${d.outcome === "coordinated" ? "a coordinated position" : "no agreement"}${d.position ? `: ${d.position}` : "."}` };
+});
+
+registerSnapshot(30, (v) => [h("h3", {}, "Consultations"), objectTable(v.consultations.map((c) => ({
+  topic: c.topic, convener: seatName(v, c.convener), private: c.private, statements: c.statements,
+  status: c.open ? "open" : humanize(c.outcome),
+})))]);
+
+// --- the panel --------------------------------------------------------------------------------
 
 export function consultationsPanel(send) {
   const p = panel("Consultations", { className: "consultations", id: "consultations" });
@@ -15,7 +79,7 @@ export function consultationsPanel(send) {
 
   function update(ctx) {
     const { perms, view } = ctx;
-    open.el.hidden = !perms.openConsultation;
+    open.el.hidden = !perms.may("request_consultation");
     open.update(ctx);
     const items = [...view.consultations].sort((a, b) => Number(b.open) - Number(a.open) || b.opened_at - a.opened_at);
     empty.hidden = items.length > 0;
@@ -25,6 +89,8 @@ export function consultationsPanel(send) {
   return { el: p.el, update };
 }
 
+registerPanel({ id: "consultations", column: "main", order: 50, roles: ALL_ROLES, create: (env) => consultationsPanel(env.send) });
+
 function openForm(send) {
   const topic = h("input", { type: "text", required: true, maxLength: 200, autocomplete: "off" });
   const everyone = h("input", { type: "radio", name: "con-who", value: "all", checked: true });
@@ -33,8 +99,10 @@ function openForm(send) {
   const priv = h("input", { type: "checkbox" });
   const region = select([["", "No region"]]);
   const regionField = field("Region (optional)", region);
+  const threat = threatPicker();
+  const answers = injectPicker();
   const who = h("fieldset", { class: "radios" }, h("legend", {}, "Who takes part"),
-    h("span", { class: "check" }, everyone, h("label", { for: everyone.id || (everyone.id = "con-all") }, "All participating states and offices")),
+    h("span", { class: "check" }, everyone, h("label", { for: everyone.id || (everyone.id = "con-all") }, "Everyone the scenario consults")),
     h("span", { class: "check" }, chosen, h("label", { for: chosen.id || (chosen.id = "con-chosen") }, "Only the seats I choose")));
   const sync = () => { seats.el.hidden = !chosen.checked; };
   everyone.addEventListener("change", sync);
@@ -48,24 +116,30 @@ function openForm(send) {
     children: [field("Topic", topic).wrap, who, seats.el,
       h("div", { class: "field check" }, priv, h("label", { for: priv.id || (priv.id = "con-private") },
         "Private: only those taking part (and the facilitator) see it")),
-      regionField.wrap],
+      regionField.wrap, threat.wrap, answers.wrap],
     build() {
       const invitees = chosen.checked ? seats.values() : "all";
       if (invitees !== "all" && invitees.length === 0) throw "Choose at least one seat to invite.";
       const body = { type: "request_consultation", topic: topic.value.trim(), invitees, private: priv.checked };
       if (region.value) body.region = region.value;
-      return body;
+      if (threat.value()) body.threat_id = threat.value();
+      return answers.add(body);
     },
     after() {
       topic.value = "";
       seats.set([]);
       priv.checked = false;
+      threat.reset();
+      answers.reset();
     },
   });
   return {
     el: form.el,
     update(ctx) {
       form.setEnabled(ctx.perms.inPlay);
+      form.setLabels({ legend: moveTitle(ctx.view, "request_consultation"), submit: moveLabel(ctx.view, "request_consultation") });
+      threat.update(ctx.view);
+      answers.update(ctx.view);
       seats.setChoices(seatChoices(ctx.view, { exclude: [ctx.view.seat] }));
       setOptions(region, [["", "No region"], ...ctx.view.regions.map((r) => [r.id, r.name])]);
       regionField.wrap.hidden = ctx.view.regions.length === 0 || chosen.checked;
@@ -77,10 +151,11 @@ function card(send, c0) {
   const title = h("h3", {});
   const meta = h("p", { class: "meta" });
   const members = h("p", { class: "members" });
+  const about = h("p", { class: "about" });
   const outcome = h("p", { class: "outcome" });
   const statements = h("ol", { class: "statements", "aria-label": "Statements" });
   const tools = h("div", { class: "card-tools" });
-  const el = h("article", { class: "card consultation", dataset: { id: c0.id } }, title, meta, members, statements, outcome, tools);
+  const el = h("article", { class: "card consultation", dataset: { id: c0.id } }, title, meta, members, about, statements, outcome, tools);
 
   const text = h("textarea", { rows: 2, required: true, maxLength: 4000 });
   const post = actionForm(send, {
@@ -127,14 +202,16 @@ function card(send, c0) {
       fill(title, c.topic, " ", c.private ? badge("private", "private") : null, " ",
         c.open ? badge("open", "open") : badge("closed", "closed"));
       fill(meta, "Called by ", seatName(view, c.convener), " at ", when(view, c.opened_at),
-        c.region ? ` · region ${c.region}` : "", ` · ${c.statements} statement${c.statements === 1 ? "" : "s"}`);
+        c.region ? ` · ${regionName(view, c.region)}` : "", ` · ${c.statements} statement${c.statements === 1 ? "" : "s"}`);
       fill(members, "Taking part: ", seatList(view, c.members));
+      fill(about, c.threat_id ? `About: ${threatRef(view, c.threat_id)}` : "");
+      about.hidden = !c.threat_id;
       outcome.hidden = c.open;
       if (!c.open) {
         fill(outcome, h("strong", {}, c.outcome === "coordinated" ? "Coordinated position" : "No agreement"),
           c.position ? `: ${c.position}` : "", " (closed at ", when(view, c.closed_at), ")");
       }
-      const mine = (ctx.index.statements.get(c.id) || []);
+      const mine = ctx.index.group("statement_posted", "consultation_id").get(c.id) || [];
       for (let i = shownStatements; i < mine.length; i += 1) {
         const e = mine[i];
         statements.append(h("li", { dataset: { seq: String(e.seq) } },
@@ -148,7 +225,7 @@ function card(send, c0) {
       post.el.hidden = !(perms.participant && inIt && c.open);
       post.setEnabled(perms.inPlay);
       inviteBox.hidden = !(convener && c.open);
-      more.setChoices(view.seats.filter((s) => !c.members.includes(s.seat)).map((s) => [s.seat, `${s.name} (${s.seat})`]));
+      more.setChoices(seatChoices(view, { exclude: c.members }));
       invite.setEnabled(perms.inPlay);
       closeBox.hidden = !(convener && c.open);
       close.setEnabled(perms.inPlay);

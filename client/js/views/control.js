@@ -1,10 +1,42 @@
-// The control channel: a private line between a seat and the facilitator (questions about the
-// rules, "what does my parliament say?"). Participants send; the facilitator answers per seat.
+// The facilitator's own channel (server/domain/slices/control.py): a private line between a seat and
+// the facilitator (questions about the rules, "what does my parliament say?"); participants and the
+// observer send, the facilitator answers per seat or writes to one; the facilitator's observations;
+// and the scores of the expectations (given in the review, see views/report.js).
 
-import { seatName } from "../describe.js";
-import { field, fill, h } from "../dom.js";
+import { field, fill, h, select, setOptions } from "../dom.js";
 import { actionForm } from "../forms.js";
-import { note, panel, when } from "./common.js";
+import { registerDescription, registerFold, registerPanel } from "../registry.js";
+import { humanize, seatName } from "../words.js";
+import { note, panel, seatChoices, when } from "./common.js";
+
+// --- the fold ---------------------------------------------------------------------------------
+
+const count = (key) => (v) => {
+  if (typeof v[key] === "number") v[key] += 1;
+};
+registerFold("observation_added", count("observations"));
+registerFold("control_message_sent", count("control_messages"));
+registerFold("control_message_answered", count("control_messages"));
+registerFold("expectation_scored", (v, e) => {
+  if (v.scores) v.scores[e.data.expectation_id] = { at: e.exercise_time, score: e.data.score, note: e.data.note ?? null };
+});
+
+// --- in words ---------------------------------------------------------------------------------
+
+registerDescription("control_message_sent", (e, view) => ({ kind: "message", text: `${seatName(view, e.actor)} to the facilitator: ${e.data.text}` }));
+registerDescription("control_message_answered", (e, view) => ({ kind: "message", text: `Facilitator to ${seatName(view, e.data.seat)}: ${e.data.text}` }));
+registerDescription("observation_added", (e) => ({ kind: "observation", text: `Observation: ${e.data.text}` }));
+registerDescription("expectation_scored", (e) => ({ kind: "observation",
+  text: `Expectation ${e.data.expectation_id} scored ${humanize(e.data.score)}${e.data.note ? `: ${e.data.note}` : "."}` }));
+
+/** The control channel's messages both ways, in seq order. */
+function messages(ctx) {
+  const sent = ctx.index.of("control_message_sent");
+  const answered = ctx.index.of("control_message_answered");
+  return [...sent, ...answered].sort((a, b) => a.seq - b.seq);
+}
+
+// --- the panels -------------------------------------------------------------------------------
 
 function thread(view, events) {
   return h("ol", { class: "thread" }, events.map((e) => h("li", {
@@ -30,7 +62,7 @@ export function controlPanel(send) {
     el: p.el,
     update(ctx) {
       form.el.hidden = !ctx.perms.control;
-      const msgs = ctx.index.control;
+      const msgs = messages(ctx);
       if (msgs.length !== shown) {
         shown = msgs.length;
         fill(list, msgs.length ? thread(ctx.view, msgs) : note("No messages yet."));
@@ -39,12 +71,13 @@ export function controlPanel(send) {
   };
 }
 
-/** Facilitator side: one thread per seat, with an answer form each. */
+/** Facilitator side: one thread per seat, with an answer form each, and "Write to a seat". */
 export function controlConsole(send) {
   const p = panel("Control channel", { className: "control-console", id: "control" });
   const list = h("div", { class: "threads" });
   const empty = note("No messages from the seats yet.");
-  p.body.append(empty, list);
+  const write = messageSeat(send);
+  p.body.append(write.el, empty, list);
   const threads = new Map();
 
   function threadFor(seat) {
@@ -89,8 +122,9 @@ export function controlConsole(send) {
   return {
     el: p.el,
     update(ctx) {
+      write.update(ctx);
       const bySeat = new Map();
-      for (const e of ctx.index.control) {
+      for (const e of messages(ctx)) {
         const seat = e.type === "control_message_sent" ? e.actor : e.data.seat;
         if (!bySeat.has(seat)) bySeat.set(seat, []);
         bySeat.get(seat).push(e);
@@ -113,3 +147,49 @@ export function controlConsole(send) {
     },
   };
 }
+
+export function observationsPanel(send) {
+  const p = panel("Observations", { className: "observations", id: "observations" });
+  const text = h("textarea", { rows: 2, required: true, maxLength: 4000 });
+  const form = actionForm(send, {
+    legend: "Add an observation (only the facilitator sees it)", submit: "Add observation", className: "add-observation", done: "Added.",
+    children: [field("Observation", text).wrap],
+    build: () => ({ type: "add_observation", text: text.value.trim() }),
+    after: () => { text.value = ""; },
+  });
+  const list = h("ol", { class: "records", id: "observation-list" });
+  p.body.append(form.el, list);
+  let shown = -1;
+  return {
+    el: p.el,
+    update(ctx) {
+      p.el.hidden = !ctx.perms.facilitator;
+      const obs = ctx.index.of("observation_added");
+      if (obs.length === shown) return;
+      shown = obs.length;
+      fill(list, obs.map((e) => h("li", { dataset: { seq: String(e.seq) } }, when(ctx.view, e.exercise_time), " ", e.data.text)));
+    },
+  };
+}
+
+export function messageSeat(send) {
+  const seat = select([]);
+  const text = h("textarea", { rows: 2, required: true, maxLength: 4000 });
+  const form = actionForm(send, {
+    legend: "Write to a seat", submit: "Send message", className: "message-seat", done: "Sent.", collapsible: true,
+    children: [field("Seat", seat).wrap, field("Message (only that seat sees it)", text).wrap],
+    build: () => ({ type: "answer_control_message", seat: seat.value, text: text.value.trim() }),
+    after: () => { text.value = ""; },
+  });
+  return {
+    el: form.el,
+    update(ctx) {
+      form.el.hidden = !ctx.perms.facilitator;
+      setOptions(seat, [...seatChoices(ctx.view), ["observer", "Observer"]]);
+    },
+  };
+}
+
+registerPanel({ id: "control", column: "side", order: 40, roles: ["participant", "observer"], create: (env) => controlPanel(env.send) });
+registerPanel({ id: "control-console", column: "side", order: 40, roles: ["facilitator"], create: (env) => controlConsole(env.send) });
+registerPanel({ id: "observations", column: "side", order: 50, roles: ["facilitator"], create: (env) => observationsPanel(env.send) });

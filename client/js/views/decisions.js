@@ -1,17 +1,146 @@
-// Decisions (Art. 6 and the CCS Statute): propose to a body, vote (and change the vote) with a live
-// tally against the rule in force, the deadline counting down in exercise time, the outcome; then
-// national implementation by each state bound by it.
+// Bodies and their decisions (server/domain/slices/decisions.py): sessions convened with an agenda
+// and a time frame; decisions proposed to a body competent for their kind (about a seat, for a
+// kind with an effect on membership; about a reported threat, if the proposer says so); votes
+// (changeable) with a live tally against the rule in force, the deadline counting down in exercise
+// time, the outcome; then implementation by each seat it binds. A fork's new rules, too.
 
 import { countdown, hms, inWorldText } from "../clock.js";
-import { humanize, seatName } from "../describe.js";
 import { field, fill, h, select, setOptions, setText, syncList } from "../dom.js";
 import { actionButton, actionForm, allow, statusLine } from "../forms.js";
-import { badge, note, panel, when } from "./common.js";
+import { describeRule, explain, tally as tallyOf } from "../rules.js";
+import { ALL_ROLES, registerDescription, registerFold, registerPanel, registerSnapshot } from "../registry.js";
+import {
+  bodyName, capitalize, decisionKind, decisionKindName, decisionKindTitle, humanize, moveLabel, moveTitle, regionName,
+  seatLabel, seatList, seatName, term, voteWord,
+} from "../words.js";
+import { badge, injectPicker, note, objectTable, panel, threatPicker, threatRef, when } from "./common.js";
 
-/** The smallest whole number that is at least `fraction` of `of` (rules.py: needed). */
-export function needed(fraction, of) {
-  return Math.ceil(Math.round(Number(fraction) * of * 1e9) / 1e9);
+// --- the fold ---------------------------------------------------------------------------------
+
+const find = (list, id) => list.find((x) => x.id === id);
+const VOTES = ["for", "against", "abstain"];
+
+/** How and when a decision settles, in words, as the server's view says it (or how it did). */
+function describeDecision(v, dec) {
+  const status = capitalize(dec.status);
+  if (dec.status !== "open") return dec.reason ? `${status}: ${dec.reason}.` : `${status}.`;
+  const closes = dec.deadline !== null
+    ? ` Closes ${inWorldText(v.exercise.start, dec.deadline, { date: false, seconds: false })}.` : "";
+  return explain(dec.rule, dec.electorate, dec.votes) + closes;
 }
+
+registerFold("session_convened", (v, e) => {
+  const d = e.data;
+  v.sessions.push({ id: d.session_id, body: d.body, agenda: [...d.agenda], time_frame_minutes: d.time_frame_minutes,
+    convened_at: e.exercise_time, ends_at: d.ends_at, open: true });
+});
+registerFold("session_closed", (v, e) => {
+  const s = find(v.sessions, e.data.session_id);
+  if (s) s.open = false;
+});
+registerFold("decision_proposed", (v, e) => {
+  const d = e.data;
+  const dec = { id: d.decision_id, body: d.body, kind: d.kind, title: d.title, text: d.text, proposer: e.actor,
+    rule: { ...d.rule }, rule_description: describeRule(d.rule), eligible: [...d.eligible], electorate: [...d.eligible],
+    recused: [...(d.recused || [])], bound: [...(d.bound ?? d.eligible)], threat_id: d.threat_id ?? null,
+    proposed_at: e.exercise_time, deadline: d.deadline ?? null, session_id: d.session_id ?? null, region: d.region ?? null,
+    subject: d.subject ?? null, votes: {}, status: "open", settled_at: null, tally: null, reason: null, implementations: {} };
+  dec.description = describeDecision(v, dec);
+  v.decisions.push(dec);
+});
+registerFold("vote_cast", (v, e) => {
+  const dec = find(v.decisions, e.data.decision_id);
+  if (!dec) return;
+  dec.votes[e.actor] = e.data.vote;
+  dec.description = describeDecision(v, dec);
+});
+for (const type of ["decision_adopted", "decision_rejected", "decision_lapsed"]) {
+  registerFold(type, (v, e) => {
+    const dec = find(v.decisions, e.data.decision_id);
+    if (!dec) return;
+    Object.assign(dec, { status: type.replace("decision_", ""), settled_at: e.exercise_time, tally: { ...e.data.tally },
+      reason: e.data.reason ?? null, bound: e.data.bound ? [...e.data.bound] : dec.bound });
+    dec.description = describeDecision(v, dec);
+  });
+}
+registerFold("deadline_extended", (v, e) => {
+  const dec = find(v.decisions, e.data.decision_id);
+  if (!dec) return;
+  dec.deadline = Number(e.data.deadline);
+  dec.description = describeDecision(v, dec);
+});
+registerFold("implementation_recorded", (v, e) => {
+  const dec = find(v.decisions, e.data.decision_id);
+  if (dec) dec.implementations[e.actor] = { status: e.data.status, note: e.data.note ?? null, at: e.exercise_time };
+});
+registerFold("exercise_forked", (v, e) => {
+  const d = e.data;
+  if (d.rules) v.rules = d.rules.map((r) => ({ ...r, description: describeRule(r) }));
+  for (const [id, rule] of Object.entries(d.reruled || {})) {
+    const dec = find(v.decisions, id);
+    if (!dec) continue;
+    Object.assign(dec, { rule, rule_description: describeRule(rule) });
+    dec.description = describeDecision(v, dec);
+  }
+  v.exercise.forked_from = { exercise_id: d.from_exercise_id, at: d.at };
+});
+
+// --- in words ---------------------------------------------------------------------------------
+
+// the usual phrasing of the usual words; a scenario's own words for the votes are quoted
+const VOTE_WORDS = { for: "voted for", against: "voted against", abstain: "abstained on" };
+const votedText = (view, vote) => {
+  const word = voteWord(view, vote);
+  return word === vote && VOTE_WORDS[vote] ? VOTE_WORDS[vote] : `voted “${word}” on`;
+};
+
+function decisionTitle(view, id) {
+  const dec = find(view.decisions || [], id);
+  return dec ? `“${dec.title}”` : id;
+}
+
+registerDescription("session_convened", (e, view) => {
+  const d = e.data;
+  return { kind: "session", text: `${seatName(view, e.actor)} convened a session of the ${bodyName(view, d.body)} for ` +
+    `${d.time_frame_minutes} minutes. Agenda: ${d.agenda.join("; ")}.` };
+});
+registerDescription("session_closed", (e, view) => {
+  const s = find(view.sessions || [], e.data.session_id);
+  return { kind: "session", text: `The session${s ? ` of the ${bodyName(view, s.body)}` : ""} closed: its time frame ended.` };
+});
+registerDescription("decision_proposed", (e, view) => {
+  const d = e.data;
+  return { kind: "decision", text: `${seatName(view, e.actor)} proposed to the ${bodyName(view, d.body)} ` +
+    `(${decisionKindName(view, d.kind)}${d.subject ? `, about ${seatName(view, d.subject)}` : ""}): “${d.title}”. ${d.text}` };
+});
+registerDescription("vote_cast", (e, view) => {
+  const d = e.data;
+  return { kind: "vote", text: `${seatName(view, e.actor)} ${votedText(view, d.vote)} ${decisionTitle(view, d.decision_id)}` +
+    `${d.changed_from ? ` (changed from ${voteWord(view, d.changed_from)})` : ""}.` };
+});
+for (const type of ["decision_adopted", "decision_rejected", "decision_lapsed"]) {
+  const outcome = type.replace("decision_", "");
+  registerDescription(type, (e, view) => ({ kind: "decision", title: `Decision ${outcome}`,
+    text: `“${e.data.title}” (${bodyName(view, e.data.body)}) ${outcome}: ${e.data.reason || ""}` +
+      `${e.data.settlement === "closed" && e.data.closed_by ? ` (vote closed by ${seatName(view, e.data.closed_by)})` : ""}` }));
+}
+registerDescription("deadline_extended", (e, view) => ({ kind: "decision",
+  text: `${seatName(view, e.actor)} extended the deadline of ${decisionTitle(view, e.data.decision_id)} by ${e.data.minutes} ` +
+    `minutes (now ${hms(Number(e.data.deadline))}).` }));
+registerDescription("implementation_recorded", (e, view) => {
+  const d = e.data;
+  return { kind: "decision", text: `${seatName(view, e.actor)}: ${decisionTitle(view, d.decision_id)} ` +
+    `${d.status === "in_force" ? "is in force" : "is blocked"}${d.note ? `: ${d.note}` : "."}` };
+});
+registerDescription("exercise_forked", (e) => ({ kind: "clock",
+  text: `Forked from exercise ${e.data.from_exercise_id} at event ${e.data.at}${e.data.rules ? ", under other decision rules" : ""}.` }));
+
+registerSnapshot(10, (v) => [h("h3", {}, "Decisions"), objectTable(v.decisions.map((d) => {
+  const t = d.tally && d.status !== "open" ? d.tally : tally(d);
+  return { decision: d.title, body: bodyName(v, d.body), kind: decisionKindName(v, d.kind), rule: d.rule_description,
+    votes: `${VOTES.map((x) => `${t[x]} ${voteWord(v, x)}`).join(" / ")} / ${t.not_voted} not voted`, status: d.status,
+    reason: d.reason };
+}))]);
 
 export function ruleFor(rules, body, kind) {
   let best = null;
@@ -27,32 +156,9 @@ export function ruleFor(rules, body, kind) {
   return best;
 }
 
+/** The live tally of an open decision: the votes of its electorate as it stands. */
 export function tally(dec) {
-  const t = { for: 0, against: 0, abstain: 0 };
-  for (const v of Object.values(dec.votes)) t[v] += 1;
-  t.cast = t.for + t.against + t.abstain;
-  t.eligible = dec.eligible.length;
-  t.not_voted = t.eligible - t.cast;
-  return t;
-}
-
-/** What the rule needs, in words. */
-export function ruleNeeds(rule, eligible) {
-  const quorum = rule.quorum ?? 0.5;
-  switch (rule.rule) {
-    case "consensus":
-      return `Adopted when no one votes against${rule.abstention_blocks ? " or abstains" : ""} and at least ` +
-        `${needed(quorum, eligible)} of ${eligible} vote for.`;
-    case "simple_majority":
-      return `At least ${needed(quorum, eligible)} of ${eligible} must vote; adopted with more votes for than against.`;
-    case "qualified_majority":
-      return `At least ${needed(quorum, eligible)} of ${eligible} must vote; adopted when at least ` +
-        `${Math.round(rule.threshold * 100)}% of the votes cast are for.`;
-    case "silence_procedure":
-      return "Adopted at the deadline unless someone objects (votes against).";
-    default:
-      return "";
-  }
+  return tallyOf(dec.votes, dec.electorate || dec.eligible);
 }
 
 function ruleSummary(rule) {
@@ -60,7 +166,7 @@ function ruleSummary(rule) {
   const parts = [rule.description || humanize(rule.rule)];
   if (rule.quorum !== undefined) parts.push(`quorum ${Math.round(rule.quorum * 100)}%`);
   if (rule.deadline_minutes) parts.push(`deadline ${rule.deadline_minutes} min`);
-  if (rule.non_signatories_vote) parts.push("non-signatories vote");
+  if (rule.recuse_parties) parts.push("the parties named in the threat do not vote");
   return parts.join(", ");
 }
 
@@ -83,6 +189,8 @@ export function decisionsPanel(send) {
   return { el: p.el, update, tick };
 }
 
+registerPanel({ id: "decisions", column: "main", order: 30, roles: ALL_ROLES, create: (env) => decisionsPanel(env.send) });
+
 function proposeForm(send) {
   const body = select([]);
   const kind = select([]);
@@ -92,45 +200,70 @@ function proposeForm(send) {
   const session = select([["", "No session"]]);
   const region = select([["", "No region"]]);
   const subject = select([]);
+  const threat = threatPicker();
+  const answers = injectPicker();
   const rule = h("p", { class: "rule-hint", "aria-live": "polite" });
   const sessionField = field("Within session (optional)", session);
   const regionField = field("Region (optional)", region);
-  const subjectField = field("Seat asking to join", subject);
+  const subjectField = field("The seat it is about", subject);
+  const subjectNote = h("p", { class: "note" });
   let lastCtx = null;
   const form = actionForm(send, {
     legend: "Propose a decision", submit: "Propose", className: "propose-decision", done: "Proposed.", collapsible: true,
-    children: [field("Body", body).wrap, field("Kind", kind).wrap, rule, field("Title", title).wrap,
+    children: [field("Body", body).wrap, field("Kind", kind).wrap, rule, subjectField.wrap, subjectNote, field("Title", title).wrap,
       field("Text of the decision", text).wrap,
       field("Deadline in minutes of exercise time (optional)", deadline, "Empty: the rule's default.").wrap,
-      sessionField.wrap, regionField.wrap, subjectField.wrap],
+      sessionField.wrap, regionField.wrap, threat.wrap, answers.wrap],
     build() {
+      if (!body.value || !kind.value) throw "There is no kind of decision this body may take.";
       const b = { type: "propose_decision", body: body.value, kind: kind.value, title: title.value.trim(), text: text.value.trim() };
       if (deadline.value) b.deadline_minutes = Number(deadline.value);
       if (session.value) b.session_id = session.value;
       if (region.value) b.region = region.value;
-      if (kind.value === "accession") {
-        if (!subject.value) throw "No seat has a pending request for accession.";
+      if (threat.value()) b.threat_id = threat.value();
+      const k = lastCtx ? decisionKind(lastCtx.view, kind.value) : null;
+      if (k && k.effect) {
+        if (!subject.value) throw "No seat can be the subject of this kind of decision now.";
         b.subject = subject.value;
       }
-      return b;
+      return answers.add(b);
     },
     after() {
       title.value = "";
       text.value = "";
       deadline.value = "";
+      threat.reset();
+      answers.reset();
     },
   });
+
+  /** The seats a decision with this effect may be about: applicants (admit), members (suspend). */
+  function subjects(v, effect) {
+    if (effect === "admit") {
+      return (v.applications || []).filter((a) => a.status === "pending" && !a.decision_id).map((a) => a.seat);
+    }
+    if (effect === "suspend") return v.seats.filter((s) => s.member).map((s) => s.seat);
+    return v.seats.map((s) => s.seat);
+  }
+
   const refreshHints = () => {
     if (!lastCtx) return;
     const v = lastCtx.view;
+    // only the kinds the chosen body may decide
+    const competent = (v.institutions.decision_kinds || []).filter((k) => !k.bodies || k.bodies.includes(body.value));
+    setOptions(kind, competent.map((k) => [k.id, decisionKindTitle(v, k.id)]));
     const r = ruleFor(v.rules, body.value, kind.value);
     setText(rule, r ? `Rule in force: ${ruleSummary(r)}.` : "");
     setOptions(session, [["", "No session"], ...v.sessions.filter((s) => s.open && s.body === body.value)
-      .map((s) => [s.id, `${s.body} session: ${s.agenda.join("; ")}`])]);
+      .map((s) => [s.id, `${bodyName(v, s.body)} session: ${s.agenda.join("; ")}`])]);
     sessionField.wrap.hidden = session.options.length <= 1;
-    subjectField.wrap.hidden = kind.value !== "accession";
-    const pending = v.accessions.filter((a) => a.status === "pending" && !a.decision_id);
-    setOptions(subject, pending.map((a) => [a.seat, seatName(v, a.seat)]));
+    const k = decisionKind(v, kind.value);
+    const effect = k ? k.effect : null;
+    subjectField.wrap.hidden = !effect;
+    const who = effect ? subjects(v, effect) : [];
+    setOptions(subject, who.map((s) => [s, seatLabel(v, s)]));
+    setText(subjectNote, effect === "admit" && !who.length ? `No seat has a pending ${term(v, "application")}.` : "");
+    subjectNote.hidden = !(effect === "admit" && !who.length);
   };
   body.addEventListener("change", refreshHints);
   kind.addEventListener("change", refreshHints);
@@ -139,21 +272,29 @@ function proposeForm(send) {
     update(ctx) {
       lastCtx = ctx;
       const { view, perms } = ctx;
-      form.el.hidden = perms.proposeBodies.length === 0;
+      form.el.hidden = perms.proposesIn.length === 0;
       form.setEnabled(perms.inPlay);
-      setOptions(body, perms.proposeBodies.map((id) => {
-        const b = view.bodies.find((x) => x.id === id);
-        return [id, b ? `${b.name} (${id})` : id];
-      }));
-      setOptions(kind, (view.settings.decision_kinds || []).map((k) => [k, humanize(k)]));
+      form.setLabels({ legend: moveTitle(view, "propose_decision") });
+      setOptions(body, perms.proposesIn.map((id) => [id, `${bodyName(view, id)} (${id})`]));
       setOptions(region, [["", "No region"], ...view.regions.map((r) => [r.id, r.name])]);
       regionField.wrap.hidden = view.regions.length === 0;
+      threat.update(view);
+      answers.update(view);
       refreshHints();
     },
   };
 }
 
-const VOTE_LABEL = { for: "For", against: "Against", abstain: "Abstain" };
+const voteLabel = (view, vote) => capitalize(voteWord(view, vote));
+
+/** Whether this seat closes votes in a body: its `who.close_vote` names it, its chair or its voters. */
+function closesVotes(view, bodyId) {
+  const body = view.bodies.find((b) => b.id === bodyId);
+  if (!body || !body.who) return false;
+  const roles = body.who.close_vote || [];
+  return roles.includes(view.seat) || (roles.includes("chair") && body.chair === view.seat)
+    || (roles.includes("members") && body.voters.includes(view.seat));
+}
 
 function card(send, id) {
   const title = h("h3", {});
@@ -165,29 +306,43 @@ function card(send, id) {
   const votes = h("ul", { class: "votes", "aria-label": "Votes" });
   const outcome = h("p", { class: "outcome", "aria-live": "polite" });
   const voteStatus = statusLine();
-  const voteButtons = Object.fromEntries(["for", "against", "abstain"].map((v) => [v,
-    actionButton(send, VOTE_LABEL[v], () => ({ type: "cast_vote", decision_id: id, vote: v }),
+  const voteButtons = Object.fromEntries(VOTES.map((v) => [v,
+    actionButton(send, capitalize(v), () => ({ type: "cast_vote", decision_id: id, vote: v }),
       { status: voteStatus, className: `vote vote-${v}`, done: "Vote recorded." })]));
-  const ARIA = { for: "Vote for", against: "Vote against", abstain: "Abstain on" };
   const myVote = h("p", { class: "my-vote" });
   const voting = h("div", { class: "voting", role: "group", "aria-label": "Your vote" },
     h("div", { class: "buttons" }, Object.values(voteButtons)), myVote, voteStatus.el);
 
-  const impls = h("ul", { class: "implementations", "aria-label": "National implementation" });
+  // the chair (or whom the body names) and the facilitator may close the vote; the facilitator
+  // may give more time
+  const chairStatus = statusLine();
+  const closeVote = actionButton(send, "Close the vote", () => ({ type: "close_vote", decision_id: id }),
+    { status: chairStatus, className: "close-vote", done: "The vote is closed." });
+  const minutes = h("input", { type: "number", min: 1, max: 10080, step: 1, value: "15", required: true });
+  const extend = actionForm(send, {
+    legend: "Extend the deadline", submit: "Extend", className: "extend-deadline", done: "Deadline extended.",
+    children: [field("Minutes of exercise time", minutes).wrap],
+    build: () => ({ type: "extend_deadline", decision_id: id, minutes: Number(minutes.value) }),
+  });
+  const chairing = h("div", { class: "chairing" }, h("div", { class: "buttons" }, closeVote), chairStatus.el, extend.el);
+
+  const about = h("p", { class: "about" });
+  const impls = h("ul", { class: "implementations", "aria-label": "Implementation" });
   const implStatus = select([["in_force", "In force"], ["blocked", "Blocked"]]);
   const implNote = h("textarea", { rows: 2, maxLength: 4000 });
   const implForm = actionForm(send, {
     legend: "Record your implementation", submit: "Record implementation", className: "implementation", done: "Recorded.",
-    children: [field("Status in your country", implStatus).wrap, field("Note (why blocked, which law, ...)", implNote).wrap],
+    children: [field("Implementation status", implStatus).wrap, field("Note (why blocked, which law, ...)", implNote).wrap],
     build() {
       const b = { type: "record_implementation", decision_id: id, status: implStatus.value };
       if (implNote.value.trim()) b.note = implNote.value.trim();
       return b;
     },
   });
-  const implSection = h("div", { class: "impl-section" }, h("h4", {}, "National implementation"), impls, implForm.el);
+  const implHeading = h("h4", {}, "Implementation");
+  const implSection = h("div", { class: "impl-section" }, implHeading, impls, implForm.el);
   const el = h("article", { class: "card decision", dataset: { id } },
-    title, meta, text, rule, deadline, tallyEl, votes, voting, outcome, implSection);
+    title, meta, about, text, rule, deadline, tallyEl, votes, voting, chairing, outcome, implSection);
   let dec = null;
 
   function tick(ctx) {
@@ -214,26 +369,41 @@ function card(send, id) {
       const { view, perms } = ctx;
       el.dataset.status = d.status;
       fill(title, d.title, " ", badge(d.status, `st-${d.status}`));
-      fill(meta, `${d.body} · ${humanize(d.kind)} · proposed by ${seatName(view, d.proposer)} at `, when(view, d.proposed_at),
-        d.subject ? ` · about ${seatName(view, d.subject)}` : "", d.region ? ` · region ${d.region}` : "");
+      fill(meta, `${bodyName(view, d.body)} · ${decisionKindTitle(view, d.kind)} · proposed by ${seatName(view, d.proposer)} at `,
+        when(view, d.proposed_at), d.subject ? ` · about ${seatName(view, d.subject)}` : "",
+        d.region ? ` · ${regionName(view, d.region)}` : "");
+      fill(about, d.threat_id ? `About: ${threatRef(view, d.threat_id)}` : "",
+        d.recused.length ? `${d.threat_id ? " · " : ""}Not voting, as parties named in the threat: ${seatList(view, d.recused)}` : "");
+      about.hidden = !d.threat_id && !d.recused.length;
       fill(text, d.text);
-      fill(rule, h("strong", {}, "Rule: "), d.rule_description, `. ${ruleNeeds(d.rule, d.eligible.length)}`);
+      fill(rule, h("strong", {}, "Rule: "), d.rule_description, d.status === "open" ? `. ${d.description}` : ".");
       const t = d.tally && d.status !== "open" ? d.tally : tally(d);
-      fill(tallyEl, h("strong", {}, "Tally: "), `${t.for} for, ${t.against} against, ${t.abstain} abstain, ` +
+      fill(tallyEl, h("strong", {}, "Tally: "), `${VOTES.map((v) => `${t[v]} ${voteWord(view, v)}`).join(", ")}, ` +
         `${t.not_voted} not voted (of ${t.eligible} eligible).`);
-      fill(votes, d.eligible.map((s) => {
+      fill(votes, (d.status === "open" ? d.electorate || d.eligible : d.eligible).map((s) => {
         const v = d.votes[s];
-        return h("li", { class: `vote-chip ${v || "none"}`, dataset: { seat: s } }, seatName(view, s), ": ", v ? VOTE_LABEL[v] : "not voted");
+        return h("li", { class: `vote-chip ${v || "none"}`, dataset: { seat: s } }, seatName(view, s), ": ", v ? voteLabel(view, v) : "not voted");
       }));
-      const canVote = perms.participant && d.status === "open" && d.eligible.includes(view.seat);
+      const canVote = Boolean(perms.may("cast_vote")) && d.status === "open" && d.eligible.includes(view.seat)
+        && !d.recused.includes(view.seat);
       voting.hidden = !canVote;
       const mine = d.votes[view.seat];
       for (const [v, b] of Object.entries(voteButtons)) {
-        b.setAttribute("aria-label", `${ARIA[v]}: ${d.title}`);
+        setText(b, voteLabel(view, v));
+        b.setAttribute("aria-label", `${moveLabel(view, "cast_vote")} ${voteWord(view, v)}: ${d.title}`);
         b.setAttribute("aria-pressed", String(mine === v));
         allow(b, perms.inPlay && mine !== v);
       }
-      setText(myVote, mine ? `You voted ${VOTE_LABEL[mine].toLowerCase()}; you may change your vote until the decision settles.` : "You have not voted yet.");
+      setText(myVote, mine ? `You voted ${voteWord(view, mine)}; you may change your vote until the decision settles.` : "You have not voted yet.");
+      const open = d.status === "open";
+      const mayClose = open && (perms.facilitator || (perms.participant && closesVotes(view, d.body)));
+      closeVote.hidden = !mayClose;
+      closeVote.setAttribute("aria-label", `${moveLabel(view, "close_vote")}: ${d.title}`);
+      setText(closeVote, moveLabel(view, "close_vote"));
+      allow(closeVote, perms.inPlay);
+      extend.el.hidden = !(open && perms.facilitator);
+      extend.setEnabled(perms.inPlay);
+      chairing.hidden = closeVote.hidden && extend.el.hidden;
       outcome.hidden = d.status === "open";
       if (d.status !== "open") {
         fill(outcome, h("strong", {}, `${d.status[0].toUpperCase()}${d.status.slice(1)}`), ` at `, when(view, d.settled_at),
@@ -241,16 +411,60 @@ function card(send, id) {
       }
       implSection.hidden = d.status !== "adopted";
       if (d.status === "adopted") {
-        fill(impls, d.eligible.map((s) => {
+        setText(implHeading, capitalize(term(view, "implementation")));
+        impls.setAttribute("aria-label", capitalize(term(view, "implementation")));
+        implForm.setLabels({ legend: moveTitle(view, "record_implementation"), submit: moveLabel(view, "record_implementation") });
+        fill(impls, d.bound.map((s) => {
           const i = d.implementations[s];
           return h("li", { class: `impl ${i ? i.status : "none"}`, dataset: { seat: s } }, h("strong", {}, seatName(view, s)), ": ",
             i ? (i.status === "in_force" ? "in force" : "blocked") : "not recorded yet", i && i.note ? ` (${i.note})` : "",
             i ? [" ", when(view, i.at)] : "");
         }));
-        implForm.el.hidden = !(perms.participant && d.eligible.includes(view.seat));
+        implForm.el.hidden = !(perms.participant && d.bound.includes(view.seat));
+        if (!d.bound.length) fill(impls, h("li", {}, "Nobody records the implementation of this decision."));
         implForm.setEnabled(perms.inPlay);
       }
       tick(ctx);
     },
   };
 }
+
+// --- sessions ---------------------------------------------------------------------------------
+
+export function sessionsPanel(send) {
+  const p = panel("Sessions", { className: "sessions", id: "sessions" });
+  const body = select([]);
+  const agenda = h("textarea", { rows: 3, required: true, placeholder: "One item per line" });
+  const minutes = h("input", { type: "number", min: 1, max: 10080, step: 1, value: "60", required: true });
+  const form = actionForm(send, {
+    legend: "Convene a session", submit: "Convene", className: "convene", done: "Session convened.", collapsible: true,
+    children: [field("Body", body).wrap, field("Agenda (one item per line)", agenda).wrap, field("Time frame in minutes", minutes).wrap],
+    build() {
+      const items = agenda.value.split("\n").map((x) => x.trim()).filter(Boolean);
+      if (!items.length) throw "Write at least one agenda item.";
+      return { type: "convene_session", body: body.value, agenda: items, time_frame_minutes: Number(minutes.value) };
+    },
+    after() { agenda.value = ""; },
+  });
+  const list = h("ul", { class: "records", id: "session-list" });
+  const empty = note("No sessions convened.");
+  p.body.append(form.el, list, empty);
+  return {
+    el: p.el,
+    update(ctx) {
+      const { view, perms } = ctx;
+      const convenes = perms.convenes.length > 0;
+      form.el.hidden = !convenes;
+      form.setEnabled(perms.inPlay);
+      form.setLabels({ legend: moveTitle(view, "convene_session") });
+      setOptions(body, perms.convenes.map((id) => [id, `${bodyName(view, id)} (${id})`]));
+      empty.hidden = view.sessions.length > 0;
+      fill(list, view.sessions.map((s) => h("li", {}, when(view, s.convened_at), " ", h("strong", {}, bodyName(view, s.body)), " ",
+        s.open ? badge("in session", "open") : badge("closed", "closed"),
+        " until ", when(view, s.ends_at), ". Agenda: ", s.agenda.join("; "))));
+      p.el.hidden = !convenes && view.sessions.length === 0;
+    },
+  };
+}
+
+registerPanel({ id: "sessions", column: "main", order: 80, roles: ALL_ROLES, create: (env) => sessionsPanel(env.send) });

@@ -1,8 +1,10 @@
 // The live feed: every event this seat may see, oldest first, each once (keyed by seq), injects
 // standing out. New items are announced politely to screen readers.
 
-import { describeEvent, seatName } from "../describe.js";
+import { describeEvent } from "../describe.js";
 import { h } from "../dom.js";
+import { ALL_ROLES, registerPanel } from "../registry.js";
+import { seatName } from "../words.js";
 import { panel, when } from "./common.js";
 
 export function feedItem(view, e) {
@@ -46,3 +48,6 @@ export function feedPanel({ title = "Live feed", filter } = {}) {
   }
   return { el: p.el, update };
 }
+
+registerPanel({ id: "feed", column: "side", order: 30, roles: ALL_ROLES,
+  create: (env) => feedPanel({ title: { facilitator: "Every event", observer: "Events" }[env.role] || "Live feed" }) });

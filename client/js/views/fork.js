@@ -4,15 +4,18 @@
 
 import { postJSON, exercisePath } from "../api.js";
 import { field, fill, h, select } from "../dom.js";
+import { registerPanel } from "../registry.js";
+import { decisionKindName } from "../words.js";
 import { facts, note, panel } from "./common.js";
 
-const RULES = [["consensus", "Consensus"], ["simple_majority", "Simple majority"],
+const RULES = [["consensus", "Consensus"], ["unanimity", "Unanimity"], ["simple_majority", "Simple majority"],
   ["qualified_majority", "Qualified majority"], ["silence_procedure", "Silence procedure"]];
-const RULE_FIELDS = ["body", "kind", "rule", "quorum", "threshold", "abstention_blocks", "deadline_minutes", "non_signatories_vote"];
+const RULE_FIELDS = ["body", "kind", "rule", "quorum", "threshold", "base", "abstentions", "abstention_blocks", "authority",
+  "weights", "member_share", "deadline_minutes", "recuse_parties"];
 
 /** The scenario's rules with `binding` put in place of the one for the same body and kind. */
 export function withBinding(rules, binding) {
-  const plain = (r) => Object.fromEntries(RULE_FIELDS.filter((k) => r[k] !== undefined).map((k) => [k, r[k]]));
+  const plain = (r) => Object.fromEntries(RULE_FIELDS.filter((k) => r[k] !== undefined && r[k] !== null).map((k) => [k, r[k]]));
   const out = rules.map(plain).filter((r) => !(r.body === binding.body && r.kind === binding.kind));
   out.push(binding);
   return out;
@@ -86,9 +89,13 @@ export function forkPanel({ exerciseId, token }) {
       if (!at.value) at.value = String(view.exercise.version);
       at.max = String(view.exercise.version);
       const bodies = [["*", "any body"], ...(view.bodies || []).map((b) => [b.id, `${b.id}: ${b.name}`])];
-      const kinds = [["*", "any kind"], ...((view.settings && view.settings.decision_kinds) || []).map((k) => [k, k.replaceAll("_", " ")])];
+      const kinds = [["*", "any kind"], ...((view.institutions && view.institutions.decision_kinds) || [])
+        .map((k) => [k.id, decisionKindName(view, k.id)])];
       fill(body, ...bodies.map(([v, l]) => h("option", { value: v }, l)));
       fill(kind, ...kinds.map(([v, l]) => h("option", { value: v }, l)));
     },
   };
 }
+
+registerPanel({ id: "fork", tab: "review", order: 30, roles: ["facilitator"], when: (view) => !view.read_only,
+  create: (env) => forkPanel(env) });

@@ -3,9 +3,10 @@
 
 import { hms, inWorldText, zoneLabel } from "../clock.js";
 import { h, setText } from "../dom.js";
+import { standing } from "../words.js";
 
 const STATUS_WORDS = { new: "Not started", created: "Not started", running: "Running", paused: "Paused", ended: "Ended" };
-const ROLE_WORDS = { facilitator: "Facilitator console", observer: "Observer", state: "State", office: "Office" };
+const ROLE_WORDS = { facilitator: "Facilitator console", observer: "Observer" };
 
 export function largeTypeToggle() {
   const on = () => document.documentElement.classList.contains("large");
@@ -44,7 +45,8 @@ export function header() {
     const v = ctx.view;
     setText(title, v.exercise.title);
     setText(seat, v.me ? `${v.me.name}` : ROLE_WORDS[v.seat] || v.seat);
-    setText(role, v.me ? `(${v.me.seat}${v.me.status === "non_signatory" ? ", non-signatory" : ""})` : "");
+    // a member is the usual case; any other standing (an applicant, an office, ...) is said
+    setText(role, v.me ? `(${v.me.seat}${v.me.member ? "" : `, ${standing(v, v.me)}`})` : "");
     setText(status, STATUS_WORDS[v.exercise.status] || v.exercise.status);
     status.className = `badge status-badge st-${v.exercise.status}`;
     const c = v.exercise.clock;

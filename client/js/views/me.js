@@ -1,7 +1,9 @@
-// "Your seat": who I am, what my seat may do, and my briefing.
+// "Your seat": who I am, my standing in the scenario's words, my bodies, the moves my seat may
+// make (from `me.may`, `me.proposes_in`, `me.convenes`), and my briefing.
 
-import { humanize } from "../describe.js";
 import { fill, h } from "../dom.js";
+import { registerPanel } from "../registry.js";
+import { bodyName, moveTitle, standing } from "../words.js";
 import { facts, panel } from "./common.js";
 
 export function mePanel() {
@@ -16,7 +18,7 @@ export function mePanel() {
     update(ctx) {
       const v = ctx.view;
       const me = v.me;
-      const k = JSON.stringify([me, v.exercise.summary, v.bodies.map((b) => b.members)]);
+      const k = JSON.stringify([me, v.exercise.summary, v.bodies.map((b) => b.members), v.words && v.words.moves]);
       if (k === key) return;
       key = k;
       if (!me) {
@@ -24,12 +26,19 @@ export function mePanel() {
         briefing.hidden = true;
       } else {
         const bodies = v.bodies.filter((b) => b.members.includes(me.seat)).map((b) => `${b.name} (${b.id})`);
+        const moves = Object.keys(me.may || {}).map((m) => moveTitle(v, m));
+        if ((me.proposes_in || []).length) {
+          moves.push(`${moveTitle(v, "propose_decision")}: ${me.proposes_in.map((b) => bodyName(v, b)).join(", ")}`);
+        }
+        if ((me.convenes || []).length) {
+          moves.push(`${moveTitle(v, "convene_session")}: ${me.convenes.map((b) => bodyName(v, b)).join(", ")}`);
+        }
         fill(info, facts([
           ["Seat", `${me.name} (${me.seat})`],
           me.head ? ["Speaking as", me.head] : null,
-          ["Status", me.kind === "office" ? "office" : me.status === "member" ? "participating state" : "non-signatory: limited rights"],
+          ["Status", standing(v, me)],
           bodies.length ? ["Member of", bodies.join(", ")] : null,
-          me.powers && me.powers.length ? ["Powers", me.powers.map(humanize).join(", ")] : null,
+          moves.length ? ["Your moves", h("ul", { class: "moves" }, moves.map((m) => h("li", {}, m)))] : null,
         ]));
         briefing.hidden = !me.briefing;
         fill(briefing.querySelector("p"), me.briefing || "");
@@ -38,3 +47,5 @@ export function mePanel() {
     },
   };
 }
+
+registerPanel({ id: "me", column: "side", order: 10, roles: ["participant"], create: () => mePanel() });

@@ -5,15 +5,21 @@
 
 import { ApiError, exercisePath, getJSON, postJSON, request } from "../api.js";
 import { hms } from "../clock.js";
-import { humanize, seatList, seatName } from "../describe.js";
 import { field, fill, h, select } from "../dom.js";
 import { actionForm } from "../forms.js";
+import { registerPanel, STAFF_ROLES } from "../registry.js";
+import { bodyName, capitalize, decisionKindName, humanize, milestones, seatKindName, seatList, seatName, statusName, term }
+  from "../words.js";
 import { badge, cellText, facts, note, objectTable, panel } from "./common.js";
 
 const delay = (x) => (x === null || x === undefined ? "—" : `+${hms(x)}`);
 const at = (x) => (x === null || x === undefined ? "—" : hms(x));
-const STEPS = [["first_consultation", "Consultation"], ["first_assistance_request", "Assistance request"],
-  ["first_decision_proposed", "Decision proposed"], ["first_decision_adopted", "Decision adopted"], ["un_notified", "UN notified"]];
+
+/** The steps of the response chains: the report's milestones, [[id, name], ...]. */
+function steps(report, view) {
+  const given = report && Array.isArray(report.milestones) ? report.milestones : milestones(view);
+  return given.map((m) => [m.id, m.name]);
+}
 
 /** A table from rows and [header, row => cell] columns; cells may be text or nodes. */
 function table(caption, rows, columns, { id } = {}) {
@@ -52,7 +58,7 @@ export function renderReport(report, view) {
   ], { id: "report-expectations" }));
   out.push(h("h3", {}, "Decisions"), table("Every decision with its rule, votes and dissent", report.decisions || [], [
     ["Decision", (d) => d.title],
-    ["Body / kind", (d) => `${d.body} · ${humanize(d.kind)}`],
+    ["Body / kind", (d) => `${bodyName(view, d.body)} · ${decisionKindName(view, d.kind)}`],
     ["Rule", (d) => `${d.rule_description}${d.reruled ? " (changed by the fork)" : ""}`],
     ["Outcome", (d) => [statusBadge(d.outcome), d.reason ? ` ${d.reason}` : ""]],
     ["Tally", (d) => (d.tally ? `${d.tally.for} for, ${d.tally.against} against, ${d.tally.abstain} abstain, ${d.tally.not_voted} not voted` : "—")],
@@ -68,13 +74,14 @@ export function renderReport(report, view) {
       if (!impl.length) return d.outcome === "adopted" ? "none recorded" : "—";
       return impl.map(([s, i]) => `${seatName(view, s)}: ${humanize(i.status)}${i.delay !== null && i.delay !== undefined ? ` (${delay(i.delay)})` : ""}`).join("; ");
     }],
-    ["UN notified", (d) => (d.un_notified ? delay(d.un_notified.delay ?? null) : "—")],
+    ["Notified", (d) => ((d.notifications || []).length
+      ? d.notifications.map((n) => `${n.recipient_name || n.recipient} ${delay(n.delay ?? null)}`).join("; ") : "—")],
   ], { id: "report-decisions" }));
   out.push(h("h3", {}, "Response chains"), table("For each inject: time to the first response of each kind", report.chains || [], [
     ["Inject", (c) => c.title],
     ["Delivered", (c) => at(c.delivered_at)],
-    ...STEPS.map(([key, label]) => [label, (c) => delay(c.steps && c.steps[key] ? c.steps[key].delay : null)]),
-    ["National implementation", (c) => {
+    ...steps(report, view).map(([key, label]) => [label, (c) => delay(c.steps && c.steps[key] ? c.steps[key].delay : null)]),
+    [capitalize(term(view, "implementation")), (c) => {
       const impl = Object.entries(c.implementation || {});
       const done = impl.filter(([, v]) => v);
       return impl.length ? `${done.length} of ${impl.length}` : "—";
@@ -82,12 +89,13 @@ export function renderReport(report, view) {
   ], { id: "report-chains" }));
   out.push(h("h3", {}, "Activity per seat"), table("What each seat did", report.seats || [], [
     ["Seat", (s) => s.name],
-    ["Status", (s) => humanize(s.status || s.kind)],
+    ["Status", (s) => (s.status ? statusName(view, s.status) : seatKindName(view, s.kind))],
     ["Moves", (s) => String(s.events)],
     ["First move", (s) => at(s.first_action)],
     ["Statements", (s) => String(s.statements)],
     ["Votes", (s) => String(s.votes)],
     ["Pledges / declines", (s) => `${s.pledges} / ${s.declines}`],
+    ["Notifications", (s) => String(s.notifications ?? 0)],
     ["Mean answer time", (s) => delay(s.mean_assistance_response_time)],
   ]));
   if (report.observations && report.observations.length) {
@@ -205,6 +213,7 @@ function scoreForm(send, x, current, result) {
 }
 
 export function comparePanel({ exerciseId, token }) {
+  let view = null;
   const p = panel("Compare two runs", { className: "compare", id: "compare" });
   const other = h("input", { type: "text", autocomplete: "off", placeholder: "ex_…", id: "compare-id" });
   const otherToken = h("input", { type: "password", required: true, autocomplete: "off", id: "compare-token" });
@@ -231,7 +240,7 @@ export function comparePanel({ exerciseId, token }) {
     try {
       const out = await postJSON("/api/compare", { a: { exercise_id: exerciseId, token }, b: { exercise_id: id, token: tok } });
       fill(status, "");
-      fill(result, renderCompare(out));
+      fill(result, renderCompare(out, view));
     } catch (e) {
       const why = e instanceof ApiError && e.code === "not_found" ? "Comparing runs is not available on this server." : e.message;
       fill(status, h("span", { role: "alert" }, why));
@@ -240,14 +249,30 @@ export function comparePanel({ exerciseId, token }) {
     }
   });
   p.body.append(form, result);
-  return { el: p.el };
+  return {
+    el: p.el,
+    activate(ctx) { view = ctx.view; },
+    update(ctx) { view = ctx.view; },
+  };
+}
+
+/** The milestones in a comparison: those its chains have, named as this run's scenario names them. */
+function compareSteps(out, view) {
+  const names = new Map(milestones(view).map((m) => [m.id, m.name]));
+  const keys = [];
+  for (const c of out.chains || []) {
+    for (const x of [c.a, c.b]) {
+      for (const k of Object.keys((x && x.steps) || {})) if (k !== "implementation" && !keys.includes(k)) keys.push(k);
+    }
+  }
+  return keys.map((k) => [k, names.get(k) || humanize(k)]);
 }
 
 function side(v, fn) {
   return v ? fn(v) : "—";
 }
 
-export function renderCompare(out) {
+export function renderCompare(out, view) {
   if (!out || typeof out !== "object" || !out.a) return objectTable([out]);
   const name = (s) => `${s.exercise_id}${s.forked_from ? ` (fork of ${s.forked_from.exercise_id} at ${s.forked_from.at})` : ""}`;
   return [
@@ -269,7 +294,11 @@ export function renderCompare(out) {
     ]),
     h("h3", {}, "Response chains"), table("Delays after each inject", out.chains, [
       ["Inject", (c) => c.title],
-      ...STEPS.map(([key, label]) => [label, (c) => `A ${side(c.a, (x) => delay(x.steps[key]))} · B ${side(c.b, (x) => delay(x.steps[key]))}`]),
+      ...compareSteps(out, view).map(([key, label]) => [label,
+        (c) => `A ${side(c.a, (x) => delay(x.steps[key]))} · B ${side(c.b, (x) => delay(x.steps[key]))}`]),
     ]),
   ];
 }
+
+registerPanel({ id: "report", tab: "review", order: 20, roles: STAFF_ROLES, create: (env) => reportPanel(env) });
+registerPanel({ id: "compare", tab: "review", order: 40, roles: STAFF_ROLES, create: (env) => comparePanel(env) });

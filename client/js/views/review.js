@@ -4,12 +4,11 @@
 
 import { getState } from "../api.js";
 import { hms, inWorldText } from "../clock.js";
-import { humanize, seatList, seatName } from "../describe.js";
 import { fill, h, select, setText } from "../dom.js";
 import { fold } from "../fold.js";
-import { tally } from "./decisions.js";
+import { ALL_ROLES, registerPanel, snapshotParts } from "../registry.js";
 import { feedItem } from "./feed.js";
-import { facts, note, objectTable, panel } from "./common.js";
+import { facts, note, panel } from "./common.js";
 
 export function reviewPanel({ exerciseId, token }) {
   const p = panel("Replay", { className: "replay", id: "replay" });
@@ -132,33 +131,13 @@ export function reviewPanel({ exerciseId, token }) {
   };
 }
 
+/** The state at a moment: the exercise's status, then each area's part (registerSnapshot). */
 function snapshotOf(v) {
-  const decisions = v.decisions.map((d) => {
-    const t = d.tally && d.status !== "open" ? d.tally : tally(d);
-    return { decision: d.title, body: d.body, kind: humanize(d.kind), rule: d.rule_description,
-      votes: `${t.for} for / ${t.against} against / ${t.abstain} abstain / ${t.not_voted} not voted`, status: d.status,
-      reason: d.reason };
-  });
-  const assistance = v.assistance.map((r) => ({
-    requester: seatName(v, r.requester), kinds: r.kinds.map(humanize).join(", "), status: r.status,
-    pledged: seatList(v, Object.keys(r.responses).filter((s) => r.responses[s].response === "pledge")),
-    declined: seatList(v, Object.keys(r.responses).filter((s) => r.responses[s].response === "decline")),
-    awaiting: seatList(v, r.awaiting),
-  }));
-  const consultations = v.consultations.map((c) => ({
-    topic: c.topic, convener: seatName(v, c.convener), private: c.private, statements: c.statements,
-    status: c.open ? "open" : humanize(c.outcome),
-  }));
   const delivered = (v.injects || []).filter((i) => i.status === undefined || i.status === "delivered");
   return [
-    facts([
-      ["Status", v.exercise.status],
-      ["Injects delivered", String(delivered.length)],
-      ["Threats reported", String(v.threats.length)],
-      ["UN Security Council notified", v.un_notifications.length ? `${v.un_notifications.length} time(s)` : "no"],
-    ]),
-    h("h3", {}, "Decisions"), objectTable(decisions),
-    h("h3", {}, "Assistance"), objectTable(assistance),
-    h("h3", {}, "Consultations"), objectTable(consultations),
+    facts([["Status", v.exercise.status], ["Injects delivered", String(delivered.length)]]),
+    ...snapshotParts().map((part) => part(v)),
   ];
 }
+
+registerPanel({ id: "replay", tab: "review", order: 10, roles: ALL_ROLES, create: (env) => reviewPanel(env) });

@@ -1,0 +1,130 @@
+// The words a participant or a reviewer reads, from the scenario (the view's seats, bodies,
+// `institutions` and `words`), with neutral fallbacks for what a scenario leaves out. No view
+// module spells an institution's name: it asks here.
+
+const SPECIAL = { system: "System", facilitator: "Facilitator", observer: "Observer", all: "everyone" };
+
+// the server's neutral defaults (server/domain/words.py), for a view that has no `words`
+const TERMS = {
+  member: "member",
+  members: "members",
+  non_member: "non-member",
+  application: "application for membership",
+  notification: "notification",
+  threat: "threat",
+  implementation: "implementation",
+};
+
+export function humanize(word) {
+  return String(word ?? "").replaceAll("_", " ");
+}
+
+export function capitalize(text) {
+  const s = String(text ?? "");
+  return s ? s[0].toUpperCase() + s.slice(1) : s;
+}
+
+/** Participant text on one line, cut to `limit` characters. */
+export function clip(text, limit = 80) {
+  const s = String(text ?? "").split(/\s+/).filter(Boolean).join(" ");
+  return s.length <= limit ? s : `${s.slice(0, limit - 1).trimEnd()}…`;
+}
+
+const byId = (list, id) => (list || []).find((x) => x.id === id) || null;
+const inst = (view, group) => (view && view.institutions && view.institutions[group]) || [];
+
+export function seatName(view, id) {
+  if (id in SPECIAL) return SPECIAL[id];
+  const seat = view && view.seats ? view.seats.find((s) => s.seat === id) : null;
+  return seat ? seat.name : String(id ?? "");
+}
+
+/** "Kazakhstan (KAZ)": for pickers, where the id helps. */
+export function seatLabel(view, id) {
+  const name = seatName(view, id);
+  return name === id ? name : `${name} (${id})`;
+}
+
+export function seatList(view, ids) {
+  if (ids === "all" || ids === null || ids === undefined) return "everyone";
+  return ids.map((s) => seatName(view, s)).join(", ");
+}
+
+export function bodyName(view, id) {
+  const b = byId(view && view.bodies, id);
+  return b ? b.name : String(id ?? "");
+}
+
+export function regionName(view, id) {
+  const r = byId(view && view.regions, id);
+  return r ? r.name : humanize(id);
+}
+
+/** The name of an institution's entry: decision_kinds, threat_kinds, assistance_kinds, recipients, statuses, seat_kinds. */
+export function named(view, group, id) {
+  const found = byId(inst(view, group), id);
+  return found && found.name ? found.name : humanize(id);
+}
+
+export const decisionKindName = (view, id) => named(view, "decision_kinds", id);
+export const threatKindName = (view, id) => named(view, "threat_kinds", id);
+export const assistanceKindName = (view, id) => named(view, "assistance_kinds", id);
+export const recipientName = (view, id) => named(view, "recipients", id);
+export const statusName = (view, id) => named(view, "statuses", id);
+export const seatKindName = (view, id) => named(view, "seat_kinds", id);
+
+export function decisionKind(view, id) {
+  return byId(inst(view, "decision_kinds"), id);
+}
+
+/** A decision kind with its reference ("Deployment (Charter s. 12)"), as the scenario words it. */
+export function decisionKindTitle(view, id) {
+  const k = decisionKind(view, id);
+  return k && k.reference ? `${decisionKindName(view, id)} (${k.reference})` : decisionKindName(view, id);
+}
+
+/** A seat's standing in words: its status's name, or its kind's. */
+export function standing(view, seat) {
+  if (!seat) return "";
+  return seat.status ? statusName(view, seat.status) : seatKindName(view, seat.kind);
+}
+
+function move(view, m) {
+  return (view && view.words && view.words.moves && view.words.moves[m]) || null;
+}
+
+/** The label of a move ("Request assistance"). */
+export function moveLabel(view, m) {
+  const w = move(view, m);
+  return w && w.label ? w.label : capitalize(humanize(m));
+}
+
+/** The label with the scenario's reference ("Request assistance (Charter s. 4)"), for headings. */
+export function moveTitle(view, m) {
+  const w = move(view, m);
+  const label = moveLabel(view, m);
+  return w && w.reference ? `${label} (${w.reference})` : label;
+}
+
+/** The scenario's help text of a move, or "". */
+export function moveHelp(view, m) {
+  const w = move(view, m);
+  return (w && w.help) || "";
+}
+
+/** A term of the scenario ("member", "members", "non_member", "application", "notification", ...). */
+export function term(view, key) {
+  const terms = (view && view.words && view.words.terms) || {};
+  return terms[key] || TERMS[key] || humanize(key);
+}
+
+/** What the scenario calls a vote ("for", "against", "abstain"; a board may say "approve"). */
+export function voteWord(view, vote) {
+  const votes = (view && view.words && view.words.votes) || {};
+  return votes[vote] || vote;
+}
+
+/** The milestones of the report's response chains: [{id, name}]. */
+export function milestones(view) {
+  return (view && view.words && view.words.milestones) || [];
+}

@@ -1,0 +1,158 @@
+"""Membership: a seat applies to join; a decision of a kind whose effect is `admit` admits it
+(it takes the status the effect names); one whose effect is `suspend` suspends a member. A
+seat's status decides what it may do (`institutions.py`), so nothing else changes for them.
+
+The scenario's words and aliases name these moves for its alliance (joining under some
+instrument of its own, say); the engine knows only applications, admission and suspension.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any, Literal
+
+from .. import institutions as inst
+from .. import legacy
+from ..batch import Batch, require_in_play, require_participant
+from ..errors import conflict, forbidden
+from ..events import SYSTEM, Event
+from ..fold import Draft
+from ..registry import Command, Move, Slice
+from ..scenario import DecisionKind
+from ..state import State
+from ..words import Words
+from .decisions import DECISIONS
+
+S = Slice("membership")
+
+
+@dataclass(frozen=True, slots=True)
+class Application:
+    id: str
+    seat: str
+    requested_at: float
+    status: str = "pending"  # pending | admitted | refused
+    decision_id: str | None = None
+
+
+APPLICATIONS = S.table("applications", Application)
+
+# The events that change a seat's status (their data has `seat` and `status`): the review follows
+# membership over a log through them.
+STATUS_EVENTS = frozenset({"seat_admitted", "seat_suspended"})
+
+
+class RequestAdmission(Move):
+    type: Literal["request_admission"]
+
+
+def _pending(state: State, seat: str) -> Application | None:
+    return next((a for a in APPLICATIONS.of(state).values() if a.seat == seat and a.status == "pending"), None)
+
+
+def _kind_of(state: State, decision_id: str) -> DecisionKind | None:
+    dec = DECISIONS.of(state).get(decision_id)
+    assert state.scenario is not None
+    return state.scenario.decision_kind(dec.kind) if dec is not None else None
+
+
+# --- applying ----------------------------------------------------------------------------------------
+
+@S.command(RequestAdmission, by="participant", records="admission_requested", power=True)
+def _apply(b: Batch, cmd: RequestAdmission, seat: str) -> None:
+    require_participant(b.state, seat)
+    inst.require(b.state, seat, "request_admission")
+    if inst.is_member(b.state, seat):
+        raise forbidden("already_member", f"{inst.who(b.state, seat)} is already a {inst.words(b.state).term('member')}.")
+    require_in_play(b.state, seat)
+    if _pending(b.state, seat) is not None:
+        raise conflict("application_pending", f"{seat} already has an {inst.words(b.state).term('application')} pending.")
+    b.emit("admission_requested", seat, {"application_id": b.new_id("app"), "seat": seat})
+
+
+@S.event("admission_requested", version=2, upcasters={1: legacy.admission_v1}, fields=("application_id", "seat"),
+         creates="application_id",
+         summary=lambda e, d, w: f"{w.seat(e.actor)} applies: {w.term('application')}",
+         reenact=lambda e, d, tr: RequestAdmission(type="request_admission"))
+def _applied(d: Draft, e: Event) -> None:
+    a = Application(e.data["application_id"], e.actor, e.exercise_time)
+    APPLICATIONS.own(d)[a.id] = a
+
+
+@S.subject_check("admit")
+def _check_admit(state: State, subject: str, kind: DecisionKind) -> None:
+    a = _pending(state, subject)
+    if a is None or a.decision_id is not None:
+        raise conflict("no_pending_application", f"{subject} has no pending {inst.words(state).term('application')} "
+                                                 "awaiting a decision.")
+
+
+@S.subject_check("suspend")
+def _check_suspend(state: State, subject: str, kind: DecisionKind) -> None:
+    if not inst.is_member(state, subject):
+        raise conflict("not_a_member", f"{inst.who(state, subject)} is not a {inst.words(state).term('member')}; "
+                                       "only a member can be suspended.")
+
+
+@S.follows("decision_proposed")
+def _decision_taken_up(d: Draft, e: Event) -> None:
+    """An admitting decision about a seat takes up its pending application."""
+    subject = e.data.get("subject")
+    if not subject:
+        return
+    kind = _kind_of(d, e.data["decision_id"])  # type: ignore[arg-type]
+    if kind is None or kind.effect is None or kind.effect.change != "admit":
+        return
+    a = _pending(d, subject)  # type: ignore[arg-type]
+    if a is not None:
+        APPLICATIONS.own(d)[a.id] = replace(a, decision_id=e.data["decision_id"])
+
+
+@S.follows("decision_rejected", "decision_lapsed")
+def _decision_failed(d: Draft, e: Event) -> None:
+    """An application whose decision failed is refused; the seat may apply again."""
+    for a in list(APPLICATIONS.of(d).values()):
+        if a.decision_id == e.data["decision_id"] and a.status == "pending":
+            APPLICATIONS.own(d)[a.id] = replace(a, status="refused")
+
+
+# --- the effect of a decision ------------------------------------------------------------------------
+
+@S.reaction("decision_adopted")
+def _effect(b: Batch, ev: Event) -> None:
+    assert b.state.scenario is not None
+    kind = b.state.scenario.decision_kind(str(ev.data.get("kind")))
+    subject = ev.data.get("subject")
+    if kind is None or kind.effect is None or not subject:
+        return
+    event = "seat_admitted" if kind.effect.change == "admit" else "seat_suspended"
+    b.emit(event, SYSTEM, {"seat": subject, "status": kind.effect.status, "decision_id": ev.data["decision_id"]})
+
+
+def _to_v2(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 admitted a seat to the one member status there was."""
+    return {**data, "status": data.get("status", "member")}
+
+
+@S.event("seat_admitted", version=2, upcasters={1: _to_v2}, fields=("seat", "status", "decision_id"),
+         summary=lambda e, d, w: f"{w.seat(d.get('seat'))} admitted as {w.status(d.get('status'))}")
+def _admitted(d: Draft, e: Event) -> None:
+    seat = e.data["seat"]
+    for a in list(APPLICATIONS.of(d).values()):
+        if a.seat == seat and a.status == "pending":
+            APPLICATIONS.own(d)[a.id] = replace(a, status="admitted")
+    d.own("statuses")[seat] = e.data["status"]
+
+
+@S.event("seat_suspended", fields=("seat", "status", "decision_id"),
+         summary=lambda e, d, w: f"{w.seat(d.get('seat'))} suspended: now {w.status(d.get('status'))}")
+def _suspended(d: Draft, e: Event) -> None:
+    d.own("statuses")[e.data["seat"]] = e.data["status"]
+
+
+# --- the view ------------------------------------------------------------------------------------------
+
+@S.view
+def _view(state: State, seat: str, w: Words) -> dict[str, Any]:
+    return {"applications": [{"id": a.id, "seat": a.seat, "requested_at": a.requested_at, "status": a.status,
+                              "decision_id": a.decision_id} for a in APPLICATIONS.of(state).values()]}

@@ -1,0 +1,92 @@
+"""Notifications to the outside bodies a scenario declares (`recipients`: an international organ, a
+regulator, the press): a seat with the power to notify a recipient sends it a summary, optionally of a
+decision or about a threat. The report measures each one's delay. A scenario's alias may give the
+move and its event names of its own (`notify_x` recording `x_notified`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal, Mapping
+
+from .. import institutions as inst
+from ..batch import Batch, require_in_play, require_participant
+from ..errors import conflict, forbidden, invalid
+from ..events import Event
+from ..fields import Ref, Summary
+from ..fold import Draft
+from ..registry import Command, Move, Slice
+from ..state import State
+from ..words import Words
+from .consultations import threat
+from .decisions import DECISIONS
+
+S = Slice("notifications")
+
+
+@dataclass(frozen=True, slots=True)
+class Notification:
+    id: str
+    actor: str
+    at: float
+    recipient: str
+    summary: str
+    decision_id: str | None = None
+    threat_id: str | None = None
+
+
+NOTIFICATIONS = S.table("notifications", Notification)
+
+
+class Notify(Move):
+    type: Literal["notify"]
+    recipient: Ref
+    summary: Summary
+    decision_id: Ref | None = None
+    threat_id: Ref | None = None
+
+
+@S.command(Notify, by="participant", records="notification_sent", power=True)
+def _notify(b: Batch, cmd: Notify, seat: str) -> None:
+    require_participant(b.state, seat)
+    st = b.state
+    sc = st.scenario
+    assert sc is not None
+    recipient = sc.recipient(cmd.recipient)
+    if recipient is None:
+        known = ", ".join(r.id for r in sc.recipients) or "none"
+        raise invalid("unknown_recipient", f"There is no recipient {cmd.recipient!r} in this scenario (recipients: {known}).")
+    inst.require(st, seat, "notify")
+    if not inst.may_notify(st, seat, recipient.id):
+        raise forbidden("cannot_notify", f"{inst.who(st, seat)} may not notify the {recipient.name}.")
+    require_in_play(st, seat)
+    if cmd.decision_id is not None and cmd.decision_id not in DECISIONS.of(st):
+        raise conflict("unknown_decision", f"There is no decision {cmd.decision_id!r}.")
+    threat(st, cmd.threat_id)
+    b.emit("notification_sent", seat, {"notification_id": b.new_id("not"), "recipient": recipient.id,
+                                       "summary": cmd.summary, "decision_id": cmd.decision_id, "threat_id": cmd.threat_id})
+
+
+def _summary(e: Event, d: Mapping[str, Any], w: Words) -> str:
+    return f"{w.seat(e.actor)} notifies the {w.recipient(d.get('recipient'))}: {w.clip(d.get('summary'))}"
+
+
+def _reenact(e: Event, d: Mapping[str, Any], tr: Any) -> Command:
+    return Notify(type="notify", recipient=d["recipient"], summary=d["summary"],
+                  decision_id=tr(d["decision_id"]) if d.get("decision_id") else None,
+                  threat_id=tr(d["threat_id"]) if d.get("threat_id") else None)
+
+
+@S.event("notification_sent", fields=("notification_id", "recipient", "summary", "decision_id", "threat_id"),
+         creates="notification_id", summary=_summary, reenact=_reenact)
+def _sent(d: Draft, e: Event) -> None:
+    data = e.data
+    n = Notification(data["notification_id"], e.actor, e.exercise_time, data["recipient"], data["summary"],
+                     data.get("decision_id"), data.get("threat_id"))
+    NOTIFICATIONS.own(d)[n.id] = n
+
+
+@S.view
+def _view(state: State, seat: str, w: Words) -> dict[str, Any]:
+    return {"notifications": [{"id": n.id, "actor": n.actor, "at": n.at, "recipient": n.recipient, "summary": n.summary,
+                               "decision_id": n.decision_id, "threat_id": n.threat_id}
+                              for n in NOTIFICATIONS.of(state).values()]}
