@@ -177,9 +177,9 @@ def upcast_event(event: Event) -> Event:
 
 
 def is_past_tense_name(name: str) -> bool:
-    """snake_case ending in a past participle: `vote_cast`, `decision_adopted`."""
+    """snake_case ending in a past participle: `vote_cast`, `decision_adopted`, `seat_withdrawn`."""
     last = name.split("_")[-1]
-    return bool(_PAST_TENSE.match(name)) and (last.endswith("ed") or last in _IRREGULAR_PAST)
+    return bool(_PAST_TENSE.match(name)) and (last.endswith(("ed", "en", "wn")) or last in _IRREGULAR_PAST)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,8 +1,11 @@
 // Membership (server/domain/slices/membership.py): a seat that may apply asks to join; a decision
 // of a kind whose effect is `admit` takes up its application and, adopted, admits it (it takes the
-// status the effect names); one whose effect is `suspend` suspends a member. What a seat may do
-// follows from its status. The scenario names all of it (its terms and move labels).
+// status the effect names); one whose effect is `suspend` suspends a member; a member gives notice
+// of withdrawal and, once the scenario's notice period has run, the system records that it has
+// withdrawn. What a seat may do follows from its status. The scenario names all of it (its terms
+// and move labels).
 
+import { hms } from "../clock.js";
 import { fill, h, setText } from "../dom.js";
 import { actionButton, allow, statusLine } from "../forms.js";
 import { ALL_ROLES, registerDescription, registerFold, registerPanel, registerSnapshot } from "../registry.js";
@@ -49,6 +52,16 @@ registerFold("seat_admitted", (v, e) => {
   setStatus(v, e.data.seat, e.data.status ?? "member");
 });
 registerFold("seat_suspended", (v, e) => setStatus(v, e.data.seat, e.data.status));
+registerFold("withdrawal_notified", (v, e) => {
+  (v.withdrawals ||= []).push({ seat: e.data.seat, notified_at: e.exercise_time, effective_at: e.data.effective_at, status: "running" });
+});
+registerFold("seat_withdrawn", (v, e) => {
+  const n = (v.withdrawals || []).find((w) => w.seat === e.data.seat && w.status === "running");
+  if (n) n.status = "withdrawn";
+  setStatus(v, e.data.seat, e.data.status);
+});
+
+const noticeRunning = (v, seat) => (v.withdrawals || []).find((w) => w.seat === seat && w.status === "running");
 
 // --- in words ---------------------------------------------------------------------------------
 
@@ -58,6 +71,11 @@ registerDescription("seat_admitted", (e, view) => ({ kind: "membership",
   text: `${seatName(view, e.data.seat)} was admitted: now ${statusName(view, e.data.status ?? "member")}.` }));
 registerDescription("seat_suspended", (e, view) => ({ kind: "membership",
   text: `${seatName(view, e.data.seat)} was suspended: now ${statusName(view, e.data.status)}.` }));
+
+registerDescription("withdrawal_notified", (e, view) => ({ kind: "membership",
+  text: `${seatName(view, e.data.seat)}: ${moveLabel(view, "give_notice_of_withdrawal")} (takes effect at ${hms(e.data.effective_at)}).` }));
+registerDescription("seat_withdrawn", (e, view) => ({ kind: "membership",
+  text: `${seatName(view, e.data.seat)} has withdrawn: now ${statusName(view, e.data.status)}.` }));
 
 registerSnapshot(60, (v) => (v.applications.length ? [h("h3", {}, capitalize(term(v, "application"))), objectTable(
   v.applications.map((a) => ({ seat: seatName(v, a.seat), status: a.status, decision: a.decision_id })))] : []));
@@ -72,7 +90,13 @@ export function membershipPanel(send) {
     { status, className: "primary", done: "Recorded; a body now decides on it." });
   const mine = h("div", { class: "ask" }, help, ask, status.el);
   const list = h("ul", { class: "records", id: "application-list" });
-  p.body.append(mine, list);
+  const noticeHelp = note("");
+  const noticeStatus = statusLine();
+  const notice = actionButton(send, "Give notice", () => ({ type: "give_notice_of_withdrawal" }),
+    { status: noticeStatus, done: "Notice given; it takes effect when the notice period has run." });
+  const leave = h("div", { class: "ask", id: "withdrawal" }, noticeHelp, notice, noticeStatus.el);
+  const notices = h("ul", { class: "records", id: "withdrawal-list" });
+  p.body.append(mine, leave, list, notices);
   return {
     el: p.el,
     update(ctx) {
@@ -91,7 +115,19 @@ export function membershipPanel(send) {
           capitalize(term(view, "application")), " ", badge(a.status, `st-${a.status}`),
           dec ? ` (decision “${dec.title}”, ${dec.status})` : "");
       }));
-      p.el.hidden = !perms.may("request_admission") && view.applications.length === 0;
+      const mayLeave = Boolean(perms.may("give_notice_of_withdrawal")) && view.me.member && !noticeRunning(view, view.seat);
+      leave.hidden = !mayLeave;
+      if (mayLeave) {
+        setText(notice, moveLabel(view, "give_notice_of_withdrawal"));
+        setText(noticeHelp, moveHelp(view, "give_notice_of_withdrawal") ||
+          `Your seat may leave: it stays a ${term(view, "member")} until the notice period has run.`);
+      }
+      allow(notice, perms.inPlay);
+      const withdrawals = view.withdrawals || [];
+      fill(notices, withdrawals.map((w) => h("li", { dataset: { seat: w.seat } }, when(view, w.notified_at), " ",
+        h("strong", {}, seatName(view, w.seat)), ": ", moveLabel(view, "give_notice_of_withdrawal"), " ",
+        badge(w.status, `st-${w.status}`), " (effective ", when(view, w.effective_at), ")")));
+      p.el.hidden = !perms.may("request_admission") && !mayLeave && view.applications.length === 0 && withdrawals.length === 0;
     },
   };
 }

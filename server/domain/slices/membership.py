@@ -1,6 +1,9 @@
 """Membership: a seat applies to join; a decision of a kind whose effect is `admit` admits it
-(it takes the status the effect names); one whose effect is `suspend` suspends a member. A
-seat's status decides what it may do (`institutions.py`), so nothing else changes for them.
+(it takes the status the effect names); one whose effect is `suspend` suspends a member; in a
+scenario with a withdrawal notice period, a member gives notice of withdrawal and, once the notice
+has run in exercise time, the system records that it has withdrawn (it takes the status the
+scenario names). A seat's status decides what it may do (`institutions.py`), so nothing else
+changes for them.
 
 The scenario's words and aliases name these moves for its alliance (joining under some
 instrument of its own, say); the engine knows only applications, admission and suspension.
@@ -17,8 +20,8 @@ from ..batch import Batch, require_in_play, require_participant
 from ..errors import conflict, forbidden
 from ..events import SYSTEM, Event
 from ..fold import Draft
-from ..registry import Command, Move, Slice
-from ..scenario import DecisionKind
+from ..registry import Command, Due, Move, Slice
+from ..scenario import DecisionKind, parse_offset
 from ..state import State
 from ..words import Words
 from .decisions import DECISIONS
@@ -35,15 +38,28 @@ class Application:
     decision_id: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Notice:
+    seat: str
+    notified_at: float
+    effective_at: float
+    status: str = "running"  # running | withdrawn
+
+
 APPLICATIONS = S.table("applications", Application)
+NOTICES = S.table("withdrawal_notices", Notice)  # seat -> its notice of withdrawal
 
 # The events that change a seat's status (their data has `seat` and `status`): the review follows
 # membership over a log through them.
-STATUS_EVENTS = frozenset({"seat_admitted", "seat_suspended"})
+STATUS_EVENTS = frozenset({"seat_admitted", "seat_suspended", "seat_withdrawn"})
 
 
 class RequestAdmission(Move):
     type: Literal["request_admission"]
+
+
+class GiveNoticeOfWithdrawal(Move):
+    type: Literal["give_notice_of_withdrawal"]
 
 
 def _pending(state: State, seat: str) -> Application | None:
@@ -150,9 +166,63 @@ def _suspended(d: Draft, e: Event) -> None:
     d.own("statuses")[e.data["seat"]] = e.data["status"]
 
 
+# --- withdrawal ----------------------------------------------------------------------------------------
+
+@S.command(GiveNoticeOfWithdrawal, by="participant", records="withdrawal_notified", power=True)
+def _give_notice(b: Batch, cmd: GiveNoticeOfWithdrawal, seat: str) -> None:
+    require_participant(b.state, seat)
+    assert b.state.scenario is not None
+    rules = b.state.scenario.membership.withdrawal
+    if rules is None:
+        raise forbidden("withdrawal_not_provided", "This scenario provides no withdrawal: its members cannot give notice.")
+    inst.require(b.state, seat, "give_notice_of_withdrawal")
+    if not inst.is_member(b.state, seat):
+        raise forbidden("not_a_member", f"{inst.who(b.state, seat)} is not a {inst.words(b.state).term('member')}; "
+                                        "only a member can give notice of withdrawal.")
+    require_in_play(b.state, seat)
+    running = NOTICES.of(b.state).get(seat)
+    if running is not None and running.status == "running":
+        raise conflict("notice_given", f"{inst.who(b.state, seat)} has already given notice; it takes effect at "
+                                       f"exercise time {running.effective_at:.0f} s.")
+    b.emit("withdrawal_notified", seat, {"seat": seat, "effective_at": round(b.time + parse_offset(rules.notice), 3)})
+
+
+@S.event("withdrawal_notified", fields=("seat", "effective_at"),
+         summary=lambda e, d, w: f"{w.seat(e.actor)}: {w.move('give_notice_of_withdrawal')}",
+         reenact=lambda e, d, tr: GiveNoticeOfWithdrawal(type="give_notice_of_withdrawal"))
+def _notified(d: Draft, e: Event) -> None:
+    NOTICES.own(d)[e.data["seat"]] = Notice(e.data["seat"], e.exercise_time, float(e.data["effective_at"]))
+
+
+@S.due
+def _due(state: State) -> list[Due]:
+    return [Due(n.effective_at, 9_000, "withdrawal", n.seat, _withdraw(n.seat))
+            for n in NOTICES.of(state).values() if n.status == "running"]
+
+
+def _withdraw(seat: str) -> Any:
+    def run(b: Batch, at: float) -> None:
+        assert b.state.scenario is not None and b.state.scenario.membership.withdrawal is not None
+        b.emit("seat_withdrawn", SYSTEM, {"seat": seat, "status": b.state.scenario.membership.withdrawal.status}, at=at)
+
+    return run
+
+
+@S.event("seat_withdrawn", fields=("seat", "status"),
+         summary=lambda e, d, w: f"{w.seat(d.get('seat'))} has withdrawn: now {w.status(d.get('status'))}")
+def _withdrawn(d: Draft, e: Event) -> None:
+    seat = e.data["seat"]
+    notice = NOTICES.of(d).get(seat)
+    if notice is not None:
+        NOTICES.own(d)[seat] = replace(notice, status="withdrawn")
+    d.own("statuses")[seat] = e.data["status"]
+
+
 # --- the view ------------------------------------------------------------------------------------------
 
 @S.view
 def _view(state: State, seat: str, w: Words) -> dict[str, Any]:
     return {"applications": [{"id": a.id, "seat": a.seat, "requested_at": a.requested_at, "status": a.status,
-                              "decision_id": a.decision_id} for a in APPLICATIONS.of(state).values()]}
+                              "decision_id": a.decision_id} for a in APPLICATIONS.of(state).values()],
+            "withdrawals": [{"seat": n.seat, "notified_at": n.notified_at, "effective_at": n.effective_at,
+                             "status": n.status} for n in NOTICES.of(state).values()]}
