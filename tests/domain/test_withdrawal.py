@@ -98,3 +98,19 @@ def test_giving_notice_is_a_power_of_the_status():
 def test_notice_needs_the_exercise_running():
     run = Run(scenario(), start=False)
     assert refused(run, "TJK", "give_notice_of_withdrawal").code == "not_started"
+
+
+def test_in_the_treaty_pack_a_state_that_gave_notice_votes_until_the_notice_has_run():
+    from .support import border_crisis
+
+    run = Run(border_crisis())
+    run.tick()
+    (notice,) = run.do("GEO", "give_notice_of_withdrawal")
+    assert notice.data["effective_at"] == 7200.0
+    during = run.do("RUS", "propose_decision", body="CCS", kind="use_of_armed_forces", title="Deploy", text="x")[0]
+    assert "GEO" in during.data["eligible"]
+    run.at(120)
+    assert [e.data["status"] for e in run.tick() if e.type == "seat_withdrawn"] == ["withdrawn"]
+    after = run.do("RUS", "propose_decision", body="CCS", kind="use_of_armed_forces", title="Deploy", text="x")[0]
+    assert "GEO" not in after.data["eligible"] and len(after.data["eligible"]) == len(during.data["eligible"]) - 1
+    assert refused(run, "GEO", "request_assistance", kinds=["military"], summary="x").code == "not_allowed"
