@@ -81,6 +81,7 @@ CASES: list[tuple[str, str, Callable[[Ids], dict[str, Any]], Callable[[Play, Ids
                                            "subject": "MDA"}, _accession),
     ("facilitator", "extend_deadline", lambda i: {"decision_id": i["open"], "minutes": 15}, None),
     ("KAZ", "close_vote", lambda i: {"decision_id": i["open"]}, None),  # KAZ chairs the CCS
+    ("GEO", "give_notice_of_withdrawal", lambda i: {}, None),
 ]
 
 
