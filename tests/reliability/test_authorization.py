@@ -172,6 +172,7 @@ CASES: dict[str, Case] = {
     "notify_un_security_council": Case(lambda p: {"type": "notify_un_security_council", "summary": "s"},
                                        {"member", "office"}, ok="KAZ"),  # SG, member state
     "request_accession": Case(lambda p: {"type": "request_accession"}, {"non-signatory"}, ok="MDA"),
+    "give_notice_of_withdrawal": Case(lambda p: {"type": "give_notice_of_withdrawal"}, {"member"}, ok="KAZ"),
     # the chair of the decision's body (KAZ chairs the CCS) and the facilitator close a vote
     "close_vote": Case(lambda p: {"type": "close_vote", "decision_id": p.open_decision}, STAFF, ok=F,
                        extra={"KAZ": True}),
@@ -240,7 +241,7 @@ def test_command_permissions(world: World, foreign: Ex, command: str) -> None:
 # commands whose permission depends only on who the seat is, not on a consultation, request or decision
 ROLE_ONLY = [name for name in CASES if name in {
     "report_threat", "request_consultation", "request_assistance", "convene_session", "propose_decision",
-    "notify_un_security_council", "request_accession", "send_control_message"}
+    "notify_un_security_council", "request_accession", "give_notice_of_withdrawal", "send_control_message"}
     or (CASES[name].allowed == STAFF and not CASES[name].extra)]  # close_vote: also the chair of the decision's body
 
 
