@@ -88,6 +88,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         notifier = make_notifier(settings)
         hub = Hub(store=store, notifier=notifier, settings=settings, now=clock.now)
         service = ExerciseService(store=store, publish=notifier.publish, snapshot_interval=settings.snapshot_interval,
+                                  background_snapshots=True,
                                   now=clock.now,
                                   limits=settings.exercise_limits,
                                   speeds=(settings.clock_speed_min, settings.clock_speed_max))
@@ -116,6 +117,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             await hub.stop()
             await notifier.stop()
             await work.close()
+            await service.settle()
             await store.close()
 
     app = FastAPI(

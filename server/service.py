@@ -91,8 +91,16 @@ def issue_seats(scenario: Scenario) -> list[IssuedSeat]:
 class ExerciseService:
     def __init__(self, *, store: EventStore, publish: Callable[[str, int], Any] | None = None,
                  snapshot_interval: int = 500, now: Callable[[], float] = time.time,
-                 limits: Mapping[str, int] | None = None, speeds: tuple[float, float] = (0.1, 100.0)) -> None:
+                 limits: Mapping[str, int] | None = None, speeds: tuple[float, float] = (0.1, 100.0),
+                 background_snapshots: bool = False) -> None:
         self.store = store
+        # A snapshot of a long exercise costs tens of milliseconds of CPU to encode; a server takes
+        # it in a thread after the command has been answered (at most one running and one waiting
+        # per exercise: the newest), rather than holding up the event loop. Tools and workers take
+        # it inline. `settle()` waits for those in flight.
+        self.background_snapshots = background_snapshots
+        self._snapshots: dict[str, asyncio.Task[None]] = {}
+        self._next_snapshot: dict[str, tuple[State, str]] = {}
         self.limits = dict(limits or {})
         self.speeds = speeds  # the clock speeds a facilitator may set (settings' clock_speed_min and _max)
         self._publish = publish
@@ -326,12 +334,48 @@ class ExerciseService:
     async def _maybe_snapshot(self, exercise_id: str, old_version: int, state: State, head_hash: str) -> None:
         if state.version // self.snapshot_interval <= old_version // self.snapshot_interval:
             return
-        doc = state_to_json(state)
-        doc["_head_hash"] = head_hash
+        if not self.background_snapshots:
+            await self._save_snapshot(exercise_id, state, head_hash, _snapshot_json(state, head_hash))
+            return
+        if exercise_id in self._snapshots:  # one is being taken: take this one (the newest) after it
+            self._next_snapshot[exercise_id] = (state, head_hash)
+            return
+        task = asyncio.get_running_loop().create_task(self._snapshot_in_thread(exercise_id, state, head_hash))
+        self._snapshots[exercise_id] = task
+
+    async def _snapshot_in_thread(self, exercise_id: str, state: State, head_hash: str) -> None:
         try:
-            await self.store.save_snapshot(exercise_id, state.version, SNAPSHOT_FORMAT, json.dumps(doc, separators=(",", ":")))
+            while True:
+                try:
+                    data = await asyncio.to_thread(_snapshot_json, state, head_hash)
+                except Exception:
+                    log.exception("could not encode a snapshot of %s at %s", exercise_id, state.version)
+                else:
+                    await self._save_snapshot(exercise_id, state, head_hash, data)
+                waiting = self._next_snapshot.pop(exercise_id, None)
+                if waiting is None:
+                    return
+                state, head_hash = waiting
+        finally:
+            self._snapshots.pop(exercise_id, None)
+
+    async def _save_snapshot(self, exercise_id: str, state: State, head_hash: str, data: str) -> None:
+        try:
+            await self.store.save_snapshot(exercise_id, state.version, SNAPSHOT_FORMAT, data)
         except Exception:  # a snapshot is a cache: never fail a command for it
             log.exception("could not save a snapshot of %s at %s", exercise_id, state.version)
+
+    async def settle(self) -> None:
+        """Wait until the snapshots being taken in the background are stored."""
+        while self._snapshots:
+            await asyncio.gather(*list(self._snapshots.values()), return_exceptions=True)
+
+
+def _snapshot_json(state: State, head_hash: str) -> str:
+    """A snapshot as stored. Reads `state` only (a State is never changed once made), so any thread may run it."""
+    doc = state_to_json(state)
+    doc["_head_hash"] = head_hash
+    return json.dumps(doc, separators=(",", ":"))
 
 
 async def _maybe_await(value: Any) -> None:

@@ -12,6 +12,7 @@ from typing import Any, Callable
 
 from pydantic import BaseModel
 
+from .persistent import Rows
 from .registry import REGISTRY
 from .scenario import Scenario
 from .state import State
@@ -25,15 +26,49 @@ def _hints(cls: type) -> dict[str, Any]:
 
 
 def _encode(value: Any) -> Any:
-    if dataclasses.is_dataclass(value):
-        return {f.name: _encode(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, BaseModel):
-        return value.model_dump(mode="json")
-    if isinstance(value, typing.Mapping):
-        return {k: _encode(v) for k, v in value.items()}
-    if isinstance(value, (tuple, list)):
-        return [_encode(v) for v in value]
-    return value
+    """JSON-ready data of a state value. Dispatched on the exact type first (a snapshot of a long
+    exercise encodes hundreds of thousands of values: `isinstance` against `typing.Mapping` and
+    `dataclasses.fields` for each one were most of the time it took)."""
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    encode = _ENCODERS.get(kind)
+    if encode is None:
+        encode = _ENCODERS[kind] = _encoder_for(kind)
+    return encode(value)
+
+
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+_ENCODERS: dict[type, Callable[[Any], Any]] = {}
+
+
+def _encode_mapping(value: Any) -> Any:
+    return {k: (v if type(v) in _PLAIN else _encode(v)) for k, v in value.items()}
+
+
+def _encode_sequence(value: Any) -> Any:
+    return [(v if type(v) in _PLAIN else _encode(v)) for v in value]
+
+
+def _encoder_for(kind: type) -> Callable[[Any], Any]:
+    if dataclasses.is_dataclass(kind):
+        names = tuple(f.name for f in dataclasses.fields(kind))
+
+        def encode_dataclass(value: Any) -> Any:
+            out = {}
+            for name in names:
+                v = getattr(value, name)
+                out[name] = v if type(v) in _PLAIN else _encode(v)
+            return out
+
+        return encode_dataclass
+    if issubclass(kind, BaseModel):
+        return lambda value: value.model_dump(mode="json")
+    if issubclass(kind, collections.abc.Mapping):
+        return _encode_mapping
+    if issubclass(kind, (tuple, list)):
+        return _encode_sequence
+    return _identity
 
 
 def _identity(value: Any) -> Any:
@@ -95,5 +130,5 @@ def state_from_json(doc: dict[str, Any], scenario: Scenario) -> State:
         if table is None:
             raise ValueError(f"snapshot has a table {name!r} that no slice registers")
         item = _decoder(table.value)
-        tables[name] = {k: item(v) for k, v in rows.items()}
+        tables[name] = Rows((k, item(v)) for k, v in rows.items())
     return State(scenario=scenario, tables=tables, **fields)

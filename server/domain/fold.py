@@ -3,8 +3,10 @@ each slice registered for each event type.
 
 States are frozen. `evolve` never changes the state it is given: a `Draft` shares everything with
 the state it started from until a field or a table is written (copy-on-write), so old states stay
-valid, which is what replay, snapshots and the per-seat views rely on, while folding a long log
-costs O(1) per event.
+valid, which is what replay, snapshots and the per-seat views rely on. Tables are persistent,
+insertion-ordered mappings (`persistent.Rows`): writing one entry makes a new table that shares
+the rest with the old one, in O(log n), so the cost of a command does not grow with what the
+exercise has recorded (a copied dict did: 20,000 injects cost 35 us a write).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any, Iterable
 
 from .events import Event, freeze, thaw, upcast
 from .institutions import index
+from .persistent import RowsDraft, as_rows
 from .registry import REGISTRY, EventType
 from .scenario import Scenario
 from .state import State
@@ -48,11 +51,14 @@ class Draft:
             self.tables = dict(self.tables)
             self._owned_tables = set()
         if name not in self._owned_tables:
-            self.tables[name] = dict(self.tables.get(name, ()))  # type: ignore[index]
+            self.tables[name] = RowsDraft(as_rows(self.tables.get(name)))  # type: ignore[index]
             self._owned_tables.add(name)
         return self.tables[name]  # type: ignore[return-value]
 
     def freeze(self) -> State:
+        if self._owned_tables:
+            self.tables = {name: (t.snapshot() if type(t) is RowsDraft else t) for name, t in self.tables.items()}
+            self._owned_tables = None
         return State(**{name: getattr(self, name) for name in _FIELD_NAMES})
 
 

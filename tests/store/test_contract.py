@@ -184,6 +184,20 @@ async def test_snapshots_are_written_and_used(store):
     assert (await store.load_snapshot(ex, upto=15))[0] == 10
 
 
+async def test_a_server_takes_its_snapshots_in_the_background_and_none_is_lost(store):
+    """With `background_snapshots` (as the app runs it) the command returns before the snapshot is
+    stored; every boundary crossed still gets one (the newest waits for the one being taken)."""
+    service = ExerciseService(store=store, snapshot_interval=10, background_snapshots=True)
+    ex, _ = await service.create(border_crisis())
+    for i in range(23):
+        await service.execute(ex, FACILITATOR, observation(f"note {i}"))
+    await service.settle()
+    assert (await store.load_snapshot(ex))[0] == 20
+    assert (await store.load_snapshot(ex, upto=15))[0] == 10
+    fresh = ExerciseService(store=store)
+    assert await fresh.state(ex) == await service.state(ex)
+
+
 @pytest.mark.postgres
 @pytest.mark.slow
 def test_two_processes_appending_to_one_exercise_on_postgres(pg_url):
