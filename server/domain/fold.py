@@ -11,6 +11,8 @@ exercise has recorded (a copied dict did: 20,000 injects cost 35 us a write).
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Sized
 from dataclasses import fields
 from typing import Any, Iterable
 
@@ -107,8 +109,19 @@ def evolve(state: State, event: Event) -> State:
 
 
 def fold(events: Iterable[Event], state: State | None = None) -> State:
-    """The state after all `events`, from `state` (default: nothing). Pure."""
+    """The state after all `events`, from `state` (default: nothing). Pure.
+
+    A long fold makes many small objects (the tables' trie nodes among them) and no reference
+    cycles: the cyclic collector is kept from running over the growing state again and again
+    meanwhile (measured: a 20,000-event fold took 5 times as long with it)."""
     d = Draft(state if state is not None else State())
-    for event in events:
-        _apply(d, event)
+    pause = isinstance(events, Sized) and len(events) >= 2000 and gc.isenabled()
+    if pause:
+        gc.disable()
+    try:
+        for event in events:
+            _apply(d, event)
+    finally:
+        if pause:
+            gc.enable()
     return d.freeze()
