@@ -134,6 +134,13 @@ def with_rules(scenario: Scenario, rule_set: RuleSet) -> Scenario:
     """The scenario with the rule set's bindings as its `rules`, checked as any definition is."""
     if rule_set.rules is None:
         return scenario
+    seats = {s.id for s in scenario.seats}
+    for i, r in enumerate(rule_set.rules):
+        named = ([r.authority] if r.authority else []) + sorted(r.weights or ())
+        unknown = [s for s in named if s not in seats]
+        if unknown:
+            raise LabError("bad_rules", f"rule set {rule_set.name!r}, rule {i + 1}: no seat {', '.join(unknown)} in "
+                                        f"scenario {scenario.id!r}.")
     definition = scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
     definition["rules"] = [r.model_dump(mode="json", exclude_none=True) for r in rule_set.rules]
     try:
