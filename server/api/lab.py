@@ -9,7 +9,7 @@ import asyncio
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Request
-from fastapi.responses import Response
+from fastapi.responses import FileResponse, Response
 from pydantic import Field
 
 from ..lab.lab import MAX_RULE_SETS, check_lab, parse_rule_set
@@ -19,12 +19,15 @@ from .deps import AppSettings, Work, is_loopback, require_admin
 from .errors import ApiError
 from .schemas import ErrorResponses, StrictBody
 
-router = APIRouter(prefix="/api", tags=["lab"])
+router = APIRouter(tags=["lab"])
 
 MAX_RUNS = 5000  # per rule set
 MAX_TOTAL_RUNS = 10_000  # over all rule sets of one request
 API_RULE_SETS = 4
 LAB_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
+# the lab page of the review, as the server's other pages are served: everything from here, no inline script
+PAGE_CSP = ("default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; connect-src 'self'; "
+            "frame-ancestors 'none'")
 
 
 class LabRequest(StrictBody):
@@ -53,7 +56,7 @@ async def require_lab_access(request: Request, settings: AppSettings,
 LabAccess = Annotated[None, Depends(require_lab_access)]
 
 
-@router.post("/lab", summary="Compare decision rules over many simulated runs of a scenario (admin)",
+@router.post("/api/lab", summary="Compare decision rules over many simulated runs of a scenario (admin)",
              responses={200: {"content": {"application/json": {}, "text/html": {}, "text/csv": {}}}, **ErrorResponses})
 async def run_lab(body: LabRequest, request: Request, work: Work, _: LabAccess) -> Response:
     scenario = request.app.state.library.get(body.scenario)
@@ -85,3 +88,12 @@ async def run_lab(body: LabRequest, request: Request, work: Work, _: LabAccess) 
     elif body.format == "csv":
         headers["Content-Disposition"] = f'attachment; filename="lab-{scenario.id}.csv"'
     return Response(text, media_type=MEDIA_TYPES[body.format], headers=headers)
+
+
+@router.get("/lab", include_in_schema=False)
+async def lab_page(settings: AppSettings) -> Response:
+    page = settings.client_dir / "lab.html"
+    if not page.is_file():
+        raise ApiError(404, "not_found", "This server has no client pages.")
+    return FileResponse(page, headers={"Content-Security-Policy": PAGE_CSP, "X-Content-Type-Options": "nosniff",
+                                       "Referrer-Policy": "no-referrer"})

@@ -64,8 +64,8 @@ def bars_svg(title: str, categories: Sequence[str], series: Sequence[str], value
              *, maximum: float = 1.0, percent: bool = True, chart_id: str = "") -> str:
     """Grouped horizontal bars: one group per category, one bar per series (`values[category][series]`)."""
     group_h = ROW_H * len(series) + 10
-    legend_h = 22
-    height = 30 + group_h * len(categories) + legend_h + 6
+    bottom = 30 + group_h * len(categories)
+    height = bottom + 44
     plot_w = WIDTH - LABEL_W - 70
     out = [f'<svg class="lab-chart" data-chart="{escape(chart_id)}" '
            f'viewBox="0 0 {WIDTH} {height}" width="100%" role="img" font-family="system-ui, sans-serif" font-size="11">',
@@ -74,13 +74,11 @@ def bars_svg(title: str, categories: Sequence[str], series: Sequence[str], value
     for tick in range(0, 5):
         x = LABEL_W + plot_w * tick / 4
         label = f"{tick * 25}%" if percent else f"{maximum * tick / 4:g}"
-        out.append(f'<line x1="{x:.1f}" y1="24" x2="{x:.1f}" y2="{30 + group_h * len(categories) - 6}" stroke="#e5e7eb"/>')
-        out.append(f'<text x="{x:.1f}" y="{30 + group_h * len(categories) + 6}" text-anchor="middle" fill="#6b7280">'
-                   f"{escape(label)}</text>")
+        out.append(f'<line x1="{x:.1f}" y1="24" x2="{x:.1f}" y2="{bottom - 6}" stroke="#e5e7eb"/>')
+        out.append(f'<text x="{x:.1f}" y="{bottom + 8}" text-anchor="middle" fill="#6b7280">{escape(label)}</text>')
     for ci, cat in enumerate(categories):
         y0 = 30 + ci * group_h
-        out.append(f'<text x="{LABEL_W - 8}" y="{y0 + group_h / 2:.1f}" text-anchor="end" fill="#111827">'
-                   f"{escape(cat[:40])}</text>")
+        out.append(_category(cat, y0 + group_h / 2))
         for si, name in enumerate(series):
             v = values[ci][si]
             y = y0 + si * ROW_H
@@ -89,9 +87,16 @@ def bars_svg(title: str, categories: Sequence[str], series: Sequence[str], value
             out.append(f'<rect class="bar" x="{LABEL_W}" y="{y}" width="{w:.1f}" height="{ROW_H - 4}" '
                        f'fill="{COLOURS[si % len(COLOURS)]}"><title>{escape(f"{name}: {text}")}</title></rect>')
             out.append(f'<text x="{LABEL_W + w + 4:.1f}" y="{y + ROW_H - 7}" fill="#374151">{escape(text)}</text>')
-    out.append(_legend(series, height - legend_h + 4))
+    out.append(_legend(series, bottom + 32))
     out.append("</svg>")
     return "\n".join(out)
+
+
+def _category(text: str, y: float) -> str:
+    """A category's label left of the plot, cut to fit (the whole text in its tooltip)."""
+    short = text if len(text) <= 34 else text[:33].rstrip() + "…"
+    return (f'<text x="{LABEL_W - 8}" y="{y + 4:.1f}" text-anchor="end" fill="#111827"><title>{escape(text)}</title>'
+            f"{escape(short)}</text>")
 
 
 def ranges_svg(title: str, categories: Sequence[str], series: Sequence[str],
@@ -102,9 +107,8 @@ def ranges_svg(title: str, categories: Sequence[str], series: Sequence[str],
     step = next((s for s in (10, 15, 30, 60, 120, 240, 480, 960) if top / s <= 8), 1440)
     end = (int(top // step) + 1) * step
     group_h = ROW_H * len(series) + 10
-    legend_h = 22
-    height = 30 + group_h * len(categories) + legend_h + 22
-    plot_w = WIDTH - LABEL_W - 40
+    height = 30 + group_h * len(categories) + 62
+    plot_w = WIDTH - LABEL_W - 60
 
     def x_of(m: float) -> float:
         return LABEL_W + plot_w * m / end
@@ -118,12 +122,11 @@ def ranges_svg(title: str, categories: Sequence[str], series: Sequence[str],
     while m <= end:
         x = x_of(m)
         out.append(f'<line x1="{x:.1f}" y1="24" x2="{x:.1f}" y2="{bottom - 6}" stroke="#e5e7eb"/>')
-        out.append(f'<text x="{x:.1f}" y="{bottom + 6}" text-anchor="middle" fill="#6b7280">{m} min</text>')
+        out.append(f'<text x="{x:.1f}" y="{bottom + 8}" text-anchor="middle" fill="#6b7280">{m} min</text>')
         m += step
     for ci, cat in enumerate(categories):
         y0 = 30 + ci * group_h
-        out.append(f'<text x="{LABEL_W - 8}" y="{y0 + group_h / 2:.1f}" text-anchor="end" fill="#111827">'
-                   f"{escape(cat[:40])}</text>")
+        out.append(_category(cat, y0 + group_h / 2))
         for si, name in enumerate(series):
             v = values[ci][si]
             y = y0 + si * ROW_H + (ROW_H - 4) / 2
@@ -138,9 +141,9 @@ def ranges_svg(title: str, categories: Sequence[str], series: Sequence[str],
                        f'stroke-linecap="round" opacity="0.55"/>'
                        f'<circle cx="{mid:.1f}" cy="{y:.1f}" r="5" fill="{colour}" stroke="#111827" stroke-width="0.6"/></g>')
             out.append(f'<text x="{hi + 8:.1f}" y="{y + 4:.1f}" fill="#374151">{escape(format(v["median"], "g"))}</text>')
-    out.append(f'<text x="{LABEL_W}" y="{bottom + 22}" fill="#6b7280">line: p10 to p90; dot: median (minutes from the '
+    out.append(f'<text x="{LABEL_W}" y="{bottom + 26}" fill="#6b7280">line: p10 to p90; dot: median (minutes from the '
                f"first inject)</text>")
-    out.append(_legend(series, height - legend_h + 4))
+    out.append(_legend(series, bottom + 50))
     out.append("</svg>")
     return "\n".join(out)
 
