@@ -74,13 +74,26 @@ async def run_lab(body: LabRequest, request: Request, work: Work, _: LabAccess) 
         raise ApiError(422, exc.code, exc.message) from exc
     definition = scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
     plain = [rs.as_dict() for rs in rule_sets]
-    # one piece per worker and rule set, so that every core takes part; combined in run order
-    per = max(1, -(-body.runs // work.workers))
-    pieces = [(i, a, min(a + per, body.runs)) for i in range(len(plain)) for a in range(0, body.runs, per)]
-    done = await asyncio.gather(*(work.run("lab_runs", definition, plain[i], i, body.seed, a, b) for i, a, b in pieces))
+    # one job per worker of the pool, so that every core takes part and one request takes no more
+    # slots than there are workers; each job gets an equal share of the runs of every rule set
+    total = body.runs * len(plain)
+    share = -(-total // work.workers)
+    flat = [(i, a) for i in range(len(plain)) for a in range(body.runs)]
+    jobs: list[list[tuple[int, int, int]]] = []
+    for start in range(0, total, share):
+        piece = flat[start:start + share]
+        ranges: list[tuple[int, int, int]] = []
+        for i, a in piece:  # consecutive runs of one rule set become one range
+            if ranges and ranges[-1][0] == i and ranges[-1][2] == a:
+                ranges[-1] = (i, ranges[-1][1], a + 1)
+            else:
+                ranges.append((i, a, a + 1))
+        jobs.append(ranges)
+    done = await asyncio.gather(*(work.run("lab_runs", definition, plain, body.seed, ranges) for ranges in jobs))
     per_set: list[list[Any]] = [[] for _ in plain]
-    for (i, _a, _b), summaries in zip(pieces, done):
-        per_set[i].extend(summaries)
+    for ranges, results in zip(jobs, done):  # in run order: jobs and their ranges are in run order
+        for (i, _a, _b), summaries in zip(ranges, results):
+            per_set[i].extend(summaries)
     text = await work.run("lab_compare", definition, plain, per_set, body.runs, body.seed, body.format)
     headers = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"}
     if body.format == "html":

@@ -260,11 +260,12 @@ async def _import(conn: Any, config: WorkerConfig, limits: Any, snapshot_every: 
         await store.close()
 
 
-def lab_runs(definition: Any, rule_set: Any, rule_set_index: int, seed: int, start: int, stop: int) -> Any:
-    """Runs `start`..`stop - 1` of one rule set of the procedure lab (server/lab/)."""
+def lab_runs(definition: Any, rule_sets: Any, seed: int, ranges: Any) -> list[Any]:
+    """Runs of the procedure lab (server/lab/): for each (rule set index, start, stop), the summaries
+    of runs start..stop - 1 of that rule set."""
     from ..lab.lab import run_chunk
 
-    return run_chunk(definition, rule_set, rule_set_index, seed, start, stop)
+    return [run_chunk(definition, rule_sets[i], i, seed, a, b) for i, a, b in ranges]
 
 
 def lab_compare(definition: Any, rule_sets: Any, per_set: Any, runs: int, seed: int, fmt: str) -> bytes:

@@ -46,18 +46,26 @@ async def test_refused_without_the_admin_token_and_run_with_it(admin_settings):
     assert all(x["runs"] == 30 for x in out["results"])
 
 
-async def test_the_api_gives_what_the_command_line_gives(sqlite_url):
+SIMPLE = {"rule": "simple_majority", "deadline_minutes": 30}
+
+
+@pytest.mark.parametrize("rules,runs", [(["scenario", QUALIFIED], 30), (["scenario", QUALIFIED, SIMPLE], 7)])
+async def test_the_api_gives_what_the_command_line_gives(sqlite_url, rules, runs):
+    """However the runs are split over the pool's workers (7 runs of 3 rule sets: one job has all of
+    the first and part of the second, the other the rest), the bytes are those of `ttx lab`."""
+    import json
+
     settings = make_settings(sqlite_url, TTX_ADMIN_TOKEN=TOKEN, TTX_WORKER_KIND="thread")
+    body = {**BODY, "rules": rules, "runs": runs}
     async for c in app_client(settings):
-        html = await c.post("/api/lab", json={**BODY, "format": "html"}, headers=ADMIN)
-        csv = await c.post("/api/lab", json={**BODY, "format": "csv"}, headers=ADMIN)
+        html = await c.post("/api/lab", json={**body, "format": "html"}, headers=ADMIN)
+        csv = await c.post("/api/lab", json={**body, "format": "csv"}, headers=ADMIN)
     assert html.headers["content-type"].startswith("text/html")
     assert "default-src 'none'" in html.headers["content-security-policy"]
     assert "<svg" in html.text
-    import json
-
-    cli = CliRunner().invoke(main, ["lab", "csto-border-crisis", "--rules", "scenario", "--rules", json.dumps(QUALIFIED),
-                                    "--runs", "30", "--seed", "4", "--format", "csv", "--workers", "1"])
+    args = [a for r in rules for a in ("--rules", r if isinstance(r, str) else json.dumps(r))]
+    cli = CliRunner().invoke(main, ["lab", "csto-border-crisis", *args, "--runs", str(runs), "--seed", "4",
+                                    "--format", "csv", "--workers", "1"])
     assert cli.exit_code == 0, cli.output
     assert csv.text == cli.stdout
 
