@@ -223,8 +223,12 @@ def compare(scenario: Scenario, rule_sets: Sequence[RuleSet], per_set: Sequence[
             counts = {st: statuses.count(st) for st in ("met", "missed", "not_triggered")}
             expectations.append({"id": exp.id, "title": exp.title, **counts, "met_rate": _r(counts["met"] / n if n else 0.0)})
         met_total = sum(e["met"] for e in expectations)
+        shown = rs.as_dict()
+        if rs.rules is None:  # say which rules those are
+            shown["rules"] = [b.model_dump(mode="json", exclude_none=True) for b in scenario.rules]
+        shown["from_scenario"] = rs.rules is None
         results.append({
-            "rule_set": rs.as_dict(),
+            "rule_set": shown,
             "runs": n,
             "decisions": decisions,
             "implementations": {

@@ -228,15 +228,41 @@ def table_rows(result: dict[str, Any]) -> list[tuple[str, list[str]]]:
     return out
 
 
+def describe_binding(b: dict[str, Any]) -> str:
+    """A rule binding in a line: where it applies, the rule, and the options it sets."""
+    where = "everywhere" if (b.get("body", "*"), b.get("kind", "*")) == ("*", "*") else \
+        f"{b.get('body', '*')} / {b.get('kind', '*')}".replace("*", "any")
+    parts = [str(b["rule"]).replace("_", " ")]
+    if b.get("threshold") is not None:
+        parts.append(f"threshold {b['threshold']:g} of {'the votes cast' if b.get('base') == 'votes_cast' else 'members'}")
+    if b.get("member_share") is not None:
+        parts.append(f"and {b['member_share']:g} of members")
+    if b.get("authority"):
+        parts.append(f"by {b['authority']}")
+    if b.get("weights"):
+        parts.append("weights " + ", ".join(f"{k} {v:g}" for k, v in b["weights"].items()))
+    parts.append(f"quorum {b.get('quorum', 0.5):g}")
+    if b.get("abstention_blocks"):
+        parts.append("abstention blocks")
+    if b.get("base") == "votes_cast" and b.get("abstentions") == "ignore":
+        parts.append("abstentions not counted")
+    if b.get("recuse_parties"):
+        parts.append("parties recused")
+    if b.get("deadline_minutes"):
+        parts.append(f"deadline {b['deadline_minutes']} min")
+    return f"{where}: " + ", ".join(parts)
+
+
 def to_html(result: dict[str, Any]) -> str:
     title = f"Procedure lab: {result['scenario']['title']}"
     res = result["results"]
     head = "".join(f"<th>{escape(r['rule_set']['name'])}</th>" for r in res)
     body = "".join("<tr><td>" + escape(label) + "</td>" + "".join(f"<td>{escape(v)}</td>" for v in values) + "</tr>"
                    for label, values in table_rows(result))
-    rules = "".join(f"<li><strong>{escape(r['rule_set']['name'])}</strong>: <code>"
-                    f"{escape(json.dumps(r['rule_set']['rules'], ensure_ascii=False) if r['rule_set']['rules'] is not None else 'the scenario’s own rules')}"
-                    "</code></li>" for r in res)
+    rules = "".join(f"<li><strong>{escape(r['rule_set']['name'])}</strong>"
+                    f"{' (the scenario’s own)' if r['rule_set'].get('from_scenario') else ''}<ul>"
+                    + "".join(f"<li>{escape(describe_binding(b))}</li>" for b in r["rule_set"]["rules"] or [])
+                    + "</ul></li>" for r in res)
     figures = "".join(f"<figure>{svg}</figure>" for svg in charts(result))
     return ("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"

@@ -284,15 +284,19 @@ class _Run:
 
     def play(self) -> None:
         horizon = self.p.horizon
+        self.react(self.events, None)  # a play may answer the start of the exercise
+        idle: tuple[int, float] | None = None  # (state version, due) of a tick that recorded nothing
         while True:
             due = next_due(self.state)
+            if due is not None and idle == (self.state.version, due):
+                due = None  # that tick did nothing: the seats' moves come next
             act = self.queue[0][0] if self.queue else None
             if due is not None and (act is None or due <= act):
                 if due > horizon:
                     break
                 new = decide(self.state, _TICK, seat="system", now=T0 + due)
-                if not new:  # nothing came of it: the scheduler would wait for something else
-                    break
+                if not new:
+                    idle = (self.state.version, due)
                 self.apply(new, None)
                 continue
             if act is None or act > horizon:

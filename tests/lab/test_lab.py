@@ -129,7 +129,7 @@ def test_rules_from_a_file(tmp_path):
     out = json.loads(lab("csto-border-crisis", "--rules", str(f), "--runs", "10", "--workers", "1"))
     assert out["results"][0]["rule_set"] == {"name": "qm", "rules": [
         {"rule": "qualified_majority", "quorum": 0.5, "threshold": 0.67, "base": "members", "abstentions": "count",
-         "abstention_blocks": False, "recuse_parties": False, "body": "*", "kind": "*"}]}
+         "abstention_blocks": False, "recuse_parties": False, "body": "*", "kind": "*"}], "from_scenario": False}
 
 
 def test_the_intra_treaty_dispute_runs_too():
