@@ -7,7 +7,9 @@ process. Each repeat starts its pool afresh, so the figure includes the workers'
 `ttx lab` command does. Runs/minute = runs of all rule sets / wall seconds * 60; median of
 `--repeats`; with each, the CPU seconds of this process and its workers (how many cores were
 busy: on a machine that other work shares, fewer than the workers). The outputs of every repeat and of both worker counts must be identical (the lab is
-deterministic); the benchmark fails otherwise. Target: >= 1,000 runs/minute with both cores.
+deterministic); the benchmark fails otherwise. Before and after, the same pure-Python work in
+`--workers` processes and in one says how many cores the machine gave just then (other work shares
+them), so that the speed-up of the lab's workers can be read against it. Target: >= 1,000 runs/minute with both cores.
 """
 
 from __future__ import annotations
@@ -51,6 +53,31 @@ def _once(scenario: Any, rule_sets: list[Any], runs: int, seed: int, workers: in
     return wall, digest, cpu() - cpu0
 
 
+def _spin(n: int) -> int:
+    total = 0
+    for i in range(n):
+        total += i * i % 7
+    return total
+
+
+def parallelism(workers: int, n: int = 3_000_000) -> float:
+    """How many times faster `workers` processes did `workers` equal pieces of pure-Python work than
+    one process did one piece: the cores this machine gave us just now (2.0 on an idle 2-core
+    machine; about 1 when other work takes the other core)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    t0 = time.perf_counter()
+    _spin(n)
+    one = time.perf_counter() - t0
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        list(pool.map(_spin, [1000] * workers))  # started
+        t0 = time.perf_counter()
+        list(pool.map(_spin, [n] * workers))
+        many = time.perf_counter() - t0
+    return workers * one / many
+
+
 def main(args: argparse.Namespace, argv: list[str]) -> None:
     from server.lab.lab import parse_rule_set
     from server.scenarios import ScenarioLibrary
@@ -66,6 +93,10 @@ def main(args: argparse.Namespace, argv: list[str]) -> None:
     digests = set()
     figures: dict[int, list[float]] = {}
     for workers in dict.fromkeys((args.workers, 1)):
+        if workers > 1:
+            got = parallelism(workers)
+            run.doc.setdefault("parallelism_before", {})[workers] = r(got, 2)
+            print(f"a pure-Python load in {workers} processes ran {got:.2f}x as fast as in one", flush=True)
         walls = []
         for i in range(args.repeats):
             wall, digest, cpu = _once(scenario, rule_sets, args.runs, args.seed, workers)
@@ -84,6 +115,10 @@ def main(args: argparse.Namespace, argv: list[str]) -> None:
     if 1 in figures and args.workers != 1:
         run.doc["summary"]["speedup"] = r(median(figures[1]) / median(figures[args.workers]), 2)
     run.doc["summary"]["identical_outputs"] = True
+    if args.workers > 1:
+        run.doc["parallelism_after"] = {args.workers: r(parallelism(args.workers), 2)}
+        run.doc["summary"]["machine_parallelism_before_after"] = [run.doc["parallelism_before"][args.workers],
+                                                                  run.doc["parallelism_after"][args.workers]]
     run.target(f"lab runs/minute of {args.scenario}, {args.workers} workers", r(best, 0), f">= {TARGET_RUNS_PER_MINUTE}",
                best >= TARGET_RUNS_PER_MINUTE, "runs/min")
     path = run.save()
