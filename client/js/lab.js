@@ -1,13 +1,11 @@
 // The procedure lab page: a scenario, rule sets, runs and a seed go to POST /api/lab; the answer
-// (JSON) is shown as the side-by-side table and a bar chart of adoption rates (SVG built with DOM
-// calls, text as text), and the server's own HTML report can be downloaded.
+// (JSON) is shown as the side-by-side table and the adoption rates as bars (<meter> elements, text
+// as text), and the server's own HTML report, with its SVG charts, can be downloaded.
 
 import { ApiError, listScenarios, request } from "./api.js";
 import { fill, h } from "./dom.js";
 import { largeTypeToggle } from "./views/header.js";
 
-const SVG = "http://www.w3.org/2000/svg";
-const COLOURS = ["#2563eb", "#dc2626", "#16a34a", "#9333ea"];
 const form = document.getElementById("lab-form");
 const status = document.getElementById("lab-status");
 const result = document.getElementById("lab-result");
@@ -15,7 +13,7 @@ const resultBody = document.getElementById("lab-result-body");
 document.getElementById("tools").append(largeTypeToggle());
 
 const scenario = h("select", { id: "lab-scenario", name: "scenario", required: true });
-const rules = h("textarea", { id: "lab-rules", name: "rules", rows: 4, required: true });
+const rules = h("textarea", { id: "lab-rules", name: "rules", rows: 4, required: true, class: "lab-rules" });
 rules.value = 'scenario\n{"name": "qualified majority 0.67", "rules": [{"rule": "qualified_majority", "threshold": 0.67, "deadline_minutes": 45}]}';
 const runs = h("input", { id: "lab-runs", name: "runs", type: "number", min: 1, max: 5000, value: 500, required: true });
 const seed = h("input", { id: "lab-seed", name: "seed", type: "number", min: 0, value: 1, required: true });
@@ -93,33 +91,20 @@ function rows(out) {
   return lines;
 }
 
-function svg(tag, attrs, ...children) {
-  const el = document.createElementNS(SVG, tag);
-  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
-  for (const c of children) el.append(c instanceof Node ? c : document.createTextNode(String(c)));
-  return el;
-}
-
 function adoptionChart(out) {
+  // one meter per decision kind and rule set: the browser draws the bar, the text says the figure
   const names = out.results.map((r) => r.rule_set.name);
-  const rowH = 18, labelW = 220, width = 700, plotW = width - labelW - 70;
-  const groupH = rowH * names.length + 10;
-  const height = 30 + groupH * out.kinds.length + 24;
-  const chart = svg("svg", { viewBox: `0 0 ${width} ${height}`, width: "100%", role: "img", class: "lab-chart",
-    "font-size": 11, "font-family": "system-ui, sans-serif" }, svg("title", {}, "Adoption rate by rule set"));
-  chart.append(svg("text", { x: 8, y: 16, "font-size": 13, "font-weight": 600 }, "Adoption rate"));
-  out.kinds.forEach((k, ci) => {
-    const y0 = 30 + ci * groupH;
-    chart.append(svg("text", { x: labelW - 8, y: y0 + groupH / 2, "text-anchor": "end" }, k.name));
-    out.results.forEach((r, si) => {
-      const v = r.decisions[k.id].adoption_rate;
-      const w = plotW * v;
-      chart.append(svg("rect", { x: labelW, y: y0 + si * rowH, width: w.toFixed(1), height: rowH - 4, fill: COLOURS[si % COLOURS.length] },
-        svg("title", {}, `${names[si]}: ${pct(v)}`)));
-      chart.append(svg("text", { x: (labelW + w + 4).toFixed(1), y: y0 + si * rowH + rowH - 7 }, `${names[si]}: ${pct(v)}`));
-    });
-  });
-  return chart;
+  return h("div", { class: "lab-chart", role: "group", "aria-label": "Adoption rate by rule set" },
+    h("h3", {}, "Adoption rate"),
+    out.kinds.map((k) => h("div", { class: "lab-kind" }, h("p", { class: "lab-kind-name" }, k.name),
+      out.results.map((r, si) => {
+        const v = r.decisions[k.id].adoption_rate;
+        const id = `lab-meter-${k.id}-${si}`;
+        return h("div", { class: `lab-bar lab-series-${si % 4}` },
+          h("label", { for: id }, names[si]),
+          h("meter", { id, min: 0, max: 1, value: v }, pct(v)),
+          h("span", { class: "lab-value" }, pct(v)));
+      }))));
 }
 
 function show(out) {

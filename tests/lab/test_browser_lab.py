@@ -29,9 +29,13 @@ def test_the_lab_page_runs_the_lab_and_shows_text_as_text(server: Any, contexts:
     heads = page.eval_on_selector_all("#lab-result thead th", "els => els.map(e => e.textContent)")
     assert heads == ["Figure", "scenario's own rules", "<b>bold</b>"]  # the name shown as typed, not as markup
     assert page.locator("#lab-result b").count() == 0
-    assert page.locator("#lab-result svg.lab-chart rect").count() == 2
-    first = page.locator("#lab-result tbody tr").first.text_content()
-    assert "Use of armed forces: adopted" in first and "of 40" in first
+    rates = page.eval_on_selector_all("#lab-result .lab-chart meter", "els => els.map(e => e.value)")
+    cells = page.eval_on_selector_all("#lab-result tbody tr:first-child td", "els => els.map(e => e.textContent)")
+    assert page.locator("#lab-result tbody tr th").first.text_content() == "Use of armed forces: adopted"
+    assert len(rates) == len(cells) == 2
+    for rate, cell in zip(rates, cells):  # the bars show the figures of the table: "72.5% (29 of 40)"
+        assert cell == f"{rate * 100:.1f}% ({round(rate * 40)} of 40)"
+    screenshot(page, "lab-page.png")
 
 
 def test_a_bad_rule_set_is_said_on_the_page(server: Any, contexts: Any) -> None:  # noqa: F811
