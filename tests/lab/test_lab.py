@@ -153,3 +153,14 @@ def test_compare_counts_what_the_runs_say(crisis):
     adopted = sum(1 for s in runs for d in s.decisions if d[0] == "use_of_armed_forces" and d[3] is not None)
     assert out["decisions"]["use_of_armed_forces"]["adopted"] == adopted
     assert out["implementations"]["blocked_per_run"] == round(sum(s.blocked for s in runs) / 30, 3)
+
+
+def test_progress_counts_every_run_once_with_a_pool(crisis):
+    from server.lab.pool import lab_executor
+
+    done: list[int] = []
+    sets = [parse_rule_set_text("scenario", 0), parse_rule_set_text(QUALIFIED, 1)]
+    with lab_executor(2) as executor:
+        pooled = run_lab(crisis, sets, runs=120, seed=8, executor=executor, progress=done.append)
+    assert sum(done) == 240 and len(done) == 6  # chunks of 50, 50, 20 for each rule set
+    assert pooled == run_lab(crisis, sets, runs=120, seed=8)
