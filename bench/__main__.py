@@ -1,4 +1,4 @@
-"""`python -m bench store|http|ws|replay|import|heavy|ceiling|all|report [options]`"""
+"""`python -m bench store|http|ws|replay|import|heavy|lab|ceiling|all|report [options]`"""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ BENCHMARKS = {
     "replay": "bench.replay",
     "import": "bench.import_bounds",
     "heavy": "bench.heavy",
+    "lab": "bench.lab",
     "ceiling": "bench.ceiling",
 }
 

@@ -134,7 +134,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.state.fair_use = FairUse(settings)  # a test may put one on its own clock in its place
 
     from . import api
-    from .api import commands, errors, exercises, queries, ws
+    from .api import commands, errors, exercises, lab, queries, ws
     from .api.failsafe import Failsafe
     from .api.limits import BodyLimit
 
@@ -144,6 +144,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     commands.install_command_schemas(app)
     app.include_router(queries.router)
     app.include_router(ws.router)
+    app.include_router(lab.router)
     try:
         from .api import review
 

@@ -1,4 +1,4 @@
-"""`ttx`: serve, db upgrade, validate, verify, schema, report, import, export."""
+"""`ttx`: serve, db upgrade, validate, verify, schema, report, import, export, lab."""
 
 from __future__ import annotations
 
@@ -335,6 +335,76 @@ def export(exercise_id: str, output: str | None) -> None:
         sys.exit(1)
     if output:
         click.echo(f"wrote {output}", err=True)
+
+
+# --- the procedure lab -------------------------------------------------------------------------
+
+def _lab_scenario(source: str):
+    """A shipped scenario by id, or a scenario file."""
+    from .scenarios import ScenarioError, ScenarioLibrary, load_scenario_file
+
+    path = Path(source)
+    try:
+        if path.suffix in (".yaml", ".yml") or path.exists():
+            return load_scenario_file(path)
+        found = ScenarioLibrary(Settings().exercises_dir).get(source)
+    except ScenarioError as exc:
+        raise click.UsageError(f"scenario {source}: {exc}") from exc
+    if found is None:
+        raise click.UsageError(f"no shipped scenario {source!r} and no such file")
+    return found
+
+
+def _lab_rule_set(value: str, i: int):
+    """--rules: a file (JSON or YAML), inline JSON, or `scenario` (the scenario's own rules)."""
+    from .lab.lab import parse_rule_set_text
+
+    path = Path(value)
+    if value != "scenario" and not value.lstrip().startswith(("{", "[", '"')) and path.is_file():
+        if path.stat().st_size > 256 * 1024:
+            raise click.UsageError(f"--rules {value}: a rule set file is at most 256 KiB")
+        value = path.read_text(encoding="utf-8")
+    return parse_rule_set_text(value, i)
+
+
+@main.command()
+@click.argument("scenario")
+@click.option("--rules", "rules", multiple=True, required=True,
+              help="a rule set: a JSON or YAML file, inline JSON (one binding, a list, or {name, rules}), or "
+                   "`scenario`; give it once per rule set to compare")
+@click.option("--runs", type=click.IntRange(1, 50_000), default=1000, show_default=True, help="runs per rule set")
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["json", "html", "csv"]), default="json", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="write to a file instead of stdout")
+@click.option("--workers", type=click.IntRange(1, 64), default=None,
+              help="worker processes (default: one per core; 1: in this process)")
+def lab(scenario: str, rules: tuple[str, ...], runs: int, seed: int, fmt: str, output: str | None,
+        workers: int | None) -> None:
+    """Play SCENARIO (an id or a file) many times with simulated seats under each rule set, and
+    compare adoption, timing, rounds, blocked implementations and expectations (docs/LAB.md)."""
+    import os
+
+    from tqdm import tqdm
+
+    from .lab.lab import LabError, run_lab
+    from .lab.pool import lab_executor
+    from .lab.render import render
+
+    sc = _lab_scenario(scenario)
+    try:
+        rule_sets = [_lab_rule_set(r, i) for i, r in enumerate(rules)]
+        workers = workers or len(os.sched_getaffinity(0))
+        with tqdm(total=runs * len(rule_sets), unit="run", desc=f"lab {sc.id}", file=sys.stderr, leave=False,
+                  disable=None) as bar, lab_executor(workers) as executor:
+            result = run_lab(sc, rule_sets, runs=runs, seed=seed, executor=executor, progress=bar.update)
+    except LabError as exc:
+        raise click.UsageError(exc.message) from exc
+    text = render(result, fmt)
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+        click.echo(f"wrote {output}", err=True)
+    else:
+        click.echo(text, nl=False)
 
 
 if __name__ == "__main__":  # pragma: no cover

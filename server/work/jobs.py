@@ -260,5 +260,28 @@ async def _import(conn: Any, config: WorkerConfig, limits: Any, snapshot_every: 
         await store.close()
 
 
-JOBS: dict[str, Callable[..., Any]] = {"report": report, "compare": compare, "fork": fork, "qr": qr, "ready": ready}
-PLAIN = frozenset({"qr", "ready"})  # plain functions, no database
+def lab_runs(definition: Any, rule_sets: Any, seed: int, ranges: Any) -> list[Any]:
+    """Runs of the procedure lab (server/lab/): for each (rule set index, start, stop), the summaries
+    of runs start..stop - 1 of that rule set."""
+    from ..lab.lab import run_chunk
+
+    return [run_chunk(definition, rule_sets[i], i, seed, a, b) for i, a, b in ranges]
+
+
+def lab_compare(definition: Any, rule_sets: Any, per_set: Any, runs: int, seed: int, fmt: str) -> bytes:
+    """The lab's runs compared and rendered (json, html or csv)."""
+    from ..lab.lab import compare
+    from ..lab.render import render
+    from ..lab.simulate import RuleSet
+    from ..domain.scenario import RuleBinding
+    from ..scenarios import validate_definition
+
+    scenario = validate_definition(definition, source="lab")
+    sets = [RuleSet(r["name"], None if r["rules"] is None else tuple(RuleBinding.model_validate(b) for b in r["rules"]))
+            for r in rule_sets]
+    return render(compare(scenario, sets, per_set, runs=runs, seed=seed), fmt).encode("utf-8")
+
+
+JOBS: dict[str, Callable[..., Any]] = {"report": report, "compare": compare, "fork": fork, "qr": qr, "ready": ready,
+                                       "lab_runs": lab_runs, "lab_compare": lab_compare}
+PLAIN = frozenset({"qr", "ready", "lab_runs", "lab_compare"})  # plain functions, no database

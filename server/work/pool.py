@@ -42,7 +42,7 @@ log = logging.getLogger("ttx.work")
 RETRY_AFTER_SECONDS = 2
 # what the fork server imports once, so that each worker forked from it starts ready
 PRELOAD = ["server.work.jobs", "server.review.operations", "server.review.importing", "server.review.render_text",
-           "server.review.compare", "server.store.sql"]
+           "server.review.compare", "server.store.sql", "server.lab.lab"]
 
 
 class PoolFull(Exception):
