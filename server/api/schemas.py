@@ -5,7 +5,7 @@ fuzz tests). Request bodies are strict: a number is a JSON number, an integer a 
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
@@ -57,6 +57,9 @@ class Envelope(BaseModel):
     nonce: str | None = Field(default=None, description="128 random bits (hex) hashed with the event, so that seats "
                               "that see the hashes around it cannot test guesses of it; null for events recorded "
                               "before the nonce")
+    played_by: Literal["facilitator"] | None = Field(
+        default=None, description="present when the white cell (the facilitator) made this move for the seat "
+        "named in `actor` (`on_behalf_of`); also in `data`, so the hash covers it")
 
 
 class EventsOut(BaseModel):
