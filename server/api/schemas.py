@@ -129,6 +129,22 @@ class ForkRequest(StrictBody):
     replay: bool = Field(default=False, description="re-enact the participants' later moves under the new rules")
 
 
+class DirectoryEntry(BaseModel):
+    id: str
+    title: str
+    scenario: str
+    status: str = Field(description="created, running, paused or ended")
+    read_only: bool = Field(description="imported for review (or archived): nothing more can be recorded")
+    created: str = Field(description="when it was created (UTC)")
+    seats: int = Field(description="participating seats (the facilitator and the observer not counted)")
+    online: int = Field(description="participating seats connected now")
+
+
+class Directory(BaseModel):
+    exercises: list[DirectoryEntry]
+    next: str | None = Field(description="give it as `cursor` for the next page; null on the last page")
+
+
 class QrRequest(StrictBody):
     text: str = Field(min_length=1, max_length=1024)
 
