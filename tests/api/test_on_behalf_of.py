@@ -135,3 +135,13 @@ async def test_a_fork_replays_the_white_cells_moves_as_played_by_control(exercis
     assert r.json()["reenacted"] == 1 and r.json()["skipped"] == []
     (vote,) = [e for e in await Exercise(exercise.client, r.json()).events() if e["type"] == "vote_cast"]
     assert vote["actor"] == "TJK" and vote["played_by"] == "facilitator"
+
+
+async def test_the_report_says_which_moves_control_played(exercise):
+    decision = await proposed(exercise)
+    await exercise.command("facilitator", {"type": "cast_vote", "decision_id": decision, "vote": "for", "on_behalf_of": "TJK"})
+    await exercise.command("RUS", {"type": "cast_vote", "decision_id": decision, "vote": "for"})
+    r = await exercise.client.get(f"/api/exercises/{exercise.id}/report", params={"format": "json"},
+                                  headers=exercise.headers("facilitator"))
+    rows = {row["actor"]: row["summary"] for row in r.json()["timeline"] if row["type"] == "vote_cast"}
+    assert rows["TJK"].endswith("(played by control)") and "control" not in rows["RUS"]
