@@ -74,3 +74,25 @@ async def test_pages_are_bounded_and_cursors_checked(sqlite_url):
         r = await c.get("/api/exercises", params={"cursor": "'; DROP TABLE exercises"}, headers=ADMIN)
         assert (r.status_code, r.json()["error"]["code"]) == (422, "bad_cursor")
         assert (await c.get("/api/exercises", headers=ADMIN)).json() == {"exercises": [], "next": None}
+
+
+async def test_online_counts_the_participating_seats_connected_now(live_server):
+    from tests.live.support import Client
+
+    async with httpx.AsyncClient(base_url=live_server.url, timeout=20) as http:
+        ex = Exercise(http, (await http.post("/api/exercises", json={"scenario": "csto-border-crisis"})).json())
+
+        async def online() -> int:
+            (entry,) = (await http.get("/api/exercises")).json()["exercises"]
+            return entry["online"]
+
+        fac, tjk = Client(live_server.ws_url, ex.id, ex.tokens["facilitator"]), Client(live_server.ws_url, ex.id, ex.tokens["TJK"])
+        await fac.connect(after=0)
+        await tjk.connect(after=0)
+        await fac.receive_until(lambda c: any(m["type"] == "presence" and m["online"] == ["TJK", "facilitator"]
+                                              for m in c.messages))
+        assert await online() == 1  # Tajikistan; the facilitator is not a participating seat
+        await tjk.close()
+        await fac.receive_until(lambda c: c.messages[-1]["type"] == "presence" and c.messages[-1]["online"] == ["facilitator"])
+        assert await online() == 0
+        await fac.close()
