@@ -239,24 +239,27 @@ class ExerciseService:
     # -- commands ------------------------------------------------------------------------------
 
     async def execute(self, exercise_id: str, seat: str, command: Command, *, idempotency_key: str | None = None,
-                      body_hash: str | None = None) -> list[Event]:
+                      body_hash: str | None = None, on_behalf_of: str | None = None) -> list[Event]:
         """Decide and append, retrying on a concurrent append. Returns the recorded events (for an
         idempotent retry: the events the first attempt recorded).
 
         The first attempt does not look the idempotency key up: the key is stored with the events in
         one transaction, so a repeated key makes the append fail, and the retry, or a refusal, looks
         it up before answering. A retry of a command that was recorded therefore always gets the
-        original events, never a refusal of the repeat."""
+        original events, never a refusal of the repeat. `on_behalf_of`: the seat whose move the
+        facilitator (`seat`) makes (see `decide`)."""
         lock = self._locks.setdefault(exercise_id, asyncio.Lock())
         async with lock:
             if self._contended.get(exercise_id, 0.0) < time.monotonic():
-                return await self._attempts(exercise_id, seat, command, idempotency_key, body_hash, fresh=False)
+                return await self._attempts(exercise_id, seat, command, idempotency_key, body_hash, fresh=False,
+                                            on_behalf_of=on_behalf_of)
             # other processes wrote to this exercise lately: queue behind them instead of racing
             async with self.store.exclusive(exercise_id):
-                return await self._attempts(exercise_id, seat, command, idempotency_key, body_hash, fresh=True)
+                return await self._attempts(exercise_id, seat, command, idempotency_key, body_hash, fresh=True,
+                                            on_behalf_of=on_behalf_of)
 
     async def _attempts(self, exercise_id: str, seat: str, command: Command, idempotency_key: str | None,
-                        body_hash: str | None, *, fresh: bool) -> list[Event]:
+                        body_hash: str | None, *, fresh: bool, on_behalf_of: str | None = None) -> list[Event]:
         for attempt in range(MAX_ATTEMPTS):
             if idempotency_key is not None and attempt > 0:
                 prior = await self._prior(exercise_id, seat, idempotency_key, body_hash)
@@ -266,7 +269,8 @@ class ExerciseService:
                 raise conflict("read_only", "This exercise was imported for review; it is read-only.")
             cached = await self._load(exercise_id, fresh=fresh or attempt > 0)
             try:
-                new = decide(cached.state, command, seat=seat, now=self.now(), salt=secrets.token_bytes(16))
+                new = decide(cached.state, command, seat=seat, now=self.now(), salt=secrets.token_bytes(16),
+                             on_behalf_of=on_behalf_of)
             except Refused:
                 if idempotency_key is not None:
                     prior = await self._prior(exercise_id, seat, idempotency_key, body_hash)

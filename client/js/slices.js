@@ -6,6 +6,7 @@ import "./views/console.js"; // the exercise and its clock, injects, who is onli
 import "./views/me.js"; // the seat itself
 import "./views/feed.js"; // every event in words
 import "./views/control.js"; // the control channel, observations, scores
+import "./views/whitecell.js"; // the facilitator's moves for seats played by control
 import "./views/threats.js";
 import "./views/consultations.js";
 import "./views/assistance.js";

@@ -1,8 +1,11 @@
 // The start page: the shipped scenarios, creating an exercise (asking for the admin token when the
-// server wants one), then every seat's secret join link with a copy button and a QR code.
+// server wants one), then every seat's secret join link with a copy button and a QR code; the
+// exercises this browser created (js/directory.js) and, with the admin token, every exercise on
+// the server (GET /api/exercises).
 
-import { ApiError, createExercise, listScenarios, qrCode } from "./api.js";
+import { ApiError, createExercise, getJSON, listScenarios, qrCode } from "./api.js";
 import { inWorldText } from "./clock.js";
+import { forgetExercise, keepExercise, keptExercises } from "./directory.js";
 import { fill, h } from "./dom.js";
 import { largeTypeToggle } from "./views/header.js";
 
@@ -35,6 +38,8 @@ async function create(body, button, status) {
     const out = await createExercise(body, adminToken);
     fill(status, "");
     status.className = "status";
+    keepExercise(out);
+    renderMine();
     showCreated(out);
   } catch (e) {
     status.className = "status error";
@@ -189,12 +194,12 @@ function showCreated(out) {
   const host = out.seats.length ? new URL(out.seats[0].join_url).hostname : "";
   const loopback = ["127.0.0.1", "localhost", "::1", "[::1]"].includes(host);
   fill(createdBody,
-    h("p", { class: "created-title" }, h("strong", {}, out.title), ` · exercise ${out.id}`),
+    h("p", { class: "created-title", dataset: { id: out.id } }, h("strong", {}, out.title), ` · exercise ${out.id}`),
     loopback ? h("p", { class: "note" }, `These links point at ${host}, which other devices cannot reach. For phones in the room, ` +
       "start the server on the network (ttx serve --host 0.0.0.0) with TTX_PUBLIC_URL set to the address they can reach.") : null,
     h("p", { class: "warning", role: "note" }, h("strong", {}, "These links are secret. "),
       "Whoever has a link plays that seat. Hand each one only to its player (or let them scan its QR code). " +
-      "They are shown once: this page does not keep them, so copy or download them now."),
+      "This browser keeps them under “Your exercises” until you forget the exercise there."),
     h("div", { class: "buttons" },
       facilitator ? h("a", { href: facilitator.join_url, class: "button primary", target: "_blank", rel: "noopener noreferrer" }, "Open the facilitator console") : null,
       dl),
@@ -203,5 +208,101 @@ function showCreated(out) {
   document.getElementById("created-h").focus();
 }
 
+// --- the exercises of this browser, and of the server ---------------------------------------------
+
+const mine = document.getElementById("mine");
+const mineList = document.getElementById("mine-list");
+
+function localTime(iso) {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? String(iso) : d.toLocaleString();
+}
+
+function keptCard(entry) {
+  const facilitator = entry.seats.find((s) => s.seat === "facilitator");
+  const links = h("button", { type: "button", class: "show-links" }, "Join links");
+  links.addEventListener("click", () => showCreated(entry));
+  const forget = h("button", { type: "button", class: "forget" }, "Forget");
+  forget.addEventListener("click", () => {
+    forgetExercise(entry.id);
+    if (createdBody.querySelector(".created-title")?.dataset.id === entry.id) created.hidden = true;
+    renderMine();
+  });
+  return h("li", { class: ["card", "kept"], dataset: { id: entry.id } },
+    h("h3", {}, entry.title),
+    h("p", { class: "meta" }, `${entry.scenario} · ${entry.id} · created ${localTime(entry.created)}`),
+    h("div", { class: "buttons" },
+      facilitator ? h("a", { href: facilitator.join_url, class: "button open-console", target: "_blank", rel: "noopener noreferrer" },
+        "Open the facilitator console") : null,
+      links, forget));
+}
+
+function renderMine() {
+  const kept = keptExercises();
+  mine.hidden = kept.length === 0;
+  fill(mineList, kept.map(keptCard));
+}
+
+function directoryPanel() {
+  const body = document.getElementById("directory-body");
+  const input = h("input", { type: "password", id: "directory-token", autocomplete: "off" });
+  const button = h("button", { type: "submit" }, "List every exercise");
+  const status = h("p", { class: "status", "aria-live": "polite" });
+  const rows = h("tbody", { id: "directory-rows" });
+  const table = h("table", { class: "directory", hidden: true },
+    h("thead", {}, h("tr", {}, ["Title", "Scenario", "Status", "Created", "Seats", "Online", ""].map((t) => h("th", { scope: "col" }, t)))),
+    rows);
+  const more = h("button", { type: "button", hidden: true }, "More");
+  let token = null;
+  let next = null;
+
+  function row(e) {
+    const kept = keptExercises().find((k) => k.id === e.id);
+    const facilitator = kept && kept.seats.find((s) => s.seat === "facilitator");
+    return h("tr", { dataset: { id: e.id } },
+      h("td", {}, e.title, h("br"), h("span", { class: "seat-id" }, e.id)), h("td", {}, e.scenario),
+      h("td", {}, e.read_only ? `${e.status} (read-only)` : e.status), h("td", {}, localTime(e.created)),
+      h("td", { class: "num" }, String(e.seats)), h("td", { class: "num" }, String(e.online)),
+      h("td", {}, facilitator ? h("a", { href: facilitator.join_url, target: "_blank", rel: "noopener noreferrer" }, "Open") : ""));
+  }
+
+  async function load(first) {
+    if (first) {
+      token = input.value.trim() || adminToken || null;
+      next = null;
+    }
+    button.disabled = more.disabled = true;
+    status.className = "status busy";
+    fill(status, "Loading…");
+    try {
+      const page = await getJSON(`/api/exercises?limit=50${next ? `&cursor=${encodeURIComponent(next)}` : ""}`, token);
+      if (first) fill(rows);
+      rows.append(...page.exercises.map(row));
+      next = page.next;
+      more.hidden = !next;
+      table.hidden = false;
+      status.className = "status";
+      fill(status, rows.children.length ? `${rows.children.length} exercise${rows.children.length === 1 ? "" : "s"}${next ? " so far" : ""}.`
+        : "There are no exercises on this server yet.");
+    } catch (e) {
+      status.className = "status error";
+      fill(status, h("span", { role: "alert" }, e instanceof ApiError && (e.code === "admin_token_required" || e.code === "bad_admin_token")
+        ? "Listing every exercise needs this server's admin token (TTX_ADMIN_TOKEN)." : e.message));
+    } finally {
+      button.disabled = more.disabled = false;
+    }
+  }
+
+  const form = h("form", { class: "admin directory-form" },
+    h("div", { class: "field" }, h("label", { for: input.id }, "Administrator's token"), input,
+      h("span", { class: "hint" }, "Every exercise on the server is listed to its administrator only.")),
+    h("div", { class: "buttons" }, button));
+  form.addEventListener("submit", (ev) => { ev.preventDefault(); load(true); });
+  more.addEventListener("click", () => load(false));
+  fill(body, form, status, table, more);
+}
+
 loadScenarios();
 customForm();
+renderMine();
+directoryPanel();

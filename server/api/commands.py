@@ -24,6 +24,7 @@ router = APIRouter(prefix="/api/exercises", tags=["commands"])
 log = logging.getLogger("ttx.api")
 
 _KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
+_SEAT = re.compile(r"[A-Za-z0-9_-]{1,32}")
 _COMMAND_SCHEMA = TypeAdapter(AnyCommand).json_schema(ref_template="#/components/schemas/{model}")
 
 
@@ -84,6 +85,9 @@ async def run_command(service: ExerciseService, exercise_id: str, authorization:
         raise ApiError(422, "malformed_json", "The body is not valid JSON.")
     if not isinstance(body, dict):
         raise ApiError(422, "invalid_request", "A command is a JSON object with a `type`.")
+    on_behalf_of = _on_behalf_of(body)
+    if "on_behalf_of" in body:
+        body = {k: v for k, v in body.items() if k != "on_behalf_of"}
     kind = body.get("type")
     if isinstance(kind, str) and kind not in COMMAND_TYPES:
         body = await _resolve_alias(service, exercise_id, body, kind)
@@ -105,9 +109,22 @@ async def run_command(service: ExerciseService, exercise_id: str, authorization:
     if idempotency_key is not None and not _KEY.match(idempotency_key):
         raise ApiError(422, "bad_idempotency_key", "Idempotency-Key is 1 to 200 printable characters.")
     events = await service.execute(exercise_id, seat.seat, command, idempotency_key=idempotency_key,
-                                   body_hash=request_hash(body))
+                                   body_hash=request_hash(body if on_behalf_of is None
+                                                          else {**body, "on_behalf_of": on_behalf_of}),
+                                   on_behalf_of=on_behalf_of)
     shown = list(visible_events(events, seat.seat))
     return {"events": [e.envelope() for e in shown], "next_after": events[-1].seq if events else None}
+
+
+def _on_behalf_of(body: dict[str, Any]) -> str | None:
+    """The seat the white cell plays (`"on_behalf_of": "<seat>"`), checked for shape here; who may
+    play it, and which move, is the domain's judgment (`decide`)."""
+    value = body.get("on_behalf_of")
+    if value is None:
+        return None
+    if not isinstance(value, str) or not _SEAT.fullmatch(value):
+        raise ApiError(422, "invalid_command", "on_behalf_of: a seat id (letters, digits, _ and -, at most 32).")
+    return value
 
 
 async def _resolve_alias(service: ExerciseService, exercise_id: str, body: dict[str, Any], kind: str) -> dict[str, Any]:

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import Response
 
+from ..domain.events import format_timestamp
 from ..domain.scenario import Scenario
 from ..scenarios import validate_definition
 from ..service import IssuedSeat
-from .deps import Admin, AppSettings, Service, Work, anonymous_limit
+from .deps import Admin, AppSettings, Service, Work, anonymous_limit, is_loopback, require_admin
 from .errors import ApiError
 from .fair_use import address_of
-from .schemas import CreateExercise, ErrorResponses, ExerciseCreated, QrRequest, ScenarioOut
+from .schemas import CreateExercise, Directory, ErrorResponses, ExerciseCreated, QrRequest, ScenarioOut
 
 router = APIRouter(prefix="/api", tags=["exercises"])
 
@@ -70,3 +72,51 @@ async def qr_code(body: QrRequest, request: Request, work: Work) -> Response:
     request.app.state.fair_use.check("qr", address_of(request.scope), 1 + len(body.text.encode("utf-8")) // 256)
     svg = await work.run("qr", body.text)  # ~130 ms of CPU for 1,024 CJK characters: in the worker pool
     return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "no-store"})
+
+
+# --- the directory: every exercise on the server, for the admin ---------------------------------
+
+DIRECTORY_PAGE = 50
+DIRECTORY_MAX_PAGE = 200
+_CURSOR = re.compile(r"(\d{1,16}(?:\.\d{1,17})?)~([A-Za-z0-9_-]{1,40})")
+
+
+async def require_directory_access(request: Request, settings: AppSettings,
+                                   authorization: Annotated[str | None, Header(include_in_schema=False)] = None) -> None:
+    """The admin token when the server has one; without one, only this machine (titles and
+    scenarios of other people's exercises are nobody else's business)."""
+    if settings.admin_token is not None:
+        await require_admin(settings, request, authorization)
+        return
+    if not is_loopback(request.client.host if request.client else None):
+        raise ApiError(403, "directory_from_loopback_only",
+                       "Without TTX_ADMIN_TOKEN this server lists its exercises only to its own machine. Set "
+                       "TTX_ADMIN_TOKEN on the server and send it as Authorization: Bearer <token>.")
+
+
+def _cursor(value: str | None) -> tuple[float, str] | None:
+    if value is None:
+        return None
+    m = _CURSOR.fullmatch(value)
+    if m is None:
+        raise ApiError(422, "bad_cursor", "cursor: give the `next` of the previous page as it was.")
+    return float(m.group(1)), m.group(2)
+
+
+@router.get("/exercises", response_model=Directory, responses=ErrorResponses,
+            summary="Every exercise on the server, newest first (admin)",
+            dependencies=[Depends(require_directory_access)])
+async def list_exercises(request: Request, service: Service,
+                         limit: Annotated[int, Query(ge=1, le=DIRECTORY_MAX_PAGE)] = DIRECTORY_PAGE,
+                         cursor: Annotated[str | None, Query(max_length=64)] = None) -> dict[str, Any]:
+    found = await service.store.list_exercises(limit=limit + 1, before=_cursor(cursor))
+    page, more = found[:limit], len(found) > limit
+    hub = getattr(request.app.state, "hub", None)
+    items = []
+    for record, seats in page:
+        online = hub.online(record.id) if hub is not None else []
+        items.append({"id": record.id, "title": record.title, "scenario": record.scenario_id, "status": record.status,
+                      "read_only": record.read_only, "created": format_timestamp(record.created_at), "seats": seats,
+                      "online": len([s for s in online if s not in ("facilitator", "observer")])})
+    last = page[-1][0] if page and more else None
+    return {"exercises": items, "next": f"{last.created_at!r}~{last.id}" if last is not None else None}

@@ -5,7 +5,7 @@ fuzz tests). Request bodies are strict: a number is a JSON number, an integer a 
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
@@ -57,6 +57,9 @@ class Envelope(BaseModel):
     nonce: str | None = Field(default=None, description="128 random bits (hex) hashed with the event, so that seats "
                               "that see the hashes around it cannot test guesses of it; null for events recorded "
                               "before the nonce")
+    played_by: Literal["facilitator"] | None = Field(
+        default=None, description="present when the white cell (the facilitator) made this move for the seat "
+        "named in `actor` (`on_behalf_of`); also in `data`, so the hash covers it")
 
 
 class EventsOut(BaseModel):
@@ -124,6 +127,22 @@ class ForkRequest(StrictBody):
         default=None, description="decision rules for the fork, in place of the run's rules for the same body and kind: "
         "a list of bindings as in a scenario, one binding, or body -> kind -> rule")
     replay: bool = Field(default=False, description="re-enact the participants' later moves under the new rules")
+
+
+class DirectoryEntry(BaseModel):
+    id: str
+    title: str
+    scenario: str
+    status: str = Field(description="created, running, paused or ended")
+    read_only: bool = Field(description="imported for review (or archived): nothing more can be recorded")
+    created: str = Field(description="when it was created (UTC)")
+    seats: int = Field(description="participating seats (the facilitator and the observer not counted)")
+    online: int = Field(description="participating seats connected now")
+
+
+class Directory(BaseModel):
+    exercises: list[DirectoryEntry]
+    next: str | None = Field(description="give it as `cursor` for the next page; null on the last page")
 
 
 class QrRequest(StrictBody):

@@ -12,6 +12,7 @@ from .institutions import event_alias_of, recorded_as
 from .registry import REGISTRY, Due
 from .state import State
 
+PLAYED_BY = "played_by"  # the data field (lifted into the envelope) of a move the white cell made for a seat
 MAX_REACTIONS = 1000  # follow-on events one command may cause; more means a scenario's triggers loop
 
 class Batch:
@@ -26,6 +27,7 @@ class Batch:
         self.events: list[Event] = []
         self.reacted = 0  # how many of `events` react has looked at
         self.link: tuple[str, str] | None = None  # (seat, inject id) the command's own event answers
+        self.played_for: str | None = None  # the seat whose move the white cell (the facilitator) makes
 
     @property
     def next_seq(self) -> int:
@@ -45,6 +47,8 @@ class Batch:
         if self.link is not None and actor == self.link[0]:
             data = {**data, "in_response_to": self.link[1]}
             self.link = None  # the command's own event carries it; what follows from it does not
+        if self.played_for is not None and actor == self.played_for:
+            data = {**data, PLAYED_BY: FACILITATOR}  # the seat's move, made by the white cell
         sc = self.state.scenario
         name = recorded_as(sc, type, data) if sc is not None else type
         event = new_event(name, actor, data, seq=self.next_seq, exercise_time=time, recorded_at=self.now, audience=audience,

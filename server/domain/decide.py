@@ -16,8 +16,8 @@ import json
 from typing import Any, Mapping
 
 from .batch import Batch, due_items, react
-from .errors import conflict, invalid
-from .events import SYSTEM, Event, new_event
+from .errors import conflict, forbidden, invalid
+from .events import FACILITATOR, OBSERVER, SYSTEM, Event, new_event
 from .registry import REGISTRY, Command
 from .scenario import Scenario
 from .state import State
@@ -42,12 +42,14 @@ def create(scenario: Scenario, *, now: float) -> list[Event]:
 
 
 def decide(state: State, command: Command, *, seat: str, now: float, at: float | None = None,
-           salt: bytes = b"") -> list[Event]:
+           salt: bytes = b"", on_behalf_of: str | None = None) -> list[Event]:
     """The events `command` by `seat` records at wall time `now`, or `Refused`.
 
     `at` fixes the exercise time instead of reading it off the clock: a fork that re-enacts the
     moves of another run places each at the exercise time it had there. `salt` keys the ids of the
     entities the command creates (the service draws it at random; tests may leave it empty).
+    `on_behalf_of`: the white cell (the facilitator, `seat`) makes this participant move for that
+    seat; it is judged by that seat's powers, and its events carry `played_by: "facilitator"`.
     """
     if state.scenario is None:
         raise conflict("no_exercise", "This exercise does not exist yet.")
@@ -55,6 +57,9 @@ def decide(state: State, command: Command, *, seat: str, now: float, at: float |
     if spec is None:
         raise invalid("unknown_command", f"Unknown command type {command.type!r}.")
     batch = Batch(state, now, at, salt)
+    if on_behalf_of is not None:
+        _check_played_for(state, spec.by, seat, on_behalf_of)
+        seat = batch.played_for = on_behalf_of
     link = getattr(command, "in_response_to", None)
     if link is not None:
         delivered = DELIVERED.of(state).get(link)
@@ -64,6 +69,20 @@ def decide(state: State, command: Command, *, seat: str, now: float, at: float |
     spec.decide(batch, command, seat)
     react(batch)
     return batch.events
+
+
+def _check_played_for(state: State, by: str, seat: str, target: str) -> None:
+    """Only the facilitator plays another seat, only a participant's move, only a scenario's
+    participating seat (not the facilitator, the observer or the system)."""
+    if seat != FACILITATOR:
+        raise forbidden("on_behalf_of_facilitator_only", "Only the facilitator can make a move for another seat.")
+    if by != "participant":
+        raise invalid("not_a_move", "on_behalf_of: only a participant's move can be made for a seat.")
+    if target in (FACILITATOR, OBSERVER, SYSTEM):
+        raise forbidden("not_a_played_seat", f"on_behalf_of: {target} is not a participating seat.")
+    assert state.scenario is not None
+    if state.scenario.seat(target) is None:
+        raise invalid("unknown_seat", f"on_behalf_of: unknown seat {target}.")
 
 
 def next_due(state: State) -> float | None:

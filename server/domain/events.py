@@ -66,8 +66,10 @@ class Event(NamedTuple):
         return self._replace(exercise_id=exercise_id, id=id, hash=hash)
 
     def envelope(self) -> dict[str, Any]:
-        """The public JSON form of the event (the spec's envelope, plus audience and version)."""
-        return {
+        """The public JSON form of the event (the spec's envelope, plus audience and version).
+        A move the white cell made for the seat named in `actor` also has `played_by:
+        "facilitator"`: kept in `data` (so the hash covers it), and shown in the envelope too."""
+        env = {
             "exercise_id": self.exercise_id,
             "seq": self.seq,
             "id": self.id,
@@ -80,6 +82,10 @@ class Event(NamedTuple):
             "data": thaw(self.data),
             "hash": self.hash,
         }
+        played_by = self.data.get("played_by")
+        if played_by is not None:
+            env["played_by"] = played_by
+        return env
 
 
 _SCALARS = (str, int, float, bool, type(None))

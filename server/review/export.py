@@ -53,6 +53,9 @@ async def export_ndjson(store, exercise_id: str) -> AsyncIterator[bytes]:
             if event_hash(prev, env) != env["hash"]:
                 raise ExportError(f"the stored log of {exercise_id} breaks at seq {env['seq']}")
             prev = env["hash"]
+            played_by = env["data"].get("played_by")  # a move the white cell made: said in the envelope too
+            if played_by is not None:
+                env["played_by"] = played_by
             yield _line(env)
     if expected <= head:
         raise ExportError(f"the stored log of {exercise_id} breaks at seq {expected}: it is missing")

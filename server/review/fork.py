@@ -165,7 +165,11 @@ def _reenact(plan: ForkPlan, later: Sequence[Event], now: float, apply, salt: by
         apply(decide(plan.state, TICK, seat=SYSTEM, now=now, at=ev.exercise_time))
         try:
             command: Command = command_for(ev, translate, sc)
-            produced = decide(plan.state, command, seat=seat, now=now, at=ev.exercise_time, salt=salt)
+            if ev.actor != SYSTEM and ev.data.get("played_by") == FACILITATOR:  # the white cell's move for the seat
+                produced = decide(plan.state, command, seat=FACILITATOR, now=now, at=ev.exercise_time, salt=salt,
+                                  on_behalf_of=seat)
+            else:
+                produced = decide(plan.state, command, seat=seat, now=now, at=ev.exercise_time, salt=salt)
         except (NotAMove, MissingReference, ValidationError) as exc:
             plan.skipped.append(_skip(ev, "not_reenacted", str(exc)))
             continue

@@ -84,6 +84,8 @@ class Possible:
         if seat is None:  # an outcome of the system that follows no move: what time brings
             return decide(state, TICK, seat=SYSTEM, now=ev.recorded_at, at=at)
         command = command_for(ev, self._to_engine, state.scenario)
+        if ev.actor != SYSTEM and ev.data.get("played_by") == FACILITATOR:  # the white cell made it for the seat
+            return decide(state, command, seat=FACILITATOR, now=ev.recorded_at, at=at, on_behalf_of=seat)
         return decide(state, command, seat=seat, now=ev.recorded_at, at=at)
 
     def _to_engine(self, log_id: str) -> str:

@@ -30,7 +30,10 @@ def summarize(event: Event, scenario: Scenario) -> str:
     spec, read = as_generic(scenario, event)
     if spec is None:
         return event.type.replace("_", " ")
-    return spec.summary(read, read.data, index(scenario).words)
+    text = spec.summary(read, read.data, index(scenario).words)
+    if event.actor != "system" and event.data.get("played_by") == "facilitator":  # the white cell's move for the seat
+        text += " (played by control)"
+    return text
 
 
 def summarized_types() -> frozenset[str]:

@@ -168,6 +168,19 @@ class SqlEventStore:
         rows = await self.db.fetch(f"SELECT {EXERCISE_COLUMNS} FROM exercises WHERE id = ?", (exercise_id,))
         return exercise_record(rows[0]) if rows else None
 
+    async def list_exercises(self, *, limit: int, before: tuple[float, str] | None = None) -> list[tuple[ExerciseRecord, int]]:
+        """Exercises newest first (ties by id), each with its number of participating seats (the
+        facilitator and the observer not counted); `before`: the (created_at, id) the previous page
+        ended at. Imports under way are left out."""
+        sql = (f"SELECT {EXERCISE_COLUMNS}, (SELECT count(*) FROM seats s WHERE s.exercise_id = exercises.id "
+               "AND s.seat NOT IN ('facilitator', 'observer')) FROM exercises WHERE status <> ?")
+        params: list[Any] = [IMPORTING]
+        if before is not None:
+            sql += " AND (created_at < ? OR (created_at = ? AND id < ?))"
+            params += [before[0], before[0], before[1]]
+        rows = await self.db.fetch(sql + " ORDER BY created_at DESC, id DESC LIMIT ?", (*params, limit))
+        return [(exercise_record(r[:-1]), r[-1]) for r in rows]
+
     async def seat_for_token(self, token_hash: str) -> SeatRecord | None:
         rows = await self.db.fetch("SELECT exercise_id, seat, kind, name FROM seats WHERE token_hash = ?", (token_hash,))
         return SeatRecord(*rows[0]) if rows else None

@@ -1,25 +1,70 @@
 // The live feed: every event this seat may see, oldest first, each once (keyed by seq), injects
-// standing out. New items are announced politely to screen readers.
+// standing out. New items are announced politely to screen readers. A move the white cell made for
+// a seat says "played by control".
+//
+// Attention: the injects and control-channel messages that reach this seat after it last looked
+// are counted as unread, in a badge on the feed and in the page title ("(2) ..."); pressing the
+// badge (or going into the feed) shows them and clears the count. What the seat has seen is kept
+// per exercise and seat in localStorage (a seq), so a reload does not make old news new.
 
 import { describeEvent } from "../describe.js";
-import { h } from "../dom.js";
+import { h, setText } from "../dom.js";
 import { ALL_ROLES, registerPanel } from "../registry.js";
 import { seatName } from "../words.js";
 import { panel, when } from "./common.js";
 
+export const PLAYED_BY_CONTROL = "played by control";
+
 export function feedItem(view, e) {
   const d = describeEvent(e, view);
-  return h("li", { class: ["feed-item", `k-${d.kind}`], dataset: { seq: String(e.seq), type: e.type } },
+  return h("li", { class: ["feed-item", `k-${d.kind}`, e.played_by ? "played-by" : null], dataset: { seq: String(e.seq), type: e.type } },
     h("div", { class: "meta" }, when(view, e.exercise_time), " ",
       h("span", { class: "actor" }, seatName(view, e.actor)),
+      e.played_by ? h("span", { class: "played-by-note", title: "The facilitator made this move for the seat" }, PLAYED_BY_CONTROL) : null,
       h("span", { class: "seq", "aria-label": `event ${e.seq}` }, `#${e.seq}`)),
     d.kind === "inject" ? h("p", { class: "inject-title" }, h("strong", {}, "Inject: "), d.title) : null,
     d.kind === "inject" && d.body ? h("p", { class: "inject-body" }, d.body) : null,
     h("p", { class: "text" }, d.text));
 }
 
+/** Whether an event calls for this seat's attention: an inject or a control-channel message to it. */
+export function wantsAttention(view, e) {
+  const me = view.seat;
+  if (e.actor === me) return false;
+  if (me === "facilitator") return e.type === "control_message_sent";
+  if (e.type === "control_message_answered") return e.data && e.data.seat === me;
+  return describeEvent(e, view).kind === "inject";
+}
+
+const SEEN = (exerciseId, seat) => `ttx.seen.${exerciseId}.${seat}`;
+
+function loadSeen(key) {
+  try {
+    const n = Number(localStorage.getItem(key));
+    return Number.isInteger(n) && n >= 0 && localStorage.getItem(key) !== null ? n : null;
+  } catch {
+    return null;
+  }
+}
+
+function saveSeen(key, seq) {
+  try {
+    localStorage.setItem(key, String(seq));
+  } catch {
+    /* storage disabled: the count lives with the page */
+  }
+}
+
+/** The page title with the unread count in front ("(2) TJK · ..."), or without it. */
+export function titled(title, n) {
+  const base = String(title).replace(/^\(\d+\) /, "");
+  return n > 0 ? `(${n}) ${base}` : base;
+}
+
 export function feedPanel({ title = "Live feed", filter } = {}) {
   const p = panel(title, { className: "feed-panel", id: "feed" });
+  const unreadButton = h("button", { type: "button", class: "unread-badge", id: "feed-unread", hidden: true });
+  p.heading.append(" ", unreadButton);
   const onlyInjects = h("input", { type: "checkbox", id: "feed-injects-only" });
   const list = h("ol", { class: "feed", id: "feed-list", "aria-live": "polite", "aria-relevant": "additions", tabIndex: 0,
     "aria-label": "Events, oldest first" });
@@ -28,9 +73,49 @@ export function feedPanel({ title = "Live feed", filter } = {}) {
   onlyInjects.addEventListener("change", () => list.classList.toggle("injects-only", onlyInjects.checked));
   let shown = 0; // events rendered so far (the feed only grows, in seq order)
   let lastSeq = 0;
+  let seenKey = null;
+  let seen = null; // the last seq this seat has looked at
+  let unread = []; // the list items waiting to be seen
+
+  function showUnread() {
+    const n = unread.length;
+    unreadButton.hidden = n === 0;
+    setText(unreadButton, `${n} new`);
+    unreadButton.setAttribute("aria-label", `${n} new inject${n === 1 ? "" : "s"} or message${n === 1 ? "" : "s"}: show`);
+    document.title = titled(document.title, n);
+  }
+
+  function markSeen() {
+    if (seen === lastSeq && !unread.length) return;
+    seen = lastSeq;
+    if (seenKey) saveSeen(seenKey, seen);
+    for (const li of unread) li.classList.remove("unread");
+    unread = [];
+    showUnread();
+  }
+
+  unreadButton.addEventListener("click", () => {
+    const first = unread[0];
+    if (first) {
+      list.scrollTop = Math.max(0, first.offsetTop - list.offsetTop - 8);
+      first.scrollIntoView({ block: "nearest" });
+    }
+    markSeen();
+    list.focus({ preventScroll: true });
+  });
+  list.addEventListener("focus", markSeen);
+  list.addEventListener("pointerdown", markSeen);
 
   function update(ctx) {
     const events = ctx.events;
+    if (seenKey === null) {
+      seenKey = SEEN(ctx.exerciseId, ctx.view.seat);
+      seen = loadSeen(seenKey);
+      if (seen === null) { // the first visit: what happened before it is not news
+        seen = events.length ? events[events.length - 1].seq : 0;
+        saveSeen(seenKey, seen);
+      }
+    }
     empty.hidden = events.length > 0;
     if (events.length === shown) return;
     const nearBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
@@ -40,11 +125,17 @@ export function feedPanel({ title = "Live feed", filter } = {}) {
       if (e.seq <= lastSeq) continue; // never twice, never out of order
       lastSeq = e.seq;
       if (filter && !filter(e, ctx)) continue;
-      frag.append(feedItem(ctx.view, e));
+      const li = feedItem(ctx.view, e);
+      if (e.seq > seen && wantsAttention(ctx.view, e)) {
+        li.classList.add("unread");
+        unread.push(li);
+      }
+      frag.append(li);
     }
     shown = events.length;
     list.append(frag);
     if (nearBottom) list.scrollTop = list.scrollHeight;
+    showUnread();
   }
   return { el: p.el, update };
 }
