@@ -2,17 +2,29 @@
 // `institutions` and `words`), with neutral fallbacks for what a scenario leaves out. No view
 // module spells an institution's name: it asks here.
 
-const SPECIAL = { system: "System", facilitator: "Facilitator", observer: "Observer", all: "everyone" };
+import { N_, t } from "./i18n.js";
+
+const SPECIAL = { system: N_("System"), facilitator: N_("Facilitator"), observer: N_("Observer"), all: N_("everyone") };
+
+// the server's neutral move labels (server/domain/words.py DEFAULT_MOVES): a view that carries one
+// of these carries no word of the scenario's, so it is said in the reader's language
+const DEFAULT_MOVES = new Set([N_("Report a threat"), N_("Call consultations"), N_("Invite to the consultation"),
+  N_("Make a statement"), N_("Close the consultation"), N_("Request assistance"), N_("Answer requests for assistance"),
+  N_("Close the request"), N_("Convene a session"), N_("Propose a decision"), N_("Vote"), N_("Record implementation"),
+  N_("Send a notification"), N_("Apply for membership"), N_("Give notice of withdrawal"), N_("Write to control")]);
+const DEFAULT_VOTES = { for: N_("for"), against: N_("against"), abstain: N_("abstain") };
+const DEFAULT_MILESTONES = new Set([N_("Consultation opened"), N_("Assistance requested"), N_("Decision proposed"),
+  N_("Decision adopted"), N_("Notification sent")]);
 
 // the server's neutral defaults (server/domain/words.py), for a view that has no `words`
 const TERMS = {
-  member: "member",
-  members: "members",
-  non_member: "non-member",
-  application: "application for membership",
-  notification: "notification",
-  threat: "threat",
-  implementation: "implementation",
+  member: N_("member"),
+  members: N_("members"),
+  non_member: N_("non-member"),
+  application: N_("application for membership"),
+  notification: N_("notification"),
+  threat: N_("threat"),
+  implementation: N_("implementation"),
 };
 
 export function humanize(word) {
@@ -34,7 +46,7 @@ const byId = (list, id) => (list || []).find((x) => x.id === id) || null;
 const inst = (view, group) => (view && view.institutions && view.institutions[group]) || [];
 
 export function seatName(view, id) {
-  if (id in SPECIAL) return SPECIAL[id];
+  if (id in SPECIAL) return t(SPECIAL[id]);
   const seat = view && view.seats ? view.seats.find((s) => s.seat === id) : null;
   return seat ? seat.name : String(id ?? "");
 }
@@ -46,7 +58,7 @@ export function seatLabel(view, id) {
 }
 
 export function seatList(view, ids) {
-  if (ids === "all" || ids === null || ids === undefined) return "everyone";
+  if (ids === "all" || ids === null || ids === undefined) return t("everyone");
   return ids.map((s) => seatName(view, s)).join(", ");
 }
 
@@ -96,7 +108,8 @@ function move(view, m) {
 /** The label of a move ("Request assistance"). */
 export function moveLabel(view, m) {
   const w = move(view, m);
-  return w && w.label ? w.label : capitalize(humanize(m));
+  if (w && w.label) return DEFAULT_MOVES.has(w.label) ? t(w.label) : w.label;
+  return capitalize(humanize(m));
 }
 
 /** The label with the scenario's reference ("Request assistance (Charter s. 4)"), for headings. */
@@ -115,16 +128,19 @@ export function moveHelp(view, m) {
 /** A term of the scenario ("member", "members", "non_member", "application", "notification", ...). */
 export function term(view, key) {
   const terms = (view && view.words && view.words.terms) || {};
-  return terms[key] || TERMS[key] || humanize(key);
+  const found = terms[key] || TERMS[key];
+  if (!found) return humanize(key);
+  return found === TERMS[key] ? t(found) : found; // a neutral default is said in the reader's language
 }
 
 /** What the scenario calls a vote ("for", "against", "abstain"; a board may say "approve"). */
 export function voteWord(view, vote) {
   const votes = (view && view.words && view.words.votes) || {};
-  return votes[vote] || vote;
+  const found = votes[vote] || vote;
+  return found === DEFAULT_VOTES[vote] ? t(found) : found;
 }
 
 /** The milestones of the report's response chains: [{id, name}]. */
 export function milestones(view) {
-  return (view && view.words && view.words.milestones) || [];
+  return ((view && view.words && view.words.milestones) || []).map((m) => (DEFAULT_MILESTONES.has(m.name) ? { ...m, name: t(m.name) } : m));
 }
