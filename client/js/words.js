@@ -11,7 +11,8 @@ const SPECIAL = { system: N_("System"), facilitator: N_("Facilitator"), observer
 const DEFAULT_MOVES = new Set([N_("Report a threat"), N_("Call consultations"), N_("Invite to the consultation"),
   N_("Make a statement"), N_("Close the consultation"), N_("Request assistance"), N_("Answer requests for assistance"),
   N_("Close the request"), N_("Convene a session"), N_("Propose a decision"), N_("Vote"), N_("Record implementation"),
-  N_("Send a notification"), N_("Apply for membership"), N_("Give notice of withdrawal"), N_("Write to control")]);
+  N_("Send a notification"), N_("Apply for membership"), N_("Give notice of withdrawal"), N_("Write to control"),
+  N_("Close vote")]); // the last: the server's label of a move it has no default for ("close_vote")
 const DEFAULT_VOTES = { for: N_("for"), against: N_("against"), abstain: N_("abstain") };
 const DEFAULT_MILESTONES = new Set([N_("Consultation opened"), N_("Assistance requested"), N_("Decision proposed"),
   N_("Decision adopted"), N_("Notification sent")]);

@@ -1,0 +1,110 @@
+"""A scenario that speaks Russian, and the check that a page shows nothing but the Russian catalog's
+words, the scenario's words, participant text, numbers and times."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any, Iterable
+
+CATALOG = Path(__file__).resolve().parents[2] / "client" / "i18n" / "ru.json"
+
+
+def russian_definition() -> dict[str, Any]:
+    """The tiny border crisis with every word of the scenario in Russian (its ids stay ids)."""
+    return {
+        "id": "tiny-border-ru",
+        "title": "Малый пограничный кризис",
+        "summary": "Обстрел погранзаставы; союзники должны провести консультации, помочь и решить.",
+        "start": "2026-03-01T08:00:00+03:00",
+        "seat_kinds": [{"id": "state", "name": "Государство"}, {"id": "office", "name": "Секретариат", "consulted": "always"}],
+        "statuses": [
+            {"id": "member", "name": "государство-участник", "member": True,
+             "powers": ["report_threat", "request_consultation", "request_assistance", "respond_to_assistance", "cast_vote",
+                        "record_implementation", {"move": "notify", "to": ["UNSC"]}]},
+        ],
+        "decision_kinds": [{"id": "general", "name": "Общее решение"},
+                           {"id": "use_of_armed_forces", "name": "Применение сил"}],
+        "threat_kinds": [{"id": "threat", "name": "Угроза"}, {"id": "attack", "name": "Нападение"}],
+        "assistance_kinds": [{"id": "military", "name": "Военная"}, {"id": "medical", "name": "Медицинская"}],
+        "recipients": [{"id": "UNSC", "name": "Совет Безопасности ООН"}],
+        "seats": [
+            {"id": "TJK", "name": "Таджикистан", "kind": "state", "status": "member",
+             "briefing": "Ваша застава обстреляна. Просите помощи."},
+            {"id": "RUS", "name": "Россия", "kind": "state", "status": "member", "briefing": "Ваши силы уже на границе."},
+            {"id": "KAZ", "name": "Казахстан", "kind": "state", "status": "member", "briefing": "Будьте в курсе."},
+        ],
+        "bodies": [
+            {"id": "CCS", "name": "Совет коллективной безопасности", "members": ["RUS", "TJK"], "chair": "RUS"},
+        ],
+        "rules": [{"body": "*", "kind": "*", "rule": "consensus", "quorum": 0.5, "deadline_minutes": 60}],
+        "injects": [{"id": "incursion", "title": "Обстрел заставы 12", "body": "Миномётный огонь с рассвета.", "to": "all"}],
+    }
+
+
+def strings_of(value: Any) -> Iterable[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from strings_of(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from strings_of(v)
+
+
+def catalog_fragments() -> list[str]:
+    """The Russian catalog's texts, cut at their placeholders: what a sentence built from one may hold."""
+    catalog = json.loads(CATALOG.read_text(encoding="utf-8"))
+    out: set[str] = set()
+    for text in catalog.values():
+        for part in re.split(r"\{\w+\}", text):
+            part = part.strip()
+            if re.search(r"[^\W\d_]", part):
+                out.add(part)
+    return sorted(out, key=len, reverse=True)
+
+
+VISIBLE_TEXT = """() => {
+  const out = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    const text = n.textContent.trim();
+    const el = n.parentElement;
+    if (!text || !el || el.closest('script, style, option, noscript')) continue;
+    if (!el.checkVisibility({ checkOpacity: true, checkVisibilityCSS: true })) continue;
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.height === 0 || el.closest('.sr-only')) continue;
+    out.push(text);
+  }
+  for (const s of document.querySelectorAll('select')) {  // what a visible select shows
+    if (s.checkVisibility() && s.selectedOptions.length) out.push(s.selectedOptions[0].textContent.trim());
+  }
+  return out;
+}"""
+
+# Latin that is not English: the product's name and the time zone's
+NOT_ENGLISH = ("ttx", "UTC")
+
+
+def leftovers(texts: list[str], allowed: Iterable[str]) -> list[tuple[str, str]]:
+    """Each text with the allowed strings (longest first) taken out; what keeps a letter is returned."""
+    given = {a.strip() for a in allowed if a and a.strip()}
+    # as the page writes them at the start of a sentence or inside one ("За", "нападение")
+    given |= {a[0].upper() + a[1:] for a in given} | {a.lower() for a in given}
+    allowed = sorted(given, key=len, reverse=True)
+    # whole words only: a short fragment ("и", "в") never eats the inside of an English word
+    patterns = [re.compile((r"(?<!\w)" if re.match(r"\w", a) else "") + re.escape(a) + (r"(?!\w)" if re.search(r"\w$", a) else ""))
+                for a in allowed]
+    bad = []
+    for text in texts:
+        rest = text
+        for a, pat in zip(allowed, patterns):
+            if a in rest:
+                rest = pat.sub(" ", rest)
+        for word in NOT_ENGLISH:
+            rest = re.sub(rf"\b{word}\b", " ", rest)
+        if re.search(r"[^\W\d_]", rest):  # a letter of any script left over
+            bad.append((text, rest.strip()))
+    return bad
