@@ -49,6 +49,23 @@ def esc(value: Any) -> str:
     return escape(str(value), quote=True)
 
 
+class Html(str):
+    """Markup already escaped (a fact's value that carries its own tags)."""
+
+
+def _log(text: Any, _: Translate) -> Html:
+    """A sentence the engine recorded or wrote in English (an event's summary, a rule in words, a
+    decision's reason): in a report in another language it is marked as English, for screen readers
+    and for the reader, rather than passed off as translated."""
+    if getattr(_, "lang", "en") == "en":
+        return Html(esc(text))
+    return Html(f'<span lang="en">{esc(text)}</span>')
+
+
+def _dl(facts: Iterable[tuple[str, Any]]) -> str:
+    return "".join(f"<dt>{esc(k)}</dt><dd>{v if isinstance(v, Html) else esc(v)}</dd>" for k, v in facts)
+
+
 def _delay(step: dict[str, Any] | None, _: Translate) -> str:
     if not step:
         return '<span class="muted">—</span>'
@@ -102,6 +119,10 @@ DEFAULT_MILESTONE_NAMES = ("Consultation opened", "Assistance requested", "Decis
                            "Notification sent")
 
 
+def _actor(seat: str, _: Translate) -> str:
+    return {"facilitator": _("Facilitator"), "observer": _("Observer"), "system": _("System")}.get(seat, seat)
+
+
 def _seat(seat: str, _: Translate) -> str:
     return {"facilitator": _("facilitator"), "observer": _("observer")}.get(seat, seat)
 
@@ -128,9 +149,9 @@ def _summary(report: dict[str, Any], _: Translate) -> str:
     if ex.get("forked_from"):
         f = ex["forked_from"]
         facts.append((_("Forked from"), _("{id} after event {at}", id=f["exercise_id"], at=f["at"])))
-    rules = "; ".join(f"{r['body']}/{r['kind']}: {r['description']}" for r in ex["rules"])
+    rules = Html("; ".join(f"{esc(r['body'])}/{esc(r['kind'])}: {_log(r['description'], _)}" for r in ex["rules"]))
     facts.append((_("Rules"), rules))
-    dl = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in facts)
+    dl = _dl(facts)
     return f'<section id="summary"><h2>{esc(_("Summary"))}</h2><p>{esc(ex["summary"])}</p><dl class="facts">{dl}</dl></section>'
 
 
@@ -179,12 +200,12 @@ def _decisions(report: dict[str, Any], _: Translate) -> str:
         facts = [
             (_("Body / kind"), f'{d["body"]} / {d["kind"]}'),
             (_("Proposed by"), _("{seat} at {time}", seat=d["proposer"], time=clock(d["proposed"]["exercise_time"]))),
-            (_("Rule"), d["rule_description"] + (" " + _("(re-ruled by the fork)") if d["reruled"] else "")),
+            (_("Rule"), Html(_log(d["rule_description"], _) + (" " + esc(_("(re-ruled by the fork)")) if d["reruled"] else ""))),
             (_("Time to settle"), clock(d["time_to_settle"]) if d["time_to_settle"] is not None else _("not settled")),
             (_("Tally"), _("{for_} for, {against} against, {abstain} abstain, {not_voted} not voted of {eligible}",
                            for_=t.get("for", 0), against=t.get("against", 0), abstain=t.get("abstain", 0),
                            not_voted=t.get("not_voted", 0), eligible=t.get("eligible", 0))),
-            (_("Reason"), d["reason"] or ""),
+            (_("Reason"), _log(d["reason"] or "", _)),
             (_("Dissent"), _("against: {against}; abstain: {abstain}", against=", ".join(d["dissent"]["against"]) or none,
                              abstain=", ".join(d["dissent"]["abstain"]) or none)),
             (_("Votes"), votes), (_("Text"), d["text"]),
@@ -195,7 +216,7 @@ def _decisions(report: dict[str, Any], _: Translate) -> str:
         if d["implementations"]:
             facts.append((_("Implementation"), "; ".join(f'{s}: {_state(i["status"], _)}' + (f' ({i["note"]})' if i["note"] else "")
                                                          for s, i in d["implementations"].items())))
-        out.append('<dl class="facts">' + "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in facts) + "</dl></div>")
+        out.append('<dl class="facts">' + _dl(facts) + "</dl></div>")
     out.append("</section>")
     return "\n".join(out)
 
@@ -244,6 +265,6 @@ def _observations(report: dict[str, Any], _: Translate) -> str:
 
 def _timeline(report: dict[str, Any], _: Translate) -> str:
     rows = [[(esc(e["seq"]), "num"), (esc(clock(e["exercise_time"])), "t"), (esc(e["in_world"][:16].replace("T", " ")), "t"),
-             (esc(e["actor"]), ""), (esc(e["type"]), ""), (esc(e["summary"]), "")] for e in report["timeline"]]
+             (esc(_actor(e["actor"], _)), ""), (_log(e["type"], _), ""), (_log(e["summary"], _), "")] for e in report["timeline"]]
     head = [(_("Seq"), "num"), (_("Time"), ""), (_("In-world"), ""), (_("Actor"), ""), (_("Event"), ""), (_("Summary"), "")]
     return f'<section id="timeline"><h2>{esc(_("Timeline"))}</h2>{_table(head, rows, "timeline")}</section>'

@@ -36,6 +36,7 @@ def translator(lang: str) -> Translate:
         found = messages.get(text, text)
         return found.format(**params) if params else found
 
+    _.lang = lang if lang in LANGUAGES else "en"  # type: ignore[attr-defined]
     return _
 
 

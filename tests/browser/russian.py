@@ -86,6 +86,8 @@ VISIBLE_TEXT = """() => {
 
 # Latin that is not English: the product's name and the time zone's
 NOT_ENGLISH = ("ttx", "UTC")
+# times and identifiers: ISO date-times, hashes, the engine's ids (dec_…, ex_…)
+IDENTIFIERS = re.compile(r"\d{4}-\d\d-\d\dT[\d:.]+(?:Z|[+-]\d\d:\d\d)?|\b[0-9a-f]{12,}\b|\b[a-z]+_[0-9a-f]{8,}\b")
 
 
 def leftovers(texts: list[str], allowed: Iterable[str]) -> list[tuple[str, str]]:
@@ -105,6 +107,7 @@ def leftovers(texts: list[str], allowed: Iterable[str]) -> list[tuple[str, str]]
                 rest = pat.sub(" ", rest)
         for word in NOT_ENGLISH:
             rest = re.sub(rf"\b{word}\b", " ", rest)
+        rest = IDENTIFIERS.sub(" ", rest)
         if re.search(r"[^\W\d_]", rest):  # a letter of any script left over
             bad.append((text, rest.strip()))
     return bad

@@ -11,6 +11,7 @@ import { registerPanel, STAFF_ROLES } from "../registry.js";
 import { bodyName, capitalize, decisionKindName, humanize, milestones, seatKindName, seatList, seatName, statusName, term }
   from "../words.js";
 import { badge, cellText, facts, note, objectTable, panel } from "./common.js";
+import { language, t } from "../i18n.js";
 
 const delay = (x) => (x === null || x === undefined ? "—" : `+${hms(x)}`);
 const at = (x) => (x === null || x === undefined ? "—" : hms(x));
@@ -106,16 +107,16 @@ export function renderReport(report, view) {
 }
 
 export function reportPanel({ exerciseId, token, send }) {
-  const p = panel("After-action report", { className: "report", id: "report" });
+  const p = panel(t("After-action report"), { className: "report", id: "report" });
   const status = h("p", { class: "status", "aria-live": "polite", id: "report-status" });
-  const reload = h("button", { type: "button" }, "Refresh the report");
+  const reload = h("button", { type: "button" }, t("Refresh the report"));
   const downloads = h("div", { class: "buttons downloads", hidden: true });
   const content = h("div", { class: "report-content", id: "report-content" });
   const scoring = h("div", { class: "scoring", id: "scoring" });
   p.body.append(h("div", { class: "buttons" }, reload), status, downloads, content, scoring);
 
-  for (const [fmt, label] of [["html", "HTML (printable)"], ["md", "Markdown"], ["csv", "CSV"]]) {
-    const b = h("button", { type: "button", class: "download", dataset: { format: fmt } }, `Download ${label}`);
+  for (const [fmt, label] of [["html", t("Download HTML (printable)")], ["md", t("Download Markdown")], ["csv", t("Download CSV")]]) {
+    const b = h("button", { type: "button", class: "download", dataset: { format: fmt } }, label);
     b.addEventListener("click", () => download(fmt, b));
     downloads.append(b);
   }
@@ -123,7 +124,9 @@ export function reportPanel({ exerciseId, token, send }) {
   async function download(fmt, button) {
     button.disabled = true;
     try {
-      const resp = await request(exercisePath(exerciseId, `report?format=${fmt}`), { token, accept: "*/*" });
+      // the printable report in the reader's language (the data formats stay in English)
+      const query = fmt === "html" ? `report?format=html&lang=${encodeURIComponent(language())}` : `report?format=${fmt}`;
+      const resp = await request(exercisePath(exerciseId, query), { token, accept: "*/*" });
       const blob = await resp.blob();
       const url = URL.createObjectURL(blob);
       const a = h("a", { href: url, download: `${exerciseId}-report.${fmt}`, hidden: true });
@@ -131,9 +134,9 @@ export function reportPanel({ exerciseId, token, send }) {
       a.click();
       a.remove();
       setTimeout(() => URL.revokeObjectURL(url), 30000);
-      fill(status, `Saved ${exerciseId}-report.${fmt}.`);
+      fill(status, t("Saved {file}.", { file: `${exerciseId}-report.${fmt}` }));
     } catch (e) {
-      fill(status, h("span", { role: "alert" }, `Could not download the report: ${e.message}`));
+      fill(status, h("span", { role: "alert" }, t("Could not download the report: {why}", { why: e.message })));
     } finally {
       button.disabled = false;
     }
@@ -144,7 +147,7 @@ export function reportPanel({ exerciseId, token, send }) {
   let scoresSeen = null;
 
   async function load() {
-    fill(status, "Loading the report…");
+    fill(status, t("Loading the report…"));
     try {
       report = await getJSON(exercisePath(exerciseId, "report?format=json"), token);
       fill(status, "");
@@ -154,8 +157,8 @@ export function reportPanel({ exerciseId, token, send }) {
       report = null;
       downloads.hidden = true;
       fill(content);
-      const why = e instanceof ApiError && e.code === "not_found" ? "this server does not offer it" : e.message;
-      fill(status, h("span", { class: "unavailable" }, `Report not available: ${why}`));
+      const why = e instanceof ApiError && e.code === "not_found" ? t("this server does not offer it") : e.message;
+      fill(status, h("span", { class: "unavailable" }, t("Report not available: {why}", { why })));
     }
     renderScoring();
   }
