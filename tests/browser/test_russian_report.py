@@ -79,3 +79,24 @@ def test_the_report_follows_the_russian_switch(api, open_seat, tmp_path):
     # what stays English is the engine's own sentences, each marked as English
     marked = set(report.evaluate(MARKED))
     assert "timeline" in marked and marked <= {"timeline", "Правило", "Основание", "Правила"}
+
+
+def test_the_report_language_comes_from_lang_then_accept_language(api):
+    ex = api.create(definition=russian_definition())
+    url = f"/api/exercises/{ex.id}/report"
+    headers = ex.headers("observer")
+
+    def get(params, accept=None):
+        r = api.http.get(url, params={"format": "html", **params}, headers={**headers, **({"Accept-Language": accept} if accept else {})})
+        assert r.status_code == 200, r.text
+        return r.headers["content-language"], r.text
+
+    lang, html = get({"lang": "ru"})
+    assert lang == "ru" and '<html lang="ru">' in html and "Хронология" in html
+    assert get({}, "ru-RU,ru;q=0.9,en;q=0.8")[0] == "ru"
+    assert get({}, "de-DE,de;q=0.9")[0] == "en"  # a language we do not speak: English
+    assert get({"lang": "en"}, "ru")[0] == "en"  # the page's choice wins over the browser's
+    lang, html = get({})
+    assert lang == "en" and "Timeline" in html and "Хронология" not in html
+    refused = api.http.get(url, params={"format": "html", "lang": "xx"}, headers=headers)
+    assert refused.status_code == 422
