@@ -10,6 +10,7 @@ import "./slices.js"; // every area registers its fold, sentences and panels
 import { createStore } from "./store.js";
 import { exerciseIdFromPath, forget, remember, takeToken, tokenFrom } from "./token.js";
 import { buildLayout } from "./views/layout.js";
+import { exerciseTitle } from "./words.js";
 import { t } from "./i18n.js";
 
 const app = document.getElementById("app");
@@ -95,7 +96,7 @@ function start(view, events) {
   };
   const layout = buildLayout({ exerciseId, token, send, view: store.view, ctxOf });
   fill(app, layout.el);
-  document.title = `${view.me ? view.me.seat : view.seat} · ${view.exercise.title} · ttx`;
+  document.title = `${view.me ? view.me.seat : view.seat} · ${exerciseTitle(view)} · ttx`;
 
   const render = () => {
     layout.update(ctxOf());

@@ -15,7 +15,7 @@ import { Live } from "./live.js";
 import "./slices.js"; // the areas' folds and sentences
 import { createStore } from "./store.js";
 import { tokenFrom } from "./token.js";
-import { bodyName, decisionKindTitle, seatName, voteWord } from "./words.js";
+import { bodyName, decisionKindTitle, exerciseTitle, seatName, voteWord } from "./words.js";
 import { tally } from "./views/decisions.js";
 
 const LATEST = 8;
@@ -60,7 +60,7 @@ function clockPart() {
     el,
     update(ctx) {
       const v = ctx.view;
-      setText(title, v.exercise.title);
+      setText(title, exerciseTitle(v));
       setText(status, t(STATUS_WORDS[v.exercise.status] || v.exercise.status));
       status.className = `badge status-badge st-${v.exercise.status}`;
       const c = v.exercise.clock;
@@ -175,7 +175,7 @@ function start(view, events) {
   const parts = [clockPart(), decisionsPart(), latestPart()];
   fill(app, h("div", { class: "screen" }, parts[0].el, banner,
     h("main", { id: "main", class: "screen-main" }, parts[1].el, parts[2].el)));
-  document.title = `${t("Room screen")} · ${view.exercise.title} · ttx`;
+  document.title = `${t("Room screen")} · ${exerciseTitle(view)} · ttx`;
   const render = () => {
     const ctx = ctxOf();
     for (const p of parts) p.update(ctx);

@@ -2,7 +2,7 @@
 // `institutions` and `words`), with neutral fallbacks for what a scenario leaves out. No view
 // module spells an institution's name: it asks here.
 
-import { N_, t } from "./i18n.js";
+import { language, N_, t } from "./i18n.js";
 
 const SPECIAL = { system: N_("System"), facilitator: N_("Facilitator"), observer: N_("Observer"), all: N_("everyone") };
 
@@ -44,10 +44,30 @@ export function clip(text, limit = 80) {
 }
 
 const byId = (list, id) => (list || []).find((x) => x.id === id) || null;
+
+/**
+ * The scenario's own word in the reader's language, if it gives one (`view.translations`, from names
+ * written as `{en: ..., ru: ...}`): `tr(view, "seat:<id>")`; null when it gives none.
+ */
+export function tr(view, key) {
+  const lang = language();
+  if (lang === "en") return null;
+  const texts = view && view.translations && view.translations[lang];
+  return (texts && texts[key]) || null;
+}
+
+/** The exercise's title and summary, in the reader's language when the scenario gives them in it. */
+export const exerciseTitle = (view) => tr(view, "title") || view.exercise.title;
+export const exerciseSummary = (view) => tr(view, "summary") || view.exercise.summary || "";
+
+const GROUP_KEYS = { decision_kinds: "decision_kind", threat_kinds: "threat_kind", assistance_kinds: "assistance_kind",
+  recipients: "recipient", statuses: "status", seat_kinds: "seat_kind" };
 const inst = (view, group) => (view && view.institutions && view.institutions[group]) || [];
 
 export function seatName(view, id) {
   if (id in SPECIAL) return t(SPECIAL[id]);
+  const own = tr(view, `seat:${id}`);
+  if (own) return own;
   const seat = view && view.seats ? view.seats.find((s) => s.seat === id) : null;
   return seat ? seat.name : String(id ?? "");
 }
@@ -65,16 +85,18 @@ export function seatList(view, ids) {
 
 export function bodyName(view, id) {
   const b = byId(view && view.bodies, id);
-  return b ? b.name : String(id ?? "");
+  return tr(view, `body:${id}`) || (b ? b.name : String(id ?? ""));
 }
 
 export function regionName(view, id) {
   const r = byId(view && view.regions, id);
-  return r ? r.name : humanize(id);
+  return tr(view, `region:${id}`) || (r ? r.name : humanize(id));
 }
 
 /** The name of an institution's entry: decision_kinds, threat_kinds, assistance_kinds, recipients, statuses, seat_kinds. */
 export function named(view, group, id) {
+  const own = GROUP_KEYS[group] ? tr(view, `${GROUP_KEYS[group]}:${id}`) : null;
+  if (own) return own;
   const found = byId(inst(view, group), id);
   return found && found.name ? found.name : humanize(id);
 }
@@ -109,6 +131,8 @@ function move(view, m) {
 /** The label of a move ("Request assistance"). */
 export function moveLabel(view, m) {
   const w = move(view, m);
+  const own = tr(view, `move:${m}`);
+  if (own) return own;
   if (w && w.label) return DEFAULT_MOVES.has(w.label) ? t(w.label) : w.label;
   return capitalize(humanize(m));
 }
@@ -123,12 +147,14 @@ export function moveTitle(view, m) {
 /** The scenario's help text of a move, or "". */
 export function moveHelp(view, m) {
   const w = move(view, m);
-  return (w && w.help) || "";
+  return tr(view, `move_help:${m}`) || (w && w.help) || "";
 }
 
 /** A term of the scenario ("member", "members", "non_member", "application", "notification", ...). */
 export function term(view, key) {
   const terms = (view && view.words && view.words.terms) || {};
+  const own = tr(view, `term:${key}`);
+  if (own) return own;
   const found = terms[key] || TERMS[key];
   if (!found) return humanize(key);
   return found === TERMS[key] ? t(found) : found; // a neutral default is said in the reader's language
@@ -137,11 +163,17 @@ export function term(view, key) {
 /** What the scenario calls a vote ("for", "against", "abstain"; a board may say "approve"). */
 export function voteWord(view, vote) {
   const votes = (view && view.words && view.words.votes) || {};
+  const own = tr(view, `vote:${vote}`);
+  if (own) return own;
   const found = votes[vote] || vote;
   return found === DEFAULT_VOTES[vote] ? t(found) : found;
 }
 
 /** The milestones of the report's response chains: [{id, name}]. */
 export function milestones(view) {
-  return ((view && view.words && view.words.milestones) || []).map((m) => (DEFAULT_MILESTONES.has(m.name) ? { ...m, name: t(m.name) } : m));
+  return ((view && view.words && view.words.milestones) || []).map((m) => {
+    const own = tr(view, `milestone:${m.id}`);
+    if (own) return { ...m, name: own };
+    return DEFAULT_MILESTONES.has(m.name) ? { ...m, name: t(m.name) } : m;
+  });
 }

@@ -44,8 +44,12 @@ def russian_definition() -> dict[str, Any]:
 
 
 def strings_of(value: Any) -> Iterable[str]:
+    """The texts of a scenario a page may show: its names, briefings, injects and the seats' ids
+    ("TJK"), not its lower-case ids and keys ("threat", "use_of_armed_forces", "consensus"), which
+    would hide an English word left on the page."""
     if isinstance(value, str):
-        yield value
+        if not re.fullmatch(r"[a-z0-9_\-*]+", value):
+            yield value
     elif isinstance(value, dict):
         for v in value.values():
             yield from strings_of(v)
@@ -111,3 +115,45 @@ def leftovers(texts: list[str], allowed: Iterable[str]) -> list[tuple[str, str]]
         if re.search(r"[^\W\d_]", rest):  # a letter of any script left over
             bad.append((text, rest.strip()))
     return bad
+
+
+ENGLISH = {"Малый пограничный кризис": "Tiny border crisis", "Государство": "State", "Секретариат": "Office",
+           "государство-участник": "participating state", "Общее решение": "General decision", "Применение сил": "Use of forces",
+           "Угроза": "Threat", "Нападение": "Attack", "Военная": "Military", "Медицинская": "Medical",
+           "Совет Безопасности ООН": "UN Security Council", "Таджикистан": "Tajikistan", "Россия": "Russia",
+           "Казахстан": "Kazakhstan", "Совет коллективной безопасности": "Collective Security Council"}
+
+
+def bilingual_definition() -> dict[str, Any]:
+    """The same scenario with its names in English and Russian (`name: {en: ..., ru: ...}`); its
+    briefings and injects, which are not translated, in Russian."""
+    d = russian_definition()
+    d["id"] = "tiny-border-two-languages"
+    d["title"] = {"en": ENGLISH[d["title"]], "ru": d["title"]}
+    for group in ("seat_kinds", "statuses", "decision_kinds", "threat_kinds", "assistance_kinds", "recipients", "seats", "bodies"):
+        for item in d[group]:
+            item["name"] = {"en": ENGLISH[item["name"]], "ru": item["name"]}
+    d["words"] = {"moves": {"request_assistance": {"label": {"en": "Ask the allies for help", "ru": "Просить союзников о помощи"},
+                                                   "reference": "Ст. 4"}},
+                  "terms": {"member": {"en": "party", "ru": "участник"}}}
+    return d
+
+
+def russian_words(definition: dict[str, Any]) -> list[str]:
+    """The scenario's strings a Russian page may show: every text but the English of `{en, ru}` ones."""
+    out: list[str] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict) and set(value) == {"en", "ru"}:
+            out.append(value["ru"])
+        elif isinstance(value, dict):
+            for v in value.values():
+                walk(v)
+        elif isinstance(value, list):
+            for v in value:
+                walk(v)
+        elif isinstance(value, str):
+            out.extend(strings_of(value))
+
+    walk(definition)
+    return out

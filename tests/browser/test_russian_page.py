@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from .russian import VISIBLE_TEXT, catalog_fragments, leftovers, russian_definition, strings_of
+from .russian import (VISIBLE_TEXT, bilingual_definition, catalog_fragments, leftovers, russian_definition, russian_words,
+                      strings_of)
 from .support import screenshot
 
 
@@ -49,6 +50,33 @@ def test_the_russian_switch_shows_the_whole_tjk_page_in_russian(api, open_seat):
     page.reload()
     tjk.wait_live()
     expect(page.locator("#exercise-status")).to_have_text("Идёт")
+    assert tjk.page_errors == [] and tjk.console_errors == []
+
+
+def test_a_scenario_in_two_languages_speaks_the_readers(api, open_seat):
+    """Names written as `{en: ..., ru: ...}`: the English page shows the English, the Russian page the
+    Russian, and nothing of the English is left on it."""
+    definition = bilingual_definition()
+    ex = api.create(definition=definition)
+    ex.command("facilitator", {"type": "start_exercise"})
+    ex.command("TJK", {"type": "report_threat", "kind": "attack", "summary": "Миномёты бьют по заставе", "against": ["KAZ"]})
+    dec = ex.first("RUS", {"type": "propose_decision", "body": "CCS", "kind": "general", "title": "Закрыть границу",
+                           "text": "Обеим сторонам отойти."}, "decision_id")
+    tjk = open_seat(ex.link("TJK"))
+    page = tjk.page
+    expect(page.locator("header .seat-name")).to_have_text("Tajikistan")
+    expect(page.locator("#threats")).to_contain_text("Attack")
+    page.locator("#language-switch").select_option("ru")
+    tjk.wait_live()
+    expect(page.locator("header .seat-name")).to_have_text("Таджикистан")
+    expect(page.locator("header .sub")).to_have_text("Малый пограничный кризис")
+    expect(page.locator(f'#decision-list article[data-id="{dec}"] .meta')).to_contain_text("Совет коллективной безопасности")
+    expect(page.locator("#me")).to_contain_text("Просить союзников о помощи (Ст. 4)")
+    texts = page.evaluate(VISIBLE_TEXT)
+    allowed = [*catalog_fragments(), *russian_words(definition), "Миномёты бьют по заставе", "Закрыть границу",
+               "Обеим сторонам отойти.", "Русский"]
+    left = leftovers(texts, allowed)
+    assert left == [], "\n".join(f"{text!r} -> {rest!r}" for text, rest in left)
     assert tjk.page_errors == [] and tjk.console_errors == []
 
 

@@ -95,7 +95,7 @@ export function assistancePanel(send) {
     form.setEnabled(perms.inPlay);
     if (grant) {
       form.setLabels({ legend: moveTitle(view, "request_assistance"), submit: moveLabel(view, "request_assistance") });
-      kinds.setChoices(allowed(grant, view.institutions.assistance_kinds || []).map((k) => [k.id, k.name]));
+      kinds.setChoices(allowed(grant, view.institutions.assistance_kinds || []).map((k) => [k.id, assistanceKindName(view, k.id)]));
       threat.update(view);
       answers.update(view);
     }

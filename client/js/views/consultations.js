@@ -149,7 +149,7 @@ function openForm(send) {
       threat.update(ctx.view);
       answers.update(ctx.view);
       seats.setChoices(seatChoices(ctx.view, { exclude: [ctx.view.seat] }));
-      setOptions(region, [["", t("No region")], ...ctx.view.regions.map((r) => [r.id, r.name])]);
+      setOptions(region, [["", t("No region")], ...ctx.view.regions.map((r) => [r.id, regionName(ctx.view, r.id)])]);
       regionField.wrap.hidden = ctx.view.regions.length === 0 || chosen.checked;
     },
   };

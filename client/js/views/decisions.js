@@ -282,7 +282,7 @@ function proposeForm(send) {
       form.setEnabled(perms.inPlay);
       form.setLabels({ legend: moveTitle(view, "propose_decision") });
       setOptions(body, perms.proposesIn.map((id) => [id, `${bodyName(view, id)} (${id})`]));
-      setOptions(region, [["", t("No region")], ...view.regions.map((r) => [r.id, r.name])]);
+      setOptions(region, [["", t("No region")], ...view.regions.map((r) => [r.id, regionName(view, r.id)])]);
       regionField.wrap.hidden = view.regions.length === 0;
       threat.update(view);
       answers.update(view);

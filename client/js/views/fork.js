@@ -5,7 +5,7 @@
 import { postJSON, exercisePath } from "../api.js";
 import { field, fill, h, select } from "../dom.js";
 import { registerPanel } from "../registry.js";
-import { decisionKindName } from "../words.js";
+import { bodyName, decisionKindName } from "../words.js";
 import { facts, note, panel } from "./common.js";
 import { N_, t } from "../i18n.js";
 
@@ -89,7 +89,7 @@ export function forkPanel({ exerciseId, token }) {
       view = ctx.view;
       if (!at.value) at.value = String(view.exercise.version);
       at.max = String(view.exercise.version);
-      const bodies = [["*", t("any body")], ...(view.bodies || []).map((b) => [b.id, `${b.id}: ${b.name}`])];
+      const bodies = [["*", t("any body")], ...(view.bodies || []).map((b) => [b.id, `${b.id}: ${bodyName(view, b.id)}`])];
       const kinds = [["*", t("any kind")], ...((view.institutions && view.institutions.decision_kinds) || [])
         .map((k) => [k.id, decisionKindName(view, k.id)])];
       fill(body, ...bodies.map(([v, l]) => h("option", { value: v }, l)));

@@ -3,7 +3,7 @@
 
 import { hms, inWorldText, zoneLabel } from "../clock.js";
 import { h, setText } from "../dom.js";
-import { standing } from "../words.js";
+import { exerciseTitle, seatName, standing } from "../words.js";
 import { languageSwitch, N_, t } from "../i18n.js";
 
 const STATUS_WORDS = { new: N_("Not started"), created: N_("Not started"), running: N_("Running"), paused: N_("Paused"), ended: N_("Ended") };
@@ -44,8 +44,8 @@ export function header() {
 
   function update(ctx) {
     const v = ctx.view;
-    setText(title, v.exercise.title);
-    setText(seat, v.me ? `${v.me.name}` : (ROLE_WORDS[v.seat] ? t(ROLE_WORDS[v.seat]) : v.seat));
+    setText(title, exerciseTitle(v));
+    setText(seat, v.me ? seatName(v, v.me.seat) : (ROLE_WORDS[v.seat] ? t(ROLE_WORDS[v.seat]) : v.seat));
     // a member is the usual case; any other standing (an applicant, an office, ...) is said
     setText(role, v.me ? `(${v.me.seat}${v.me.member ? "" : `, ${standing(v, v.me)}`})` : "");
     setText(status, STATUS_WORDS[v.exercise.status] ? t(STATUS_WORDS[v.exercise.status]) : v.exercise.status);

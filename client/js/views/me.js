@@ -3,7 +3,7 @@
 
 import { fill, h } from "../dom.js";
 import { registerPanel } from "../registry.js";
-import { bodyName, moveTitle, standing } from "../words.js";
+import { bodyName, exerciseSummary, moveTitle, seatName, standing } from "../words.js";
 import { facts, panel } from "./common.js";
 import { t } from "../i18n.js";
 
@@ -26,7 +26,7 @@ export function mePanel() {
         fill(info, facts([[t("Role"), v.seat === "observer" ? t("Observer: you watch everything public, read-only") : t("Facilitator")]]));
         briefing.hidden = true;
       } else {
-        const bodies = v.bodies.filter((b) => b.members.includes(me.seat)).map((b) => `${b.name} (${b.id})`);
+        const bodies = v.bodies.filter((b) => b.members.includes(me.seat)).map((b) => `${bodyName(v, b.id)} (${b.id})`);
         const moves = Object.keys(me.may || {}).map((m) => moveTitle(v, m));
         if ((me.proposes_in || []).length) {
           moves.push(`${moveTitle(v, "propose_decision")}: ${me.proposes_in.map((b) => bodyName(v, b)).join(", ")}`);
@@ -35,7 +35,7 @@ export function mePanel() {
           moves.push(`${moveTitle(v, "convene_session")}: ${me.convenes.map((b) => bodyName(v, b)).join(", ")}`);
         }
         fill(info, facts([
-          [t("Seat"), `${me.name} (${me.seat})`],
+          [t("Seat"), `${seatName(v, me.seat)} (${me.seat})`],
           me.head ? [t("Speaking as"), me.head] : null,
           [t("Status"), standing(v, me)],
           bodies.length ? [t("Member of"), bodies.join(", ")] : null,
@@ -44,7 +44,7 @@ export function mePanel() {
         briefing.hidden = !me.briefing;
         fill(briefing.querySelector("p"), me.briefing || "");
       }
-      fill(scenario.querySelector("p"), v.exercise.summary || "");
+      fill(scenario.querySelector("p"), exerciseSummary(v));
     },
   };
 }

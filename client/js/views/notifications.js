@@ -23,7 +23,7 @@ registerDescription("notification_sent", (e, view) => ({ kind: "notification",
 registerSnapshot(70, (v) => {
   const recipients = (v.institutions.recipients || []).map((r) => {
     const n = v.notifications.filter((x) => x.recipient === r.id).length;
-    return [t("{recipient} notified", { recipient: r.name }), n ? t("{n} time(s)", { n }) : t("no")];
+    return [t("{recipient} notified", { recipient: recipientName(v, r.id) }), n ? t("{n} time(s)", { n }) : t("no")];
   });
   return recipients.length ? facts(recipients) : [];
 });
@@ -67,7 +67,7 @@ export function notificationsPanel(send) {
       form.setEnabled(perms.inPlay);
       if (grant) {
         form.setLabels({ legend: moveTitle(view, "notify"), submit: moveLabel(view, "notify") });
-        setOptions(recipient, to.map((r) => [r.id, r.name]));
+        setOptions(recipient, to.map((r) => [r.id, recipientName(view, r.id)]));
         setOptions(decision, [["", t("No particular decision")], ...view.decisions.map((d) => [d.id, `${d.title} (${t(d.status)})`])]);
         threat.update(view);
         answers.update(view);

@@ -95,7 +95,7 @@ export function renderReport(report, view) {
     }],
   ], { id: "report-chains" }));
   out.push(h("h3", {}, t("Activity per seat")), table(t("What each seat did"), report.seats || [], [
-    [t("Seat"), (s) => s.name],
+    [t("Seat"), (s) => seatName(view, s.seat)],
     [t("Status"), (s) => (s.status ? statusName(view, s.status) : seatKindName(view, s.kind))],
     [t("Moves"), (s) => String(s.events)],
     [t("First move"), (s) => at(s.first_action)],

@@ -64,7 +64,7 @@ export function threatsPanel(send) {
       form.setEnabled(perms.inPlay);
       if (grant) {
         form.setLabels({ legend: moveTitle(view, "report_threat"), submit: moveLabel(view, "report_threat") });
-        setOptions(kind, allowed(grant, view.institutions.threat_kinds || []).map((k) => [k.id, k.name]));
+        setOptions(kind, allowed(grant, view.institutions.threat_kinds || []).map((k) => [k.id, threatKindName(view, k.id)]));
         against.setChoices(seatChoices(view, { exclude: [view.seat] }));
         answers.update(view);
       }
