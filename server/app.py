@@ -171,6 +171,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         async def exercise_page(exercise_id: str) -> FileResponse:
             return FileResponse(client / "exercise.html", headers=_page_headers())
 
+        @app.get("/exercises/{exercise_id}/screen", include_in_schema=False)
+        async def screen_page(exercise_id: str) -> FileResponse:
+            # the room's projector: read-only, opened with the observer's link (client/js/screen.js)
+            return FileResponse(client / "screen.html", headers=_page_headers())
+
     app.add_middleware(BodyLimit, default=settings.max_body_bytes,
                        overrides={"/api/exercises/import": settings.max_import_bytes})
     app.add_middleware(Failsafe)  # outermost of ours: an unexpected error is a 500, and the connection lives

@@ -1,5 +1,7 @@
 // HTTP calls to the server. Errors come back as ApiError with the server's own sentence.
 
+import { t } from "./i18n.js";
+
 export class ApiError extends Error {
   constructor(status, code, message, details) {
     super(message);
@@ -37,7 +39,7 @@ async function errorFrom(resp) {
   }
   const err = body && body.error;
   if (err && typeof err.message === "string") return new ApiError(resp.status, err.code || "error", err.message, err.details);
-  return new ApiError(resp.status, "http_error", `The server answered ${resp.status} ${resp.statusText || ""}`.trim());
+  return new ApiError(resp.status, "http_error", t("The server answered {status}", { status: `${resp.status} ${resp.statusText || ""}`.trim() }));
 }
 
 /** fetch, turning a failed connection into NetworkError and a non-2xx answer into ApiError. */
@@ -52,7 +54,7 @@ export async function request(path, { method = "GET", token, body, extraHeaders,
   try {
     resp = await fetch(path, init);
   } catch (e) {
-    throw new NetworkError("Could not reach the server. Check the connection and try again.");
+    throw new NetworkError(t("Could not reach the server. Check the connection and try again."));
   }
   if (!resp.ok) throw await errorFrom(resp);
   return resp;

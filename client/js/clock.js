@@ -2,6 +2,7 @@
 // event, `anchor_time` exercise seconds at wall time `anchor_wall`, running at `speed`. The client
 // reads the wall clock corrected by `skew` (server minus client, in ms) so a phone whose clock is
 // wrong still shows the room's time.
+import { N_, t } from "./i18n.js";
 
 export function exerciseTimeAt(clock, wallSeconds) {
   if (!clock || !clock.running) return clock ? clock.anchor_time : 0;
@@ -30,8 +31,9 @@ export function offset(seconds) {
 }
 
 const START = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d{1,6}))?(Z|[+-]\d\d:\d\d)?$/;
-const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+const MONTHS = [N_("Jan"), N_("Feb"), N_("Mar"), N_("Apr"), N_("May"), N_("Jun"), N_("Jul"), N_("Aug"), N_("Sep"), N_("Oct"),
+  N_("Nov"), N_("Dec")];
+const DAYS = [N_("Sun"), N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat")];
 
 /** The in-world wall time `seconds` after the scenario's start, in the scenario's own time zone. */
 function inWorldParts(start, seconds) {
@@ -63,7 +65,7 @@ export function inWorldText(start, seconds, { seconds: withSeconds = true, date 
   const { d } = p;
   const time = `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}${withSeconds ? `:${pad(d.getUTCSeconds())}` : ""}`;
   if (!date) return time;
-  return `${DAYS[d.getUTCDay()]} ${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()} ${time}`;
+  return `${t(DAYS[d.getUTCDay()])} ${d.getUTCDate()} ${t(MONTHS[d.getUTCMonth()])} ${d.getUTCFullYear()} ${time}`;
 }
 
 export function zoneLabel(start) {

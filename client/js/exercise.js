@@ -10,6 +10,8 @@ import "./slices.js"; // every area registers its fold, sentences and panels
 import { createStore } from "./store.js";
 import { exerciseIdFromPath, forget, remember, takeToken, tokenFrom } from "./token.js";
 import { buildLayout } from "./views/layout.js";
+import { exerciseTitle } from "./words.js";
+import { t } from "./i18n.js";
 
 const app = document.getElementById("app");
 const exerciseId = exerciseIdFromPath();
@@ -22,8 +24,8 @@ function message(title, text, ...extra) {
 function askForToken(problem) {
   const input = h("input", { type: "password", id: "token-input", required: true, autocomplete: "off" });
   const form = h("form", { class: "action" },
-    h("div", { class: "field" }, h("label", { for: input.id }, "Your join link or seat token"), input),
-    h("div", { class: "buttons" }, h("button", { type: "submit", class: "primary" }, "Open my seat")));
+    h("div", { class: "field" }, h("label", { for: input.id }, t("Your join link or seat token")), input),
+    h("div", { class: "buttons" }, h("button", { type: "submit", class: "primary" }, t("Open my seat"))));
   form.addEventListener("submit", (ev) => {
     ev.preventDefault();
     const value = tokenFrom(input.value);
@@ -32,7 +34,7 @@ function askForToken(problem) {
     remember(exerciseId, token);
     boot();
   });
-  message("Open your seat", problem || "This page needs your seat's join link. Open the link you were given, or paste it here.", form);
+  message(t("Open your seat"), problem || t("This page needs your seat's join link. Open the link you were given, or paste it here."), form);
   input.focus();
 }
 
@@ -44,14 +46,14 @@ async function load() {
 
 async function boot() {
   if (!exerciseId) {
-    message("Not an exercise", "This address does not name an exercise.");
+    message(t("Not an exercise"), t("This address does not name an exercise."));
     return;
   }
   if (!token) {
     askForToken();
     return;
   }
-  message("Loading…", "Loading the exercise.");
+  message(t("Loading…"), t("Loading the exercise."));
   let loaded;
   for (let attempt = 0; ; attempt += 1) {
     try {
@@ -61,15 +63,15 @@ async function boot() {
       if (e instanceof ApiError && (e.status === 401 || e.status === 403)) {
         forget(exerciseId);
         token = null;
-        askForToken(`That link does not open a seat in this exercise: ${e.message}`);
+        askForToken(t("That link does not open a seat in this exercise: {why}", { why: e.message }));
         return;
       }
       if (e instanceof ApiError && e.status === 404) {
-        message("No such exercise", e.message);
+        message(t("No such exercise"), e.message);
         return;
       }
       const wait = Math.min(10000, 1000 * 2 ** attempt);
-      message("Cannot reach the server", `${e.message} Trying again in ${Math.round(wait / 1000)} s…`);
+      message(t("Cannot reach the server"), t("{why} Trying again in {secs} s…", { why: e.message, secs: Math.round(wait / 1000) }));
       await new Promise((r) => setTimeout(r, wait));
     }
   }
@@ -94,7 +96,7 @@ function start(view, events) {
   };
   const layout = buildLayout({ exerciseId, token, send, view: store.view, ctxOf });
   fill(app, layout.el);
-  document.title = `${view.me ? view.me.seat : view.seat} · ${view.exercise.title} · ttx`;
+  document.title = `${view.me ? view.me.seat : view.seat} · ${exerciseTitle(view)} · ttx`;
 
   const render = () => {
     layout.update(ctxOf());

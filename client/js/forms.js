@@ -5,6 +5,7 @@
 
 import { NetworkError, newKey } from "./api.js";
 import { fill, h, setText } from "./dom.js";
+import { t } from "./i18n.js";
 
 /** Where a form tells the user how its last action went. */
 export function statusLine() {
@@ -13,7 +14,7 @@ export function statusLine() {
     el,
     busy() {
       el.className = "status busy";
-      fill(el, "Sending…");
+      fill(el, t("Sending…"));
     },
     ok(text) {
       el.className = "status ok";
@@ -53,7 +54,7 @@ function keyKeeper() {
  * Run one command. `controls` are disabled while it is in flight (their `_busy` flag lets
  * re-renders keep them disabled).
  */
-export async function runCommand(send, body, { controls = [], status, keys, done = "Done." }) {
+export async function runCommand(send, body, { controls = [], status, keys, done = t("Done.") }) {
   const key = keys.keyFor(body);
   for (const c of controls) {
     c._busy = true;
@@ -69,7 +70,7 @@ export async function runCommand(send, body, { controls = [], status, keys, done
   } catch (e) {
     if (e instanceof NetworkError) {
       keys.keep(key, body);
-      status && status.error(`${e.message} If you send it again it will not be recorded twice.`);
+      status && status.error(t("{message} If you send it again it will not be recorded twice.", { message: e.message }));
     } else {
       keys.clear();
       status && status.error(e.message || String(e));

@@ -3,6 +3,8 @@
 // exercise status. The server judges every command; this only keeps the page from offering what
 // it would refuse. Each view asks about its own moves (`perms.may("request_assistance")`).
 
+import { t } from "./i18n.js";
+
 export function permissions(view) {
   const seat = view.seat;
   const me = view.me;
@@ -45,9 +47,9 @@ export function allowed(grant, choices) {
 }
 
 function whyNot(view, status, allowPaused) {
-  if (view.read_only) return "This exercise was imported for review; it is read-only.";
-  if (status === "created" || status === "new") return "The exercise has not started yet; moves open when the facilitator starts it.";
-  if (status === "paused" && !allowPaused) return "The exercise is paused; wait for the facilitator to resume it.";
-  if (status === "ended") return "The exercise has ended; no more moves can be made.";
+  if (view.read_only) return t("This exercise was imported for review; it is read-only.");
+  if (status === "created" || status === "new") return t("The exercise has not started yet; moves open when the facilitator starts it.");
+  if (status === "paused" && !allowPaused) return t("The exercise is paused; wait for the facilitator to resume it.");
+  if (status === "ended") return t("The exercise has ended; no more moves can be made.");
   return "";
 }

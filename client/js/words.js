@@ -2,17 +2,30 @@
 // `institutions` and `words`), with neutral fallbacks for what a scenario leaves out. No view
 // module spells an institution's name: it asks here.
 
-const SPECIAL = { system: "System", facilitator: "Facilitator", observer: "Observer", all: "everyone" };
+import { language, N_, t } from "./i18n.js";
+
+const SPECIAL = { system: N_("System"), facilitator: N_("Facilitator"), observer: N_("Observer"), all: N_("everyone") };
+
+// the server's neutral move labels (server/domain/words.py DEFAULT_MOVES): a view that carries one
+// of these carries no word of the scenario's, so it is said in the reader's language
+const DEFAULT_MOVES = new Set([N_("Report a threat"), N_("Call consultations"), N_("Invite to the consultation"),
+  N_("Make a statement"), N_("Close the consultation"), N_("Request assistance"), N_("Answer requests for assistance"),
+  N_("Close the request"), N_("Convene a session"), N_("Propose a decision"), N_("Vote"), N_("Record implementation"),
+  N_("Send a notification"), N_("Apply for membership"), N_("Give notice of withdrawal"), N_("Write to control"),
+  N_("Close vote")]); // the last: the server's label of a move it has no default for ("close_vote")
+const DEFAULT_VOTES = { for: N_("for"), against: N_("against"), abstain: N_("abstain") };
+const DEFAULT_MILESTONES = new Set([N_("Consultation opened"), N_("Assistance requested"), N_("Decision proposed"),
+  N_("Decision adopted"), N_("Notification sent")]);
 
 // the server's neutral defaults (server/domain/words.py), for a view that has no `words`
 const TERMS = {
-  member: "member",
-  members: "members",
-  non_member: "non-member",
-  application: "application for membership",
-  notification: "notification",
-  threat: "threat",
-  implementation: "implementation",
+  member: N_("member"),
+  members: N_("members"),
+  non_member: N_("non-member"),
+  application: N_("application for membership"),
+  notification: N_("notification"),
+  threat: N_("threat"),
+  implementation: N_("implementation"),
 };
 
 export function humanize(word) {
@@ -31,10 +44,30 @@ export function clip(text, limit = 80) {
 }
 
 const byId = (list, id) => (list || []).find((x) => x.id === id) || null;
+
+/**
+ * The scenario's own word in the reader's language, if it gives one (`view.translations`, from names
+ * written as `{en: ..., ru: ...}`): `tr(view, "seat:<id>")`; null when it gives none.
+ */
+export function tr(view, key) {
+  const lang = language();
+  if (lang === "en") return null;
+  const texts = view && view.translations && view.translations[lang];
+  return (texts && texts[key]) || null;
+}
+
+/** The exercise's title and summary, in the reader's language when the scenario gives them in it. */
+export const exerciseTitle = (view) => tr(view, "title") || view.exercise.title;
+export const exerciseSummary = (view) => tr(view, "summary") || view.exercise.summary || "";
+
+const GROUP_KEYS = { decision_kinds: "decision_kind", threat_kinds: "threat_kind", assistance_kinds: "assistance_kind",
+  recipients: "recipient", statuses: "status", seat_kinds: "seat_kind" };
 const inst = (view, group) => (view && view.institutions && view.institutions[group]) || [];
 
 export function seatName(view, id) {
-  if (id in SPECIAL) return SPECIAL[id];
+  if (id in SPECIAL) return t(SPECIAL[id]);
+  const own = tr(view, `seat:${id}`);
+  if (own) return own;
   const seat = view && view.seats ? view.seats.find((s) => s.seat === id) : null;
   return seat ? seat.name : String(id ?? "");
 }
@@ -46,22 +79,24 @@ export function seatLabel(view, id) {
 }
 
 export function seatList(view, ids) {
-  if (ids === "all" || ids === null || ids === undefined) return "everyone";
+  if (ids === "all" || ids === null || ids === undefined) return t("everyone");
   return ids.map((s) => seatName(view, s)).join(", ");
 }
 
 export function bodyName(view, id) {
   const b = byId(view && view.bodies, id);
-  return b ? b.name : String(id ?? "");
+  return tr(view, `body:${id}`) || (b ? b.name : String(id ?? ""));
 }
 
 export function regionName(view, id) {
   const r = byId(view && view.regions, id);
-  return r ? r.name : humanize(id);
+  return tr(view, `region:${id}`) || (r ? r.name : humanize(id));
 }
 
 /** The name of an institution's entry: decision_kinds, threat_kinds, assistance_kinds, recipients, statuses, seat_kinds. */
 export function named(view, group, id) {
+  const own = GROUP_KEYS[group] ? tr(view, `${GROUP_KEYS[group]}:${id}`) : null;
+  if (own) return own;
   const found = byId(inst(view, group), id);
   return found && found.name ? found.name : humanize(id);
 }
@@ -96,7 +131,10 @@ function move(view, m) {
 /** The label of a move ("Request assistance"). */
 export function moveLabel(view, m) {
   const w = move(view, m);
-  return w && w.label ? w.label : capitalize(humanize(m));
+  const own = tr(view, `move:${m}`);
+  if (own) return own;
+  if (w && w.label) return DEFAULT_MOVES.has(w.label) ? t(w.label) : w.label;
+  return capitalize(humanize(m));
 }
 
 /** The label with the scenario's reference ("Request assistance (Charter s. 4)"), for headings. */
@@ -109,22 +147,33 @@ export function moveTitle(view, m) {
 /** The scenario's help text of a move, or "". */
 export function moveHelp(view, m) {
   const w = move(view, m);
-  return (w && w.help) || "";
+  return tr(view, `move_help:${m}`) || (w && w.help) || "";
 }
 
 /** A term of the scenario ("member", "members", "non_member", "application", "notification", ...). */
 export function term(view, key) {
   const terms = (view && view.words && view.words.terms) || {};
-  return terms[key] || TERMS[key] || humanize(key);
+  const own = tr(view, `term:${key}`);
+  if (own) return own;
+  const found = terms[key] || TERMS[key];
+  if (!found) return humanize(key);
+  return found === TERMS[key] ? t(found) : found; // a neutral default is said in the reader's language
 }
 
 /** What the scenario calls a vote ("for", "against", "abstain"; a board may say "approve"). */
 export function voteWord(view, vote) {
   const votes = (view && view.words && view.words.votes) || {};
-  return votes[vote] || vote;
+  const own = tr(view, `vote:${vote}`);
+  if (own) return own;
+  const found = votes[vote] || vote;
+  return found === DEFAULT_VOTES[vote] ? t(found) : found;
 }
 
 /** The milestones of the report's response chains: [{id, name}]. */
 export function milestones(view) {
-  return (view && view.words && view.words.milestones) || [];
+  return ((view && view.words && view.words.milestones) || []).map((m) => {
+    const own = tr(view, `milestone:${m.id}`);
+    if (own) return { ...m, name: own };
+    return DEFAULT_MILESTONES.has(m.name) ? { ...m, name: t(m.name) } : m;
+  });
 }

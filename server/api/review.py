@@ -17,6 +17,7 @@ from ..review.history import Possible
 from ..review.importing import ImportLimits
 from ..review.operations import ReviewRefused
 from ..review.render_text import FORMATS
+from ..review.translate import pick_language
 from ..work.jobs import Forked
 from .deps import AppSettings, ImportAccess, Seat, Service, Work, anonymous_limit, authenticate_seat, require
 from .fair_use import address_of
@@ -35,16 +36,22 @@ DRAIN_SECONDS = 10.0  # after refusing an import, how long the rest of its body 
 @router.get("/api/exercises/{exercise_id}/report", responses={
     200: {"content": {"application/json": {}, "text/html": {}, "text/markdown": {}, "text/csv": {}}}, **ErrorResponses},
     summary="The after-action report (facilitator and observer), as JSON, HTML, Markdown or CSV")
-async def get_report(exercise_id: str, seat: Seat, work: Work,
-                     format: Annotated[Literal["json", "html", "md", "csv"], Query()] = "json") -> Response:
+async def get_report(exercise_id: str, seat: Seat, work: Work, request: Request,
+                     format: Annotated[Literal["json", "html", "md", "csv"], Query()] = "json",
+                     lang: Annotated[Literal["en", "ru"] | None, Query(
+                         description="The HTML report's language; default: the request's Accept-Language, else English")] = None,
+                     ) -> Response:
     require(seat, FACILITATOR, OBSERVER, what="read the after-action report")
-    body = await work.run("report", exercise_id, seat.seat, format)
+    language = pick_language(lang, request.headers.get("accept-language")) if format == "html" else "en"
+    body = await work.run("report", exercise_id, seat.seat, format, language)
     if format == "json":
         return Response(body, media_type="application/json")
     fmt = FORMATS[format]
     headers = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"}
     if format == "html":
         headers["Content-Security-Policy"] = REPORT_CSP
+        headers["Content-Language"] = language
+        headers["Vary"] = "Accept-Language"
     else:
         headers["Content-Disposition"] = f'attachment; filename="{exercise_id}-report.{fmt.extension}"'
     return Response(body, media_type=fmt.media_type, headers=headers)

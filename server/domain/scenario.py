@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Callable, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -469,6 +469,85 @@ class Stances(_Model):
 
 # --- the scenario --------------------------------------------------------------------------------
 
+# The languages a scenario may write its names in. The other languages' texts are kept in
+# `Scenario.translations`; the fields themselves hold the English, which the engine speaks.
+LANGUAGES: tuple[str, ...] = ("en", "ru")
+# the named entries whose `name` may be given in several languages, and their translation keys:
+# names every seat may read (the view lists them all), never a briefing or an inject to some seats
+_NAMED = {"seat_kinds": "seat_kind", "statuses": "status", "seats": "seat", "bodies": "body", "regions": "region",
+          "decision_kinds": "decision_kind", "threat_kinds": "threat_kind", "assistance_kinds": "assistance_kind",
+          "recipients": "recipient", "milestones": "milestone"}
+
+
+Problem = Callable[[tuple[Any, ...], str], None]
+
+
+def _one_language(value: Any, key: str, loc: tuple[Any, ...], found: dict[str, dict[str, Any]],
+                  problem: Problem | None) -> Any:
+    """`{en: "Tajikistan", ru: "Таджикистан"}` -> "Tajikistan", the others kept in `found[lang][key]`.
+    A mapping that is not one is left as it is (the field then refuses it where it stands) and said
+    to `problem`; anything else is returned as it is."""
+    if not isinstance(value, dict):
+        return value
+    codes = set(value)
+    if not codes <= set(LANGUAGES) or "en" not in codes or not all(isinstance(v, str) for v in value.values()):
+        if problem:
+            problem(loc, f"a text in several languages maps language codes ({', '.join(LANGUAGES)}) to texts, with `en` "
+                         f"among them; got {', '.join(sorted(map(str, codes))) or 'nothing'}")
+        return value
+    for lang, text in value.items():
+        if lang != "en":
+            found.setdefault(lang, {})[key] = text
+    return value["en"]
+
+
+def split_languages(data: Any, problem: Problem | None = None) -> Any:
+    """The scenario as written, with each text given in several languages put back to its English and
+    the others gathered into `translations` (merged with any given there)."""
+    if not isinstance(data, dict):
+        return data
+    out = dict(data)
+    found: dict[str, dict[str, Any]] = {}
+    for field in ("title", "summary"):
+        if field in out:
+            out[field] = _one_language(out[field], field, (field,), found, problem)
+    for group, prefix in _NAMED.items():
+        items = out.get(group)
+        if not isinstance(items, list):
+            continue
+        fixed = []
+        for i, item in enumerate(items):
+            if isinstance(item, dict) and "name" in item and isinstance(item.get("id"), str):
+                item = {**item, "name": _one_language(item["name"], f"{prefix}:{item['id']}", (group, i, "name"), found, problem)}
+            fixed.append(item)
+        out[group] = fixed
+    words = out.get("words")
+    if isinstance(words, dict):
+        words = dict(words)
+        for part, prefix in (("terms", "term"), ("votes", "vote")):
+            if isinstance(words.get(part), dict):
+                words[part] = {k: _one_language(v, f"{prefix}:{k}", ("words", part, k), found, problem)
+                               for k, v in words[part].items()}
+        if isinstance(words.get("moves"), dict):
+            moves = {}
+            for move, w in words["moves"].items():
+                if isinstance(w, dict):
+                    w = dict(w)
+                    for attr, prefix in (("label", "move"), ("help", "move_help")):
+                        if attr in w:
+                            w[attr] = _one_language(w[attr], f"{prefix}:{move}", ("words", "moves", move, attr), found, problem)
+                moves[move] = w
+            words["moves"] = moves
+        out["words"] = words
+    if found:
+        given = out.get("translations")
+        merged: dict[str, Any] = {lang: dict(texts) for lang, texts in given.items()} if isinstance(given, dict) else {}
+        for lang, texts in found.items():
+            merged.setdefault(lang, {}).update(texts)
+        out["translations"] = merged
+    return out
+
+
 class Scenario(_Model):
     id: str = Field(pattern=SLUG)
     title: ShortText
@@ -496,6 +575,15 @@ class Scenario(_Model):
     expectations: list[Expectation] = Field(default_factory=list, max_length=200)
     settings: Settings = Field(default_factory=Settings)
     stances: Stances | None = Field(default=None, description="how simulated seats play, for the procedure lab")
+    translations: dict[Literal["ru"], dict[Annotated[str, Field(max_length=200)], ShortText]] = Field(
+        default_factory=dict, description="the names in other languages, by language and key (`seat:<id>`, "
+        "`body:<id>`, `term:member`, `move:request_assistance`, ...): written in place as `name: {en: ..., ru: ...}`, "
+        "gathered here when the scenario is read")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _languages(cls, value: Any) -> Any:
+        return split_languages(value)
 
     @field_validator("start")
     @classmethod

@@ -228,7 +228,34 @@ def cross_check_raw(doc: Any) -> Errors:
         if isinstance(m.get("event"), dict):
             _check_pattern(("milestones", i, "event"), m["event"], doc, decision_kinds, add)
     _check_stances(doc, seats, injects, decision_kinds, add)
+    _check_translations(doc, add)
     return errors
+
+
+def _check_translations(doc: dict[str, Any], add: Callable[[tuple[Any, ...], str], None]) -> None:
+    """Texts in other languages name what the scenario has: `seat:<id>` a seat, `move:notify` a move."""
+    from .scenario import _NAMED, split_languages
+
+    translations = split_languages(doc, add).get("translations")
+    if not isinstance(translations, dict):
+        return
+    known: set[str] = {"title", "summary"}
+    for group, prefix in _NAMED.items():
+        known |= {f"{prefix}:{x}" for x in _ids(doc, group) if isinstance(x, str)}
+    words = doc.get("words") if isinstance(doc.get("words"), dict) else {}
+    from .words import DEFAULT_MOVES, DEFAULT_TERMS
+
+    moves = set(REGISTRY.commands) | set(DEFAULT_MOVES) | set((words.get("moves") or {}) if isinstance(words.get("moves"), dict) else {})
+    known |= {f"move:{m}" for m in moves} | {f"move_help:{m}" for m in moves}
+    terms = set(DEFAULT_TERMS) | set((words.get("terms") or {}) if isinstance(words.get("terms"), dict) else {})
+    known |= {f"term:{t}" for t in terms} | {f"vote:{v}" for v in ("for", "against", "abstain")}
+    for lang, texts in translations.items():
+        if not isinstance(texts, dict):
+            continue
+        for key in texts:
+            if key not in known:
+                add(("translations", lang, key), f"{key!r} names nothing in this scenario (a seat, body, kind, status, "
+                                                  "region, recipient, milestone, move, term or vote)")
 
 
 def _check_stances(doc: dict[str, Any], seats: set[Any], injects: set[Any], decision_kinds: set[Any],

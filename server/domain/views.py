@@ -53,6 +53,8 @@ def seat_view(state: State, seat: str) -> dict[str, Any]:
             "aliases": _aliases(sc),
         },
         "words": w.as_dict(),
+        # the names above in other languages (public like them: no briefing, no inject)
+        "translations": {lang: dict(texts) for lang, texts in sc.translations.items()},
         "bodies": [{"id": b.id, "name": b.name, "members": list(inst.body_members(state, b.id)),
                     "voters": list(inst.voters(state, b.id)), "chair": b.chair, "all_members": b.members == "all_members",
                     "who": b.who.model_dump(mode="json"), "description": b.description} for b in sc.bodies],

@@ -7,6 +7,7 @@ from html import escape
 from typing import Any
 
 from .summaries import clock
+from .translate import Translate, translator
 
 # event type -> (legend label, colour, shape)
 MARKS: dict[str, tuple[str, str, str]] = {
@@ -87,7 +88,8 @@ def chart_rows(report: dict[str, Any]) -> list[tuple[str, str, list[dict[str, An
     return rows
 
 
-def timeline_svg(report: dict[str, Any]) -> str:
+def timeline_svg(report: dict[str, Any], _: Translate | None = None) -> str:
+    _ = _ or translator("en")
     rows = chart_rows(report)
     end = max([float(report["exercise"]["duration"]), 60.0] + [float(e["exercise_time"]) for _, _, evs in rows for e in evs])
     step = _step(end)
@@ -104,8 +106,8 @@ def timeline_svg(report: dict[str, Any]) -> str:
     height = TOP + plot_h + 18 + legend_rows * 20 + 10
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="timeline-chart" viewBox="0 0 {WIDTH} {height}" '
            f'width="100%" role="img" aria-labelledby="chart-title chart-desc" font-family="system-ui, sans-serif" font-size="11">',
-           '<title id="chart-title">Response chains by seat</title>',
-           '<desc id="chart-desc">One row per seat; each mark is a step of a response chain at its exercise time.</desc>']
+           f'<title id="chart-title">{escape(_("Response chains by seat"))}</title>',
+           f'<desc id="chart-desc">{escape(_("One row per seat; each mark is a step of a response chain at its exercise time."))}</desc>']
     # grid and axis
     t = 0
     while t <= end:
@@ -113,9 +115,9 @@ def timeline_svg(report: dict[str, Any]) -> str:
         out.append(f'<line x1="{x:.1f}" y1="{TOP - 6}" x2="{x:.1f}" y2="{TOP + plot_h}" stroke="#e5e7eb"/>')
         out.append(f'<text x="{x:.1f}" y="{TOP - 10}" text-anchor="middle" fill="#374151">{escape(clock(t)[:-3])}</text>')
         t += step
-    out.append(f'<text x="8" y="{TOP - 10}" fill="#6b7280">exercise time (H:MM)</text>')
+    out.append(f'<text x="8" y="{TOP - 10}" fill="#6b7280">{escape(_("exercise time (H:MM)"))}</text>')
     # inject deliveries as faint guides across all rows
-    for _, _, evs in rows[:1] if rows and rows[0][0] == INJECTS_ROW else []:
+    for _row, _label, evs in rows[:1] if rows and rows[0][0] == INJECTS_ROW else []:
         for e in evs:
             x = x_of(e["exercise_time"])
             out.append(f'<line x1="{x:.1f}" y1="{TOP}" x2="{x:.1f}" y2="{TOP + plot_h}" stroke="#9ca3af" stroke-dasharray="2 3"/>')
@@ -124,20 +126,22 @@ def timeline_svg(report: dict[str, Any]) -> str:
         if i % 2 == 0:
             out.append(f'<rect x="0" y="{TOP + i * ROW}" width="{WIDTH}" height="{ROW}" fill="#f9fafb"/>')
         out.append(f'<g class="row" data-row="{escape(row)}">')
-        out.append(f'<text x="{LABEL - 8}" y="{y + 4:.1f}" text-anchor="end" fill="#111827">{escape(label)}</text>')
+        shown = _(label) if row in (INJECTS_ROW, COUNCIL_ROW) else label
+        out.append(f'<text x="{LABEL - 8}" y="{y + 4:.1f}" text-anchor="end" fill="#111827">{escape(shown)}</text>')
         for e in evs:
             name, colour, shape = MARKS[_kind(e)]
-            title = f"{clock(e['exercise_time'])} (seq {e['seq']}) {e['summary']}"
+            title = f"{clock(e['exercise_time'])} ({_('seq {seq}', seq=e['seq'])}) {e['summary']}"
             out.append(_shape(shape, x_of(e["exercise_time"]), y, colour, title, _kind(e), int(e["seq"])))
         out.append("</g>")
     if not rows:
-        out.append(f'<text x="{LABEL}" y="{TOP + ROW / 2 + 4}" fill="#6b7280">No response yet.</text>')
+        out.append(f'<text x="{LABEL}" y="{TOP + ROW / 2 + 4}" fill="#6b7280">{escape(_("No response yet."))}</text>')
     # legend
     ly = TOP + plot_h + 22
     col_w = (WIDTH - 20) / legend_cols
     out.append('<g class="legend">')
     for i, t_ in enumerate(used):
         name, colour, shape = MARKS[t_]
+        name = _(name)
         lx = 16 + (i % legend_cols) * col_w
         yy = ly + (i // legend_cols) * 20
         out.append(_shape(shape, lx, yy - 4, colour, name, t_, 0).replace('class="mark"', 'class="legend-mark"'))

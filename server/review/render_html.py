@@ -8,6 +8,7 @@ from typing import Any, Iterable
 
 from .chart import timeline_svg
 from .summaries import clock
+from .translate import Translate, translator
 
 CSS = """
 :root { color-scheme: light; --ink: #111827; --muted: #6b7280; --line: #e5e7eb; --met: #15803d; --missed: #b91c1c;
@@ -48,10 +49,27 @@ def esc(value: Any) -> str:
     return escape(str(value), quote=True)
 
 
-def _delay(step: dict[str, Any] | None) -> str:
+class Html(str):
+    """Markup already escaped (a fact's value that carries its own tags)."""
+
+
+def _log(text: Any, _: Translate) -> Html:
+    """A sentence the engine recorded or wrote in English (an event's summary, a rule in words, a
+    decision's reason): in a report in another language it is marked as English, for screen readers
+    and for the reader, rather than passed off as translated."""
+    if getattr(_, "lang", "en") == "en":
+        return Html(esc(text))
+    return Html(f'<span lang="en">{esc(text)}</span>')
+
+
+def _dl(facts: Iterable[tuple[str, Any]]) -> str:
+    return "".join(f"<dt>{esc(k)}</dt><dd>{v if isinstance(v, Html) else esc(v)}</dd>" for k, v in facts)
+
+
+def _delay(step: dict[str, Any] | None, _: Translate) -> str:
     if not step:
         return '<span class="muted">—</span>'
-    return f'{esc(clock(step["delay"]))} <span class="muted">(seq {esc(step["seq"])})</span>'
+    return f'{esc(clock(step["delay"]))} <span class="muted">({esc(_("seq {seq}", seq=step["seq"]))})</span>'
 
 
 def _table(head: Iterable[tuple[str, str]], rows: Iterable[Iterable[tuple[str, str]]], cls: str = "") -> str:
@@ -61,55 +79,87 @@ def _table(head: Iterable[tuple[str, str]], rows: Iterable[Iterable[tuple[str, s
     return f'<table class="{cls}"><thead><tr>{h}</tr></thead><tbody>{body}</tbody></table>'
 
 
-def render_html(report: dict[str, Any]) -> str:
+def render_html(report: dict[str, Any], lang: str = "en") -> str:
+    """The report in `lang` (server/review/translate.py): its own words from the catalog; the log's
+    values (names, participant text, the events' sentences) as they were recorded."""
+    _ = translator(lang)
     ex = report["exercise"]
+    title = esc(_("After-action report: {title}", title=ex["title"]))
     parts = [
         "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
+        f'<html lang="{esc(lang)}"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>After-action report: {esc(ex['title'])}</title>",
+        f"<title>{title}</title>",
         f"<style>{CSS}</style></head><body>",
-        f"<header><h1>After-action report: {esc(ex['title'])}</h1>",
-        f'<p class="meta">Scenario {esc(ex["scenario_id"])} · report for {esc(report["seat"])} · '
-        f'{esc(ex["events"])} events · log head seq {esc(ex["log_head"]["seq"])} {esc((ex["log_head"]["hash"] or "")[:16])}</p></header>',
-        _summary(report),
-        '<section id="chart"><h2>Response chains by seat</h2><figure>',
-        timeline_svg(report),
-        "<figcaption>Marks at exercise time (H:MM). Hover a mark for the event.</figcaption></figure></section>",
-        _chains(report),
-        _decisions(report),
-        _expectations(report),
-        _seats(report),
-        _observations(report),
-        _timeline(report),
+        f"<header><h1>{title}</h1>",
+        f'<p class="meta">{esc(_("Scenario {id}", id=ex["scenario_id"]))} · {esc(_("report for {seat}", seat=_seat(report["seat"], _)))} · '
+        f'{esc(_("{n} events", n=ex["events"]))} · {esc(_("log head seq {seq}", seq=ex["log_head"]["seq"]))} '
+        f'{esc((ex["log_head"]["hash"] or "")[:16])}</p></header>',
+        _summary(report, _),
+        f'<section id="chart"><h2>{esc(_("Response chains by seat"))}</h2><figure>',
+        timeline_svg(report, _),
+        f"<figcaption>{esc(_('Marks at exercise time (H:MM). Hover a mark for the event.'))}</figcaption></figure></section>",
+        _chains(report, _),
+        _decisions(report, _),
+        _expectations(report, _),
+        _seats(report, _),
+        _observations(report, _),
+        _timeline(report, _),
         "</body></html>",
     ]
     return "\n".join(parts)
 
 
-def _summary(report: dict[str, Any]) -> str:
+def _milestone(name: str, _: Translate) -> str:
+    """The engine's default milestones are said in the reader's language; a scenario's, as it names them."""
+    return _(name) if name in DEFAULT_MILESTONE_NAMES else name
+
+
+DEFAULT_MILESTONE_NAMES = ("Consultation opened", "Assistance requested", "Decision proposed", "Decision adopted",
+                           "Notification sent")
+
+
+def _actor(seat: str, _: Translate) -> str:
+    return {"facilitator": _("Facilitator"), "observer": _("Observer"), "system": _("System")}.get(seat, seat)
+
+
+def _seat(seat: str, _: Translate) -> str:
+    return {"facilitator": _("facilitator"), "observer": _("observer")}.get(seat, seat)
+
+
+# the words of the report's states (statuses, outcomes, scores), said in the reader's language
+STATES = ("created", "running", "paused", "ended", "open", "adopted", "rejected", "lapsed", "met", "missed", "pending",
+          "not triggered", "partly met", "in force", "blocked", "for", "against", "abstain", "fulfilled", "withdrawn")
+
+
+def _state(value: Any, _: Translate) -> str:
+    text = str(value or "").replace("_", " ")
+    return _(text) if text in STATES else text
+
+
+def _summary(report: dict[str, Any], _: Translate) -> str:
     ex = report["exercise"]
     facts = [
-        ("Status", ex["status"]), ("Duration", clock(ex["duration"])),
-        ("In-world start", ex["start"]), ("In-world end", ex["in_world_end"]),
-        ("Started at", clock(ex["started_at"]) if ex["started_at"] is not None else "not started"),
-        ("Ended at", clock(ex["ended_at"]) if ex["ended_at"] is not None else "not ended"),
-        ("Created", ex["created_at"]), ("Members", ", ".join(ex["members"])),
+        (_("Status"), _state(ex["status"], _)), (_("Duration"), clock(ex["duration"])),
+        (_("In-world start"), ex["start"]), (_("In-world end"), ex["in_world_end"]),
+        (_("Started at"), clock(ex["started_at"]) if ex["started_at"] is not None else _("not started")),
+        (_("Ended at"), clock(ex["ended_at"]) if ex["ended_at"] is not None else _("not ended")),
+        (_("Created"), ex["created_at"]), (_("Members"), ", ".join(ex["members"])),
     ]
     if ex.get("forked_from"):
         f = ex["forked_from"]
-        facts.append(("Forked from", f"{f['exercise_id']} after event {f['at']}"))
-    rules = "; ".join(f"{r['body']}/{r['kind']}: {r['description']}" for r in ex["rules"])
-    facts.append(("Rules", rules))
-    dl = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in facts)
-    return f'<section id="summary"><h2>Summary</h2><p>{esc(ex["summary"])}</p><dl class="facts">{dl}</dl></section>'
+        facts.append((_("Forked from"), _("{id} after event {at}", id=f["exercise_id"], at=f["at"])))
+    rules = Html("; ".join(f"{esc(r['body'])}/{esc(r['kind'])}: {_log(r['description'], _)}" for r in ex["rules"]))
+    facts.append((_("Rules"), rules))
+    dl = _dl(facts)
+    return f'<section id="summary"><h2>{esc(_("Summary"))}</h2><p>{esc(ex["summary"])}</p><dl class="facts">{dl}</dl></section>'
 
 
-def _chains(report: dict[str, Any]) -> str:
-    out = ['<section id="chains"><h2>Response chains</h2>',
-           '<p class="muted">Delay from each inject\'s delivery to the first response at each milestone (H:MM:SS).</p>']
+def _chains(report: dict[str, Any], _: Translate) -> str:
+    explained = _("Delay from each inject's delivery to the first response at each milestone (H:MM:SS).")
+    out = [f'<section id="chains"><h2>{esc(_("Response chains"))}</h2>', f'<p class="muted">{esc(explained)}</p>']
     if not report["chains"]:
-        out.append('<p class="muted">No inject delivered.</p>')
+        out.append(f'<p class="muted">{esc(_("No inject delivered."))}</p>')
     milestones = report["milestones"]
     rows = []
     for c in report["chains"]:
@@ -118,56 +168,60 @@ def _chains(report: dict[str, Any]) -> str:
         rows.append([
             (f'<strong>{esc(c["inject_id"])}</strong><br>{esc(c["title"])}', ""),
             (esc(clock(c["delivered_at"])), "t"),
-            *[(_delay(s.get(m["id"])), "t") for m in milestones],
-            (f"{done} of {len(c['implementation'])}", "num"),
+            *[(_delay(s.get(m["id"]), _), "t") for m in milestones],
+            (esc(_("{done} of {n}", done=done, n=len(c["implementation"]))), "num"),
         ])
     if rows:
-        out.append(_table([("Inject", ""), ("Delivered", ""), *[(m["name"], "") for m in milestones],
-                           ("Implemented", "num")], rows))
+        out.append(_table([(_("Inject"), ""), (_("Delivered"), ""), *[(_milestone(m["name"], _), "") for m in milestones],
+                           (_("Implemented"), "num")], rows))
     impl_rows = []
     for c in report["chains"]:
         for seat, step in c["implementation"].items():
             if step:
                 impl_rows.append([(esc(c["inject_id"]), ""), (esc(seat), ""), (esc(step.get("decision_id")), ""),
-                                  (esc(step.get("status")), ""), (_delay(step), "t")])
+                                  (esc(_state(step.get("status"), _)), ""), (_delay(step, _), "t")])
     if impl_rows:
-        out.append("<h3>National implementation by member</h3>")
-        out.append(_table([("Inject", ""), ("Member", ""), ("Decision", ""), ("Status", ""), ("Delay", "")], impl_rows))
+        out.append(f"<h3>{esc(_('National implementation by member'))}</h3>")
+        out.append(_table([(_("Inject"), ""), (_("Member"), ""), (_("Decision"), ""), (_("Status"), ""), (_("Delay"), "")], impl_rows))
     out.append("</section>")
     return "\n".join(out)
 
 
-def _decisions(report: dict[str, Any]) -> str:
-    out = ['<section id="decisions"><h2>Decisions</h2>']
+def _decisions(report: dict[str, Any], _: Translate) -> str:
+    out = [f'<section id="decisions"><h2>{esc(_("Decisions"))}</h2>']
     if not report["decisions"]:
-        out.append('<p class="muted">No decision proposed.</p>')
+        out.append(f'<p class="muted">{esc(_("No decision proposed."))}</p>')
+    none = _("none")
     for d in report["decisions"]:
         t = d["tally"] or {}
-        votes = ", ".join(f"{seat}: {vote}" for seat, vote in d["votes"].items()) or "none"
+        votes = ", ".join(f"{seat}: {_state(vote, _)}" for seat, vote in d["votes"].items()) or none
         out.append(f'<div class="decision"><h3>{esc(d["decision_id"])}: {esc(d["title"])} '
-                   f'<span class="status outcome-{esc(d["outcome"])}">{esc(d["outcome"])}</span></h3>')
+                   f'<span class="status outcome-{esc(d["outcome"])}">{esc(_state(d["outcome"], _))}</span></h3>')
         facts = [
-            ("Body / kind", f'{d["body"]} / {d["kind"]}'), ("Proposed by", f'{d["proposer"]} at {clock(d["proposed"]["exercise_time"])}'),
-            ("Rule", d["rule_description"] + (" (re-ruled by the fork)" if d["reruled"] else "")),
-            ("Time to settle", clock(d["time_to_settle"]) if d["time_to_settle"] is not None else "not settled"),
-            ("Tally", f'{t.get("for", 0)} for, {t.get("against", 0)} against, {t.get("abstain", 0)} abstain, '
-                      f'{t.get("not_voted", 0)} not voted of {t.get("eligible", 0)}'),
-            ("Reason", d["reason"] or ""),
-            ("Dissent", "against: " + (", ".join(d["dissent"]["against"]) or "none") + "; abstain: "
-             + (", ".join(d["dissent"]["abstain"]) or "none")),
-            ("Votes", votes), ("Text", d["text"]),
+            (_("Body / kind"), f'{d["body"]} / {d["kind"]}'),
+            (_("Proposed by"), _("{seat} at {time}", seat=d["proposer"], time=clock(d["proposed"]["exercise_time"]))),
+            (_("Rule"), Html(_log(d["rule_description"], _) + (" " + esc(_("(re-ruled by the fork)")) if d["reruled"] else ""))),
+            (_("Time to settle"), clock(d["time_to_settle"]) if d["time_to_settle"] is not None else _("not settled")),
+            (_("Tally"), _("{for_} for, {against} against, {abstain} abstain, {not_voted} not voted of {eligible}",
+                           for_=t.get("for", 0), against=t.get("against", 0), abstain=t.get("abstain", 0),
+                           not_voted=t.get("not_voted", 0), eligible=t.get("eligible", 0))),
+            (_("Reason"), _log(d["reason"] or "", _)),
+            (_("Dissent"), _("against: {against}; abstain: {abstain}", against=", ".join(d["dissent"]["against"]) or none,
+                             abstain=", ".join(d["dissent"]["abstain"]) or none)),
+            (_("Votes"), votes), (_("Text"), d["text"]),
         ]
         for n in d["notifications"]:
-            facts.append((f'Notified: {n["recipient_name"]}', f'{clock(n["exercise_time"])} by {n["actor"]}'))
+            facts.append((_("Notified: {recipient}", recipient=n["recipient_name"]),
+                          _("{time} by {seat}", time=clock(n["exercise_time"]), seat=n["actor"])))
         if d["implementations"]:
-            facts.append(("Implementation", "; ".join(f'{s}: {i["status"]}' + (f' ({i["note"]})' if i["note"] else "")
-                                                       for s, i in d["implementations"].items())))
-        out.append('<dl class="facts">' + "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in facts) + "</dl></div>")
+            facts.append((_("Implementation"), "; ".join(f'{s}: {_state(i["status"], _)}' + (f' ({i["note"]})' if i["note"] else "")
+                                                         for s, i in d["implementations"].items())))
+        out.append('<dl class="facts">' + _dl(facts) + "</dl></div>")
     out.append("</section>")
     return "\n".join(out)
 
 
-def _expectations(report: dict[str, Any]) -> str:
+def _expectations(report: dict[str, Any], _: Translate) -> str:
     rows = []
     for e in report["expectations"]:
         score = e.get("score")
@@ -175,18 +229,18 @@ def _expectations(report: dict[str, Any]) -> str:
             (f'<strong>{esc(e["title"])}</strong><br><span class="muted">{esc(e["id"])}'
              f'{" · " + esc(e["reference"]) if e.get("reference") else ""}</span>', ""),
             (esc(e["within"]), "t"),
-            (f'<span class="status status-{esc(e["status"])}">{esc(e["status"].replace("_", " "))}</span>', ""),
+            (f'<span class="status status-{esc(e["status"])}">{esc(_state(e["status"], _))}</span>', ""),
             (esc(clock(e["measured"])) if e["measured"] is not None else '<span class="muted">—</span>', "t"),
             (esc(", ".join(e["missing"])), ""),
-            (esc(score["score"]) + (f'<br><span class="muted">{esc(score["note"])}</span>' if score.get("note") else "")
+            (esc(_state(score["score"], _)) + (f'<br><span class="muted">{esc(score["note"])}</span>' if score.get("note") else "")
              if score else '<span class="muted">—</span>', ""),
         ])
-    body = _table([("Expectation", ""), ("Within", ""), ("Automatic", ""), ("Measured", ""), ("Missing", ""),
-                   ("Facilitator's score", "")], rows) if rows else '<p class="muted">The scenario sets no expectations.</p>'
-    return f'<section id="expectations"><h2>Expectations</h2>{body}</section>'
+    body = _table([(_("Expectation"), ""), (_("Within"), ""), (_("Automatic"), ""), (_("Measured"), ""), (_("Missing"), ""),
+                   (_("Facilitator's score"), "")], rows) if rows else f'<p class="muted">{esc(_("The scenario sets no expectations."))}</p>'
+    return f'<section id="expectations"><h2>{esc(_("Expectations"))}</h2>{body}</section>'
 
 
-def _seats(report: dict[str, Any]) -> str:
+def _seats(report: dict[str, Any], _: Translate) -> str:
     rows = []
     for s in report["seats"]:
         mean = s["mean_assistance_response_time"]
@@ -195,21 +249,22 @@ def _seats(report: dict[str, Any]) -> str:
                                                     "assistance_requests", "assistance_responses", "decisions_proposed",
                                                     "implementations", "notifications")],
                      (esc(clock(mean)) if mean is not None else "—", "num")])
-    head = [("Seat", ""), ("Events", "num"), ("Statements", "num"), ("Votes", "num"), ("Threats", "num"),
-            ("Consultations", "num"), ("Assist. requests", "num"), ("Assist. answers", "num"), ("Proposals", "num"),
-            ("Implementations", "num"), ("Notifications", "num"), ("Mean answer time", "num")]
-    return f'<section id="seats"><h2>Activity per seat</h2>{_table(head, rows)}</section>'
+    head = [(_("Seat"), ""), (_("Events"), "num"), (_("Statements"), "num"), (_("Votes"), "num"), (_("Threats"), "num"),
+            (_("Consultations"), "num"), (_("Assist. requests"), "num"), (_("Assist. answers"), "num"), (_("Proposals"), "num"),
+            (_("Implementations"), "num"), (_("Notifications"), "num"), (_("Mean answer time"), "num")]
+    return f'<section id="seats"><h2>{esc(_("Activity per seat"))}</h2>{_table(head, rows)}</section>'
 
 
-def _observations(report: dict[str, Any]) -> str:
+def _observations(report: dict[str, Any], _: Translate) -> str:
+    heading = f'<h2>{esc(_("Observations"))}</h2>'
     if not report["observations"]:
-        return '<section id="observations"><h2>Observations</h2><p class="muted">None.</p></section>'
+        return f'<section id="observations">{heading}<p class="muted">{esc(_("None."))}</p></section>'
     rows = [[(esc(clock(o["exercise_time"])), "t"), (esc(o["text"]), "")] for o in report["observations"]]
-    return f'<section id="observations"><h2>Observations</h2>{_table([("Time", ""), ("Observation", "")], rows)}</section>'
+    return f'<section id="observations">{heading}{_table([(_("Time"), ""), (_("Observation"), "")], rows)}</section>'
 
 
-def _timeline(report: dict[str, Any]) -> str:
+def _timeline(report: dict[str, Any], _: Translate) -> str:
     rows = [[(esc(e["seq"]), "num"), (esc(clock(e["exercise_time"])), "t"), (esc(e["in_world"][:16].replace("T", " ")), "t"),
-             (esc(e["actor"]), ""), (esc(e["type"]), ""), (esc(e["summary"]), "")] for e in report["timeline"]]
-    head = [("Seq", "num"), ("Time", ""), ("In-world", ""), ("Actor", ""), ("Event", ""), ("Summary", "")]
-    return f'<section id="timeline"><h2>Timeline</h2>{_table(head, rows, "timeline")}</section>'
+             (esc(_actor(e["actor"], _)), ""), (_log(e["type"], _), ""), (_log(e["summary"], _), "")] for e in report["timeline"]]
+    head = [(_("Seq"), "num"), (_("Time"), ""), (_("In-world"), ""), (_("Actor"), ""), (_("Event"), ""), (_("Summary"), "")]
+    return f'<section id="timeline"><h2>{esc(_("Timeline"))}</h2>{_table(head, rows, "timeline")}</section>'

@@ -126,10 +126,10 @@ class Format:
     extension: str
 
 
-def _html(report: dict[str, Any]) -> str:
+def _html(report: dict[str, Any], lang: str = "en") -> str:
     from .render_html import render_html
 
-    return render_html(report)
+    return render_html(report, lang)
 
 
 FORMATS: dict[str, Format] = {
@@ -140,5 +140,9 @@ FORMATS: dict[str, Format] = {
 }
 
 
-def render(report: dict[str, Any], fmt: str) -> str:
+def render(report: dict[str, Any], fmt: str, lang: str = "en") -> str:
+    """`lang` is the HTML report's language (server/review/translate.py); the other formats are data
+    for tools and stay in English."""
+    if fmt == "html":
+        return _html(report, lang)
     return FORMATS[fmt].render(report)

@@ -140,12 +140,12 @@ def _json_bytes(value: Any) -> bytes:
     return json.dumps(value, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":")).encode("utf-8")
 
 
-async def report(service: ExerciseService, exercise_id: str, seat: str, fmt: str) -> bytes:
+async def report(service: ExerciseService, exercise_id: str, seat: str, fmt: str, lang: str = "en") -> bytes:
     from ..review.operations import report_for
     from ..review.render_text import render
 
     built = await report_for(service, exercise_id, seat)
-    return _json_bytes(built) if fmt == "json" else render(built, fmt).encode("utf-8")
+    return _json_bytes(built) if fmt == "json" else render(built, fmt, lang).encode("utf-8")
 
 
 async def compare(service: ExerciseService, a_id: str, a_seat: str, b_id: str, b_seat: str) -> bytes:

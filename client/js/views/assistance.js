@@ -9,6 +9,7 @@ import { allowed } from "../perms.js";
 import { ALL_ROLES, registerDescription, registerFold, registerPanel, registerSnapshot } from "../registry.js";
 import { assistanceKindName, moveLabel, moveTitle, seatList, seatName } from "../words.js";
 import { badge, injectPicker, note, objectTable, panel, threatPicker, threatRef, when } from "./common.js";
+import { t } from "../i18n.js";
 
 // --- the fold ---------------------------------------------------------------------------------
 
@@ -37,19 +38,20 @@ registerFold("assistance_request_closed", (v, e) => {
 const kindList = (view, kinds) => (kinds || []).map((k) => assistanceKindName(view, k)).join(", ");
 
 registerDescription("assistance_requested", (e, view) => ({ kind: "assistance",
-  text: `${seatName(view, e.actor)} requests assistance (${kindList(view, e.data.kinds)}): ${e.data.summary}` }));
+  text: t("{seat} requests assistance ({kinds}): {summary}", { seat: seatName(view, e.actor), kinds: kindList(view, e.data.kinds),
+    summary: e.data.summary }) }));
 registerDescription("assistance_responded", (e, view) => {
   const d = e.data;
   const req = find(view.assistance || [], d.request_id);
-  const to = req ? seatName(view, req.requester) : "the request";
+  const p = { seat: seatName(view, e.actor), to: req ? seatName(view, req.requester) : t("the request") };
   const what = d.response === "pledge" && d.kinds && d.kinds.length ? ` (${kindList(view, d.kinds)})` : "";
-  return { kind: "assistance", text: `${seatName(view, e.actor)} ${d.response === "pledge" ? "pledged assistance to" : "declined to assist"} ` +
-    `${to}${what}${d.details ? `: ${d.details}` : "."}` };
+  const head = d.response === "pledge" ? t("{seat} pledged assistance to {to}", p) : t("{seat} declined to assist {to}", p);
+  return { kind: "assistance", text: `${head}${what}${d.details ? `: ${d.details}` : "."}` };
 });
 registerDescription("assistance_request_closed", (e, view) => ({ kind: "assistance",
-  text: `${seatName(view, e.actor)} marked the request for assistance as ${e.data.status}.` }));
+  text: t("{seat} marked the request for assistance as {status}.", { seat: seatName(view, e.actor), status: t(e.data.status) }) }));
 
-registerSnapshot(20, (v) => [h("h3", {}, "Assistance"), objectTable(v.assistance.map((r) => ({
+registerSnapshot(20, (v) => [h("h3", {}, t("Assistance")), objectTable(v.assistance.map((r) => ({
   requester: seatName(v, r.requester), kinds: kindList(v, r.kinds), status: r.status,
   pledged: seatList(v, Object.keys(r.responses).filter((s) => r.responses[s].response === "pledge")),
   declined: seatList(v, Object.keys(r.responses).filter((s) => r.responses[s].response === "decline")),
@@ -59,18 +61,18 @@ registerSnapshot(20, (v) => [h("h3", {}, "Assistance"), objectTable(v.assistance
 // --- the panel --------------------------------------------------------------------------------
 
 export function assistancePanel(send) {
-  const p = panel("Assistance", { className: "assistance", id: "assistance" });
-  const kinds = checkboxGroup("Kinds of assistance", []);
+  const p = panel(t("Assistance"), { className: "assistance", id: "assistance" });
+  const kinds = checkboxGroup(t("Kinds of assistance"), []);
   const summary = h("textarea", { rows: 3, required: true, maxLength: 4000 });
   const threat = threatPicker();
   const answers = injectPicker();
   const form = actionForm(send, {
-    legend: "Request assistance", submit: "Request assistance", className: "request-assistance", collapsible: true,
-    done: "Request sent to the seats asked.",
-    children: [kinds.el, field("What you need and why", summary).wrap, threat.wrap, answers.wrap],
+    legend: t("Request assistance"), submit: t("Request assistance"), className: "request-assistance", collapsible: true,
+    done: t("Request sent to the seats asked."),
+    children: [kinds.el, field(t("What you need and why"), summary).wrap, threat.wrap, answers.wrap],
     build() {
       const chosen = kinds.values();
-      if (!chosen.length) throw "Choose at least one kind of assistance.";
+      if (!chosen.length) throw t("Choose at least one kind of assistance.");
       const b = { type: "request_assistance", kinds: chosen, summary: summary.value.trim() };
       if (threat.value()) b.threat_id = threat.value();
       return answers.add(b);
@@ -83,7 +85,7 @@ export function assistancePanel(send) {
     },
   });
   const list = h("div", { class: "cards", id: "assistance-list" });
-  const empty = note("No requests for assistance yet.");
+  const empty = note(t("No requests for assistance yet."));
   p.body.append(form.el, list, empty);
 
   function update(ctx) {
@@ -93,7 +95,7 @@ export function assistancePanel(send) {
     form.setEnabled(perms.inPlay);
     if (grant) {
       form.setLabels({ legend: moveTitle(view, "request_assistance"), submit: moveLabel(view, "request_assistance") });
-      kinds.setChoices(allowed(grant, view.institutions.assistance_kinds || []).map((k) => [k.id, k.name]));
+      kinds.setChoices(allowed(grant, view.institutions.assistance_kinds || []).map((k) => [k.id, assistanceKindName(view, k.id)]));
       threat.update(view);
       answers.update(view);
     }
@@ -111,11 +113,11 @@ function card(send, id) {
   const meta = h("p", { class: "meta" });
   const summary = h("p", { class: "summary" });
   const about = h("p", { class: "about" });
-  const answers = h("ul", { class: "answers", "aria-label": "Answers" });
+  const answers = h("ul", { class: "answers", "aria-label": t("Answers") });
   const awaiting = h("p", { class: "awaiting" });
   const details = h("textarea", { rows: 2, maxLength: 4000 });
   // only for a seat that may pledge some kinds only: which of those asked for it pledges
-  const pledgeKinds = checkboxGroup("What you pledge", [], { name: `pledge-${id}` });
+  const pledgeKinds = checkboxGroup(t("What you pledge"), [], { name: `pledge-${id}` });
   const limits = h("p", { class: "note limits" });
   const status = statusLine();
   let limited = false;
@@ -125,20 +127,20 @@ function card(send, id) {
     if (details.value.trim()) b.details = details.value.trim();
     if (response === "pledge" && limited) {
       const chosen = pledgeKinds.values();
-      if (!chosen.length) throw new Error("Choose what you pledge.");
+      if (!chosen.length) throw new Error(t("Choose what you pledge."));
       b.kinds = chosen;
     }
     return b;
   };
-  const pledge = actionButton(send, "Pledge", body("pledge"), { status, className: "primary pledge", done: "Pledge recorded." });
-  const decline = actionButton(send, "Decline", body("decline"), { status, className: "decline", done: "Answer recorded." });
+  const pledge = actionButton(send, t("Pledge"), body("pledge"), { status, className: "primary pledge", done: t("Pledge recorded.") });
+  const decline = actionButton(send, t("Decline"), body("decline"), { status, className: "decline", done: t("Answer recorded.") });
   const respond = h("div", { class: "respond" }, pledgeKinds.el, limits,
-    field("Details of your answer (what, how many, when)", details).wrap, h("div", { class: "buttons" }, pledge, decline));
+    field(t("Details of your answer (what, how many, when)"), details).wrap, h("div", { class: "buttons" }, pledge, decline));
   const closeStatus = statusLine();
-  const fulfilled = actionButton(send, "Mark fulfilled", () => ({ type: "close_assistance_request", request_id: id, status: "fulfilled" }),
-    { status: closeStatus, done: "Request closed." });
-  const withdrawn = actionButton(send, "Withdraw request", () => ({ type: "close_assistance_request", request_id: id, status: "withdrawn" }),
-    { status: closeStatus, done: "Request withdrawn." });
+  const fulfilled = actionButton(send, t("Mark fulfilled"), () => ({ type: "close_assistance_request", request_id: id, status: "fulfilled" }),
+    { status: closeStatus, done: t("Request closed.") });
+  const withdrawn = actionButton(send, t("Withdraw request"), () => ({ type: "close_assistance_request", request_id: id, status: "withdrawn" }),
+    { status: closeStatus, done: t("Request withdrawn.") });
   const closeBox = h("div", { class: "buttons close-request" }, fulfilled, withdrawn);
   const el = h("article", { class: "card request", dataset: { id } }, title, meta, summary, about, answers, awaiting, respond,
     status.el, closeBox, closeStatus.el);
@@ -146,19 +148,20 @@ function card(send, id) {
     el,
     update(r, ctx) {
       const { view, perms } = ctx;
-      fill(title, `${seatName(view, r.requester)} requests ${kindList(view, r.kinds)}`, " ", badge(r.status, `st-${r.status}`));
-      fill(meta, "Requested at ", when(view, r.requested_at), r.closed_at !== null ? [" · closed at ", when(view, r.closed_at)] : "");
+      fill(title, t("{seat} requests {kinds}", { seat: seatName(view, r.requester), kinds: kindList(view, r.kinds) }), " ",
+        badge(t(r.status), `st-${r.status}`));
+      fill(meta, t("Requested at"), " ", when(view, r.requested_at), r.closed_at !== null ? [` · ${t("closed at")} `, when(view, r.closed_at)] : "");
       fill(summary, r.summary);
-      fill(about, r.threat_id ? `About: ${threatRef(view, r.threat_id)}` : "",
-        r.against.length ? `${r.threat_id ? " · " : ""}Not asked, as parties named in the threat: ${seatList(view, r.against)}` : "");
+      fill(about, r.threat_id ? t("About: {what}", { what: threatRef(view, r.threat_id) }) : "",
+        r.against.length ? `${r.threat_id ? " · " : ""}${t("Not asked, as parties named in the threat: {seats}", { seats: seatList(view, r.against) })}` : "");
       about.hidden = !r.threat_id && !r.against.length;
       const rows = Object.entries(r.responses).sort((a, b) => a[1].at - b[1].at);
       fill(answers, rows.map(([seat, x]) => h("li", { class: `answer ${x.response}`, dataset: { seat } },
-        h("strong", {}, seatName(view, seat)), ` ${x.response === "pledge" ? "pledged" : "declined"}`,
+        h("strong", {}, seatName(view, seat)), ` ${x.response === "pledge" ? t("pledged") : t("declined")}`,
         x.response === "pledge" && x.kinds && x.kinds.length ? ` ${kindList(view, x.kinds)}` : "",
         x.details ? `: ${x.details}` : "", " ", when(view, x.at))));
       answers.hidden = rows.length === 0;
-      fill(awaiting, r.awaiting.length ? `Not answered yet: ${seatList(view, r.awaiting)}` : "Every seat asked has answered.");
+      fill(awaiting, r.awaiting.length ? t("Not answered yet: {seats}", { seats: seatList(view, r.awaiting) }) : t("Every seat asked has answered."));
       const grant = perms.may("respond_to_assistance");
       const canRespond = Boolean(grant) && r.status === "open" && r.requester !== view.seat && !(view.seat in r.responses)
         && !r.against.includes(view.seat);
@@ -174,7 +177,7 @@ function card(send, id) {
         pledgeKinds.el.hidden = !limited || givable.length === 0;
         pledge.hidden = givable.length === 0;
         fill(limits, limited && givable.length === 0
-          ? `You may pledge only ${kindList(view, grant.kinds)}; this request asks for none of it. You may still decline.` : "");
+          ? t("You may pledge only {kinds}; this request asks for none of it. You may still decline.", { kinds: kindList(view, grant.kinds) }) : "");
         limits.hidden = !(limited && givable.length === 0);
       }
       allow(pledge, perms.inPlay);

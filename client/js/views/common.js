@@ -3,6 +3,11 @@
 import { hms, inWorldText } from "../clock.js";
 import { field, fill, h, select, setOptions, uid } from "../dom.js";
 import { clip, seatLabel, seatName, threatKindName } from "../words.js";
+import { N_, t } from "../i18n.js";
+
+// the states of what the views show, said in the reader's language where they are shown (t(state))
+export const STATES = [N_("open"), N_("closed"), N_("fulfilled"), N_("withdrawn"), N_("adopted"), N_("rejected"), N_("lapsed"),
+  N_("coordinated"), N_("no agreement"), N_("private"), N_("delivered"), N_("pending")];
 
 /** A landmark section with a heading: returns {el, body, heading}. */
 export function panel(title, { className, level = 2, id } = {}) {
@@ -21,9 +26,9 @@ export function badge(text, className) {
 export function when(view, seconds) {
   if (seconds === null || seconds === undefined) return h("span", { class: "when" }, "—");
   return h("span", { class: "when" },
-    h("span", { class: "ex-time", title: "exercise time" }, hms(seconds)),
+    h("span", { class: "ex-time", title: t("exercise time") }, hms(seconds)),
     " ",
-    h("span", { class: "world-time", title: "in-world time" }, inWorldText(view.exercise.start, seconds, { date: false })));
+    h("span", { class: "world-time", title: t("in-world time") }, inWorldText(view.exercise.start, seconds, { date: false })));
 }
 
 export function seatChip(view, id, extra) {
@@ -39,8 +44,8 @@ export function seatChoices(view, { exclude = [] } = {}) {
  * "About a reported threat (optional)": a select of the threats reported so far, hidden while
  * there are none. Returns {wrap, value(), update(view), reset()}.
  */
-export function threatPicker(label = "About a reported threat (optional)") {
-  const input = select([["", "No particular threat"]]);
+export function threatPicker(label = t("About a reported threat (optional)")) {
+  const input = select([["", t("No particular threat")]]);
   const f = field(label, input);
   return {
     wrap: f.wrap,
@@ -48,8 +53,8 @@ export function threatPicker(label = "About a reported threat (optional)") {
     reset: () => { input.value = ""; },
     update(view) {
       const threats = view.threats || [];
-      setOptions(input, [["", "No particular threat"], ...threats.map((t) => [t.id,
-        `${threatKindName(view, t.kind)} reported by ${seatName(view, t.actor)}: ${clip(t.summary, 60)}`])]);
+      setOptions(input, [["", t("No particular threat")], ...threats.map((x) => [x.id,
+        t("{kind} reported by {seat}: {summary}", { kind: threatKindName(view, x.kind), seat: seatName(view, x.actor), summary: clip(x.summary, 60) })])]);
       f.wrap.hidden = threats.length === 0;
     },
   };
@@ -60,8 +65,8 @@ export function threatPicker(label = "About a reported threat (optional)") {
  * are none; the move then says which one it answers (`in_response_to`), and the report follows
  * the link. Returns {wrap, value(), update(view), reset(), add(body)}.
  */
-export function injectPicker(label = "In response to an inject (optional)") {
-  const input = select([["", "No particular inject"]]);
+export function injectPicker(label = t("In response to an inject (optional)")) {
+  const input = select([["", t("No particular inject")]]);
   const f = field(label, input);
   return {
     wrap: f.wrap,
@@ -74,7 +79,7 @@ export function injectPicker(label = "In response to an inject (optional)") {
     },
     update(view) {
       const received = (view.injects || []).filter((i) => i.status === undefined || i.status === "delivered");
-      setOptions(input, [["", "No particular inject"], ...received.map((i) => [i.id, clip(i.title, 70)])]);
+      setOptions(input, [["", t("No particular inject")], ...received.map((i) => [i.id, clip(i.title, 70)])]);
       f.wrap.hidden = received.length === 0;
     },
   };
@@ -83,8 +88,8 @@ export function injectPicker(label = "In response to an inject (optional)") {
 /** A reported threat in a few words, for the cards that refer to one ("" when there is none). */
 export function threatRef(view, threatId) {
   if (!threatId) return "";
-  const t = (view.threats || []).find((x) => x.id === threatId);
-  return t ? `${threatKindName(view, t.kind)} reported by ${seatName(view, t.actor)}: ${clip(t.summary, 60)}` : threatId;
+  const x = (view.threats || []).find((y) => y.id === threatId);
+  return x ? t("{kind} reported by {seat}: {summary}", { kind: threatKindName(view, x.kind), seat: seatName(view, x.actor), summary: clip(x.summary, 60) }) : threatId;
 }
 
 export function note(text, className = "note") {
@@ -98,7 +103,7 @@ export function facts(pairs) {
 
 /** Render rows of objects as a table; unknown shapes become readable text. */
 export function objectTable(rows, { caption, columns } = {}) {
-  if (!Array.isArray(rows) || rows.length === 0) return note("Nothing to show.");
+  if (!Array.isArray(rows) || rows.length === 0) return note(t("Nothing to show."));
   const cols = columns || [...new Set(rows.flatMap((r) => (r && typeof r === "object" ? Object.keys(r) : ["value"])))];
   return h("div", { class: "table-wrap" }, h("table", {},
     caption ? h("caption", {}, caption) : null,
@@ -108,7 +113,7 @@ export function objectTable(rows, { caption, columns } = {}) {
 
 export function cellText(value) {
   if (value === null || value === undefined || value === "") return "—";
-  if (typeof value === "boolean") return value ? "yes" : "no";
+  if (typeof value === "boolean") return value ? t("yes") : t("no");
   if (typeof value === "number") return Number.isInteger(value) ? String(value) : value.toFixed(2);
   if (Array.isArray(value)) return value.map(cellText).join(", ");
   if (typeof value === "object") {

@@ -8,6 +8,7 @@ import { actionButton, actionForm, allow, statusLine } from "../forms.js";
 import { registerDescription, registerFold, registerPanel, STAFF_ROLES } from "../registry.js";
 import { humanize, seatList, seatName } from "../words.js";
 import { badge, note, panel, seatChoices, when } from "./common.js";
+import { N_, t } from "../i18n.js";
 
 // --- the fold ---------------------------------------------------------------------------------
 
@@ -53,41 +54,44 @@ registerFold("inject_delivered", (v, e) => {
 
 // --- in words ---------------------------------------------------------------------------------
 
-registerDescription("exercise_created", (e) => ({ kind: "clock", text: `Exercise created from the scenario “${e.data.title}”.` }));
-registerDescription("exercise_started", (e) => ({ kind: "clock", text: `The exercise started (clock speed ×${e.data.speed ?? 1}).` }));
-registerDescription("exercise_paused", () => ({ kind: "clock", text: "The facilitator paused the exercise." }));
-registerDescription("exercise_resumed", () => ({ kind: "clock", text: "The facilitator resumed the exercise." }));
-registerDescription("clock_speed_set", (e) => ({ kind: "clock", text: `Clock speed set to ×${e.data.factor ?? e.data.speed}.` }));
-registerDescription("exercise_ended", () => ({ kind: "clock", text: "The exercise has ended." }));
+registerDescription("exercise_created", (e) => ({ kind: "clock", text: t("Exercise created from the scenario “{title}”.", { title: e.data.title }) }));
+registerDescription("exercise_started", (e) => ({ kind: "clock", text: t("The exercise started (clock speed ×{speed}).", { speed: e.data.speed ?? 1 }) }));
+registerDescription("exercise_paused", () => ({ kind: "clock", text: t("The facilitator paused the exercise.") }));
+registerDescription("exercise_resumed", () => ({ kind: "clock", text: t("The facilitator resumed the exercise.") }));
+registerDescription("clock_speed_set", (e) => ({ kind: "clock", text: t("Clock speed set to ×{speed}.", { speed: e.data.factor ?? e.data.speed }) }));
+registerDescription("exercise_ended", () => ({ kind: "clock", text: t("The exercise has ended.") }));
+const TRIGGERS = { manual: N_("manual"), scheduled: N_("scheduled"), when: N_("when"), unless: N_("unless"), adhoc: N_("adhoc") };
+const triggerWord = (trigger) => (TRIGGERS[trigger] ? t(TRIGGERS[trigger]) : humanize(trigger));
 registerDescription("inject_delivered", (e, view) => {
   const d = e.data;
   return { kind: "inject", title: d.title, body: d.body || "",
-    text: `Inject to ${seatList(view, d.to)}${d.trigger && d.trigger !== "manual" ? ` (${humanize(d.trigger)})` : ""}.` };
+    text: d.trigger && d.trigger !== "manual" ? t("Inject to {seats} ({trigger}).", { seats: seatList(view, d.to), trigger: triggerWord(d.trigger) })
+      : t("Inject to {seats}.", { seats: seatList(view, d.to) }) };
 });
 
 // --- the console ------------------------------------------------------------------------------
 
 export function clockControls(send) {
-  const p = panel("Clock", { className: "clock-controls", id: "clock-controls" });
+  const p = panel(t("Clock"), { className: "clock-controls", id: "clock-controls" });
   const status = statusLine();
-  const start = actionButton(send, "Start exercise", () => ({ type: "start_exercise" }), { status, className: "primary", done: "Started." });
-  const pause = actionButton(send, "Pause", () => ({ type: "pause_exercise" }), { status, done: "Paused." });
-  const resume = actionButton(send, "Resume", () => ({ type: "resume_exercise" }), { status, className: "primary", done: "Resumed." });
-  const end = h("button", { type: "button", class: "danger" }, "End exercise…");
-  const confirmEnd = actionButton(send, "Yes, end the exercise now", () => ({ type: "end_exercise" }), { status, className: "danger", done: "Ended." });
-  const cancelEnd = h("button", { type: "button" }, "Cancel");
-  const confirmBox = h("div", { class: "confirm", hidden: true, role: "group", "aria-label": "Confirm the end" },
-    h("p", {}, "Ending stops the clock for good: no more moves can be made. The review stays available."), confirmEnd, cancelEnd);
+  const start = actionButton(send, t("Start exercise"), () => ({ type: "start_exercise" }), { status, className: "primary", done: t("Started.") });
+  const pause = actionButton(send, t("Pause"), () => ({ type: "pause_exercise" }), { status, done: t("Paused.") });
+  const resume = actionButton(send, t("Resume"), () => ({ type: "resume_exercise" }), { status, className: "primary", done: t("Resumed.") });
+  const end = h("button", { type: "button", class: "danger" }, t("End exercise…"));
+  const confirmEnd = actionButton(send, t("Yes, end the exercise now"), () => ({ type: "end_exercise" }), { status, className: "danger", done: t("Ended.") });
+  const cancelEnd = h("button", { type: "button" }, t("Cancel"));
+  const confirmBox = h("div", { class: "confirm", hidden: true, role: "group", "aria-label": t("Confirm the end") },
+    h("p", {}, t("Ending stops the clock for good: no more moves can be made. The review stays available.")), confirmEnd, cancelEnd);
   end.addEventListener("click", () => { confirmBox.hidden = false; cancelEnd.focus(); });
   cancelEnd.addEventListener("click", () => { confirmBox.hidden = true; end.focus(); });
   // the server's range of speeds is its own setting: it says when a speed is out of it
   const factor = h("input", { type: "number", min: 0, step: "any", value: "1", required: true });
   const speed = actionForm(send, {
-    legend: "Clock speed", submit: "Set speed", className: "speed-form", done: "Speed set.",
-    children: [field("Exercise seconds per real second", factor, "1 = real time; 2 = twice as fast; 0.5 = half speed.").wrap],
+    legend: t("Clock speed"), submit: t("Set speed"), className: "speed-form", done: t("Speed set."),
+    children: [field(t("Exercise seconds per real second"), factor, t("1 = real time; 2 = twice as fast; 0.5 = half speed.")).wrap],
     build() {
       const f = Number(factor.value);
-      if (!(f > 0)) throw "The speed is a number above 0.";
+      if (!(f > 0)) throw t("The speed is a number above 0.");
       return { type: "set_clock_speed", factor: f };
     },
   });
@@ -112,17 +116,23 @@ export function clockControls(send) {
         factor.value = String(c.speed);
         speedShown = c.speed;
       }
-      setText(state, `Status: ${s === "created" ? "not started" : s}. Speed ×${c.speed}. Exercise time ${hms(ctx.now())}.`);
+      setText(state, clockState(ctx));
     },
     tick(ctx) {
-      const c = ctx.view.exercise.clock;
-      setText(state, `Status: ${ctx.view.exercise.status === "created" ? "not started" : ctx.view.exercise.status}. Speed ×${c.speed}. Exercise time ${hms(ctx.now())}.`);
+      setText(state, clockState(ctx));
     },
   };
 }
 
+const CLOCK_STATES = { created: N_("not started"), new: N_("not started"), running: N_("running"), paused: N_("paused"), ended: N_("ended") };
+function clockState(ctx) {
+  const s = ctx.view.exercise.status;
+  return t("Status: {status}. Speed ×{speed}. Exercise time {time}.", { status: CLOCK_STATES[s] ? t(CLOCK_STATES[s]) : s,
+    speed: ctx.view.exercise.clock.speed, time: hms(ctx.now()) });
+}
+
 export function presencePanel() {
-  const p = panel("Who is online", { className: "presence", id: "presence" });
+  const p = panel(t("Who is online"), { className: "presence", id: "presence" });
   const list = h("ul", { class: "presence-list", id: "presence-list" });
   p.body.append(list);
   return {
@@ -135,41 +145,41 @@ export function presencePanel() {
       list._key = key;
       fill(list, seats.map((s) => h("li", { class: online.has(s) ? "online" : "offline", dataset: { seat: s } },
         h("span", { class: "dot", "aria-hidden": "true" }, online.has(s) ? "●" : "○"), " ", seatName(ctx.view, s),
-        h("span", { class: "sr-only" }, online.has(s) ? " (online)" : " (offline)"))));
+        h("span", { class: "sr-only" }, online.has(s) ? ` ${t("(online)")}` : ` ${t("(offline)")}`))));
     },
   };
 }
 
 function triggerText(inj) {
-  if (inj.trigger === "scheduled") return `scheduled at ${inj.at}`;
+  if (inj.trigger === "scheduled") return t("scheduled at {at}", { at: inj.at });
   if (inj.trigger === "when" && inj.when) {
     const { event, ...rest } = inj.when;
     const extra = Object.entries(rest).map(([k, v]) => `${k} ${v}`).join(", ");
-    return `when ${humanize(event)}${extra ? ` (${extra})` : ""}`;
+    return t("when {event}", { event: humanize(event) }) + (extra ? ` (${extra})` : "");
   }
   if (inj.trigger === "unless" && inj.unless) {
     const u = inj.unless;
-    const after = typeof u.after === "string" ? `inject ${u.after}` : humanize(u.after.event);
-    return `unless ${humanize(u.event)} within ${u.within} after ${after}`;
+    const after = typeof u.after === "string" ? t("inject {id}", { id: u.after }) : humanize(u.after.event);
+    return t("unless {event} within {within} after {after}", { event: humanize(u.event), within: u.within, after });
   }
-  return humanize(inj.trigger || "manual");
+  return triggerWord(inj.trigger || "manual");
 }
 
 export function injectsPanel(send) {
-  const p = panel("Injects", { className: "injects", id: "injects" });
+  const p = panel(t("Injects"), { className: "injects", id: "injects" });
   const status = statusLine();
   const tbody = h("tbody", {});
   const table = h("div", { class: "table-wrap" }, h("table", { class: "inject-table" },
-    h("caption", {}, "The scenario's schedule, and ad-hoc injects"),
-    h("thead", {}, h("tr", {}, ["Trigger", "Inject", "To", "Status", ""].map((c) => h("th", { scope: "col" }, c)))), tbody));
+    h("caption", {}, t("The scenario's schedule, and ad-hoc injects")),
+    h("thead", {}, h("tr", {}, [t("Trigger"), t("Inject"), t("To"), t("Status"), ""].map((c) => h("th", { scope: "col" }, c)))), tbody));
   p.body.append(table, status.el);
   const rows = new Map();
   function row(inj) {
     let r = rows.get(inj.id);
     if (r) return r;
-    const deliver = actionButton(send, "Deliver now", () => ({ type: "deliver_inject", inject_id: inj.id }),
-      { status, className: "deliver", done: "Delivered." });
-    deliver.setAttribute("aria-label", `Deliver “${inj.title}” now`);
+    const deliver = actionButton(send, t("Deliver now"), () => ({ type: "deliver_inject", inject_id: inj.id }),
+      { status, className: "deliver", done: t("Delivered.") });
+    deliver.setAttribute("aria-label", t("Deliver “{title}” now", { title: inj.title }));
     const cells = { trigger: h("td", {}), title: h("td", {}), to: h("td", {}), status: h("td", {}), action: h("td", {}, deliver) };
     r = { el: h("tr", { dataset: { inject: inj.id } }, Object.values(cells)), cells, deliver, due: h("span", { class: "due" }), inj };
     rows.set(inj.id, r);
@@ -184,11 +194,11 @@ export function injectsPanel(send) {
       for (const inj of injects) {
         const r = row(inj);
         fill(r.cells.trigger, triggerText(inj));
-        fill(r.cells.title, h("details", {}, h("summary", {}, inj.title), inj.body ? h("p", {}, inj.body) : note("(no text)")));
+        fill(r.cells.title, h("details", {}, h("summary", {}, inj.title), inj.body ? h("p", {}, inj.body) : note(t("(no text)"))));
         fill(r.cells.to, seatList(view, inj.to));
         r.inj = inj;
-        fill(r.cells.status, inj.status === "delivered" ? [badge("delivered", "st-delivered"), " ", when(view, inj.delivered_at)]
-          : [badge("pending", "st-pending"), " ", r.due]);
+        fill(r.cells.status, inj.status === "delivered" ? [badge(t("delivered"), "st-delivered"), " ", when(view, inj.delivered_at)]
+          : [badge(t("pending"), "st-pending"), " ", r.due]);
         r.deliver.hidden = !(perms.facilitator && inj.status !== "delivered");
         allow(r.deliver, perms.inPlay);
         r.el.classList.toggle("delivered", inj.status === "delivered");
@@ -212,7 +222,8 @@ export function injectsPanel(send) {
         continue;
       }
       const left = inj.at_seconds - now;
-      setText(r.due, left <= 0 ? (running ? "due now" : "due") : `due in ${countdown(left)}${running ? "" : " (clock stopped)"}`);
+      setText(r.due, left <= 0 ? (running ? t("due now") : t("due"))
+        : (running ? t("due in {left}", { left: countdown(left) }) : t("due in {left} (clock stopped)", { left: countdown(left) })));
     }
   }
 }
@@ -222,21 +233,21 @@ export function composeInject(send) {
   const body = h("textarea", { rows: 3, maxLength: 4000 });
   const all = h("input", { type: "radio", name: "inject-to", value: "all", checked: true, id: "inject-to-all" });
   const some = h("input", { type: "radio", name: "inject-to", value: "some", id: "inject-to-some" });
-  const seats = checkboxGroup("Recipients", []);
+  const seats = checkboxGroup(t("Recipients"), []);
   const sync = () => { seats.el.hidden = !some.checked; };
   all.addEventListener("change", sync);
   some.addEventListener("change", sync);
   sync();
   const form = actionForm(send, {
-    legend: "Send an ad-hoc inject", submit: "Send inject", className: "send-inject", done: "Inject sent.",
-    children: [field("Title", title).wrap, field("Text", body).wrap,
-      h("fieldset", { class: "radios" }, h("legend", {}, "To"),
-        h("span", { class: "check" }, all, h("label", { for: all.id }, "Every seat")),
-        h("span", { class: "check" }, some, h("label", { for: some.id }, "Chosen seats"))),
+    legend: t("Send an ad-hoc inject"), submit: t("Send inject"), className: "send-inject", done: t("Inject sent."),
+    children: [field(t("Title"), title).wrap, field(t("Text"), body).wrap,
+      h("fieldset", { class: "radios" }, h("legend", {}, t("To")),
+        h("span", { class: "check" }, all, h("label", { for: all.id }, t("Every seat"))),
+        h("span", { class: "check" }, some, h("label", { for: some.id }, t("Chosen seats")))),
       seats.el],
     build() {
       const to = some.checked ? seats.values() : "all";
-      if (to !== "all" && !to.length) throw "Choose at least one recipient.";
+      if (to !== "all" && !to.length) throw t("Choose at least one recipient.");
       return { type: "send_inject", title: title.value.trim(), body: body.value.trim(), to };
     },
     after() {
@@ -244,7 +255,7 @@ export function composeInject(send) {
       body.value = "";
     },
   });
-  const p = panel("Compose an inject", { className: "compose", id: "compose" });
+  const p = panel(t("Compose an inject"), { className: "compose", id: "compose" });
   p.body.append(form.el);
   return {
     el: p.el,

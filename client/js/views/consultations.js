@@ -7,6 +7,7 @@ import { actionForm } from "../forms.js";
 import { ALL_ROLES, registerDescription, registerFold, registerPanel, registerSnapshot } from "../registry.js";
 import { humanize, moveLabel, moveTitle, regionName, seatList, seatName } from "../words.js";
 import { badge, injectPicker, note, objectTable, panel, seatChoices, threatPicker, threatRef, when } from "./common.js";
+import { t } from "../i18n.js";
 
 // --- the fold ---------------------------------------------------------------------------------
 
@@ -50,31 +51,38 @@ function topic(view, id) {
 
 registerDescription("consultation_opened", (e, view) => {
   const d = e.data;
-  return { kind: "consultation", text: `${seatName(view, e.actor)} opened ${d.private ? "private " : ""}consultations on ` +
-    `“${d.topic}”${d.region ? ` in the ${regionName(view, d.region)}` : ""} with ${seatList(view, d.members.filter((m) => m !== e.actor))}.` };
+  const p = { seat: seatName(view, e.actor), topic: d.topic, region: d.region ? regionName(view, d.region) : "",
+    with: seatList(view, d.members.filter((m) => m !== e.actor)) };
+  const text = d.private
+    ? (d.region ? t("{seat} opened private consultations on “{topic}” in the {region} with {with}.", p)
+      : t("{seat} opened private consultations on “{topic}” with {with}.", p))
+    : (d.region ? t("{seat} opened consultations on “{topic}” in the {region} with {with}.", p)
+      : t("{seat} opened consultations on “{topic}” with {with}.", p));
+  return { kind: "consultation", text };
 });
 registerDescription("consultation_invitees_added", (e, view) => ({ kind: "consultation",
-  text: `${seatName(view, e.actor)} invited ${seatList(view, e.data.invitees)} to “${e.data.topic}”.` }));
+  text: t("{seat} invited {seats} to “{topic}”.", { seat: seatName(view, e.actor), seats: seatList(view, e.data.invitees), topic: e.data.topic }) }));
 registerDescription("statement_posted", (e, view) => ({ kind: "statement",
-  text: `${seatName(view, e.actor)} in ${topic(view, e.data.consultation_id)}: ${e.data.text}` }));
+  text: t("{seat} in {topic}: {text}", { seat: seatName(view, e.actor), topic: topic(view, e.data.consultation_id), text: e.data.text }) }));
 registerDescription("consultation_closed", (e, view) => {
   const d = e.data;
-  return { kind: "consultation", text: `${seatName(view, e.actor)} closed ${topic(view, d.consultation_id)}: ` +
-    `${d.outcome === "coordinated" ? "a coordinated position" : "no agreement"}${d.position ? `: ${d.position}` : "."}` };
+  const p = { seat: seatName(view, e.actor), topic: topic(view, d.consultation_id) };
+  const head = d.outcome === "coordinated" ? t("{seat} closed {topic}: a coordinated position", p) : t("{seat} closed {topic}: no agreement", p);
+  return { kind: "consultation", text: head + (d.position ? `: ${d.position}` : ".") };
 });
 
-registerSnapshot(30, (v) => [h("h3", {}, "Consultations"), objectTable(v.consultations.map((c) => ({
+registerSnapshot(30, (v) => [h("h3", {}, t("Consultations")), objectTable(v.consultations.map((c) => ({
   topic: c.topic, convener: seatName(v, c.convener), private: c.private, statements: c.statements,
-  status: c.open ? "open" : humanize(c.outcome),
+  status: c.open ? t("open") : t(humanize(c.outcome)),
 })))]);
 
 // --- the panel --------------------------------------------------------------------------------
 
 export function consultationsPanel(send) {
-  const p = panel("Consultations", { className: "consultations", id: "consultations" });
+  const p = panel(t("Consultations"), { className: "consultations", id: "consultations" });
   const open = openForm(send);
   const list = h("div", { class: "cards", id: "consultation-list" });
-  const empty = note("No consultations yet.");
+  const empty = note(t("No consultations yet."));
   p.body.append(open.el, list, empty);
 
   function update(ctx) {
@@ -95,31 +103,31 @@ function openForm(send) {
   const topic = h("input", { type: "text", required: true, maxLength: 200, autocomplete: "off" });
   const everyone = h("input", { type: "radio", name: "con-who", value: "all", checked: true });
   const chosen = h("input", { type: "radio", name: "con-who", value: "chosen" });
-  const seats = checkboxGroup("Invite these seats", []);
+  const seats = checkboxGroup(t("Invite these seats"), []);
   const priv = h("input", { type: "checkbox" });
-  const region = select([["", "No region"]]);
-  const regionField = field("Region (optional)", region);
+  const region = select([["", t("No region")]]);
+  const regionField = field(t("Region (optional)"), region);
   const threat = threatPicker();
   const answers = injectPicker();
-  const who = h("fieldset", { class: "radios" }, h("legend", {}, "Who takes part"),
-    h("span", { class: "check" }, everyone, h("label", { for: everyone.id || (everyone.id = "con-all") }, "Everyone the scenario consults")),
-    h("span", { class: "check" }, chosen, h("label", { for: chosen.id || (chosen.id = "con-chosen") }, "Only the seats I choose")));
+  const who = h("fieldset", { class: "radios" }, h("legend", {}, t("Who takes part")),
+    h("span", { class: "check" }, everyone, h("label", { for: everyone.id || (everyone.id = "con-all") }, t("Everyone the scenario consults"))),
+    h("span", { class: "check" }, chosen, h("label", { for: chosen.id || (chosen.id = "con-chosen") }, t("Only the seats I choose"))));
   const sync = () => { seats.el.hidden = !chosen.checked; };
   everyone.addEventListener("change", sync);
   chosen.addEventListener("change", sync);
   sync();
   const form = actionForm(send, {
-    legend: "Open consultations", collapsible: true,
+    legend: t("Open consultations"), collapsible: true,
     className: "open-consultation",
-    submit: "Open consultations",
-    done: "Consultations opened.",
-    children: [field("Topic", topic).wrap, who, seats.el,
+    submit: t("Open consultations"),
+    done: t("Consultations opened."),
+    children: [field(t("Topic"), topic).wrap, who, seats.el,
       h("div", { class: "field check" }, priv, h("label", { for: priv.id || (priv.id = "con-private") },
-        "Private: only those taking part (and the facilitator) see it")),
+        t("Private: only those taking part (and the facilitator) see it"))),
       regionField.wrap, threat.wrap, answers.wrap],
     build() {
       const invitees = chosen.checked ? seats.values() : "all";
-      if (invitees !== "all" && invitees.length === 0) throw "Choose at least one seat to invite.";
+      if (invitees !== "all" && invitees.length === 0) throw t("Choose at least one seat to invite.");
       const body = { type: "request_consultation", topic: topic.value.trim(), invitees, private: priv.checked };
       if (region.value) body.region = region.value;
       if (threat.value()) body.threat_id = threat.value();
@@ -141,7 +149,7 @@ function openForm(send) {
       threat.update(ctx.view);
       answers.update(ctx.view);
       seats.setChoices(seatChoices(ctx.view, { exclude: [ctx.view.seat] }));
-      setOptions(region, [["", "No region"], ...ctx.view.regions.map((r) => [r.id, r.name])]);
+      setOptions(region, [["", t("No region")], ...ctx.view.regions.map((r) => [r.id, regionName(ctx.view, r.id)])]);
       regionField.wrap.hidden = ctx.view.regions.length === 0 || chosen.checked;
     },
   };
@@ -153,43 +161,43 @@ function card(send, c0) {
   const members = h("p", { class: "members" });
   const about = h("p", { class: "about" });
   const outcome = h("p", { class: "outcome" });
-  const statements = h("ol", { class: "statements", "aria-label": "Statements" });
+  const statements = h("ol", { class: "statements", "aria-label": t("Statements") });
   const tools = h("div", { class: "card-tools" });
   const el = h("article", { class: "card consultation", dataset: { id: c0.id } }, title, meta, members, about, statements, outcome, tools);
 
   const text = h("textarea", { rows: 2, required: true, maxLength: 4000 });
   const post = actionForm(send, {
-    legend: "Make a statement", submit: "Post statement", className: "post-statement", done: "",
-    children: [field("Statement", text).wrap],
+    legend: t("Make a statement"), submit: t("Post statement"), className: "post-statement", done: "",
+    children: [field(t("Statement"), text).wrap],
     build: () => ({ type: "post_statement", consultation_id: c0.id, text: text.value.trim() }),
     after: () => { text.value = ""; },
   });
 
-  const more = checkboxGroup("Seats to invite", []);
+  const more = checkboxGroup(t("Seats to invite"), []);
   const invite = actionForm(send, {
-    legend: "Invite more seats", submit: "Invite", className: "invite", done: "Invited.",
+    legend: t("Invite more seats"), submit: t("Invite"), className: "invite", done: t("Invited."),
     children: [more.el],
     build() {
       const invitees = more.values();
-      if (!invitees.length) throw "Choose at least one seat to invite.";
+      if (!invitees.length) throw t("Choose at least one seat to invite.");
       return { type: "invite_to_consultation", consultation_id: c0.id, invitees };
     },
     after: () => more.set([]),
   });
 
-  const outcomeSel = select([["coordinated", "Coordinated position"], ["no_agreement", "No agreement"]]);
+  const outcomeSel = select([["coordinated", t("Coordinated position")], ["no_agreement", t("No agreement")]]);
   const position = h("textarea", { rows: 2, maxLength: 4000 });
   const close = actionForm(send, {
-    legend: "Close the consultations", submit: "Close consultations", className: "close-consultation", done: "Closed.",
-    children: [field("Outcome", outcomeSel).wrap, field("Position (optional)", position).wrap],
+    legend: t("Close the consultations"), submit: t("Close consultations"), className: "close-consultation", done: t("Closed."),
+    children: [field(t("Outcome"), outcomeSel).wrap, field(t("Position (optional)"), position).wrap],
     build() {
       const body = { type: "close_consultation", consultation_id: c0.id, outcome: outcomeSel.value };
       if (position.value.trim()) body.position = position.value.trim();
       return body;
     },
   });
-  const closeBox = h("details", { class: "close-box" }, h("summary", {}, "Close…"), close.el);
-  const inviteBox = h("details", { class: "invite-box" }, h("summary", {}, "Invite more…"), invite.el);
+  const closeBox = h("details", { class: "close-box" }, h("summary", {}, t("Close…")), close.el);
+  const inviteBox = h("details", { class: "invite-box" }, h("summary", {}, t("Invite more…")), invite.el);
   tools.append(post.el, inviteBox, closeBox);
 
   let c = c0;
@@ -199,17 +207,18 @@ function card(send, c0) {
     update(item) { c = item; },
     refresh(ctx) {
       const { view, perms } = ctx;
-      fill(title, c.topic, " ", c.private ? badge("private", "private") : null, " ",
-        c.open ? badge("open", "open") : badge("closed", "closed"));
-      fill(meta, "Called by ", seatName(view, c.convener), " at ", when(view, c.opened_at),
-        c.region ? ` · ${regionName(view, c.region)}` : "", ` · ${c.statements} statement${c.statements === 1 ? "" : "s"}`);
-      fill(members, "Taking part: ", seatList(view, c.members));
-      fill(about, c.threat_id ? `About: ${threatRef(view, c.threat_id)}` : "");
+      fill(title, c.topic, " ", c.private ? badge(t("private"), "private") : null, " ",
+        c.open ? badge(t("open"), "open") : badge(t("closed"), "closed"));
+      fill(meta, t("Called by {seat} at", { seat: seatName(view, c.convener) }), " ", when(view, c.opened_at),
+        c.region ? ` · ${regionName(view, c.region)}` : "",
+        ` · ${c.statements === 1 ? t("1 statement") : t("{n} statements", { n: c.statements })}`);
+      fill(members, t("Taking part:"), " ", seatList(view, c.members));
+      fill(about, c.threat_id ? t("About: {what}", { what: threatRef(view, c.threat_id) }) : "");
       about.hidden = !c.threat_id;
       outcome.hidden = c.open;
       if (!c.open) {
-        fill(outcome, h("strong", {}, c.outcome === "coordinated" ? "Coordinated position" : "No agreement"),
-          c.position ? `: ${c.position}` : "", " (closed at ", when(view, c.closed_at), ")");
+        fill(outcome, h("strong", {}, c.outcome === "coordinated" ? t("Coordinated position") : t("No agreement")),
+          c.position ? `: ${c.position}` : "", ` (${t("closed at")} `, when(view, c.closed_at), ")");
       }
       const mine = ctx.index.group("statement_posted", "consultation_id").get(c.id) || [];
       for (let i = shownStatements; i < mine.length; i += 1) {

@@ -8,6 +8,7 @@ import { actionForm } from "../forms.js";
 import { registerDescription, registerFold, registerPanel } from "../registry.js";
 import { humanize, seatName } from "../words.js";
 import { note, panel, seatChoices, when } from "./common.js";
+import { N_, t } from "../i18n.js";
 
 // --- the fold ---------------------------------------------------------------------------------
 
@@ -23,11 +24,15 @@ registerFold("expectation_scored", (v, e) => {
 
 // --- in words ---------------------------------------------------------------------------------
 
-registerDescription("control_message_sent", (e, view) => ({ kind: "message", text: `${seatName(view, e.actor)} to the facilitator: ${e.data.text}` }));
-registerDescription("control_message_answered", (e, view) => ({ kind: "message", text: `Facilitator to ${seatName(view, e.data.seat)}: ${e.data.text}` }));
-registerDescription("observation_added", (e) => ({ kind: "observation", text: `Observation: ${e.data.text}` }));
+registerDescription("control_message_sent", (e, view) => ({ kind: "message",
+  text: t("{seat} to the facilitator: {text}", { seat: seatName(view, e.actor), text: e.data.text }) }));
+registerDescription("control_message_answered", (e, view) => ({ kind: "message",
+  text: t("Facilitator to {seat}: {text}", { seat: seatName(view, e.data.seat), text: e.data.text }) }));
+registerDescription("observation_added", (e) => ({ kind: "observation", text: t("Observation: {text}", { text: e.data.text }) }));
+const SCORES = { met: N_("met"), partly_met: N_("partly met"), missed: N_("missed") };
 registerDescription("expectation_scored", (e) => ({ kind: "observation",
-  text: `Expectation ${e.data.expectation_id} scored ${humanize(e.data.score)}${e.data.note ? `: ${e.data.note}` : "."}` }));
+  text: t("Expectation {id} scored {score}", { id: e.data.expectation_id, score: SCORES[e.data.score] ? t(SCORES[e.data.score]) : humanize(e.data.score) }) +
+    (e.data.note ? `: ${e.data.note}` : ".") }));
 
 /** The control channel's messages both ways, in seq order. */
 function messages(ctx) {
@@ -41,17 +46,17 @@ function messages(ctx) {
 function thread(view, events) {
   return h("ol", { class: "thread" }, events.map((e) => h("li", {
     class: e.type === "control_message_sent" ? "from-seat" : "from-facilitator", dataset: { seq: String(e.seq) },
-  }, h("span", { class: "who" }, e.type === "control_message_sent" ? seatName(view, e.actor) : "Facilitator"), " ",
+  }, h("span", { class: "who" }, e.type === "control_message_sent" ? seatName(view, e.actor) : t("Facilitator")), " ",
   when(view, e.exercise_time), h("br"), h("span", { class: "said" }, e.data.text))));
 }
 
 /** Participant side. */
 export function controlPanel(send) {
-  const p = panel("Control channel (to the facilitator)", { className: "control", id: "control" });
+  const p = panel(t("Control channel (to the facilitator)"), { className: "control", id: "control" });
   const text = h("textarea", { rows: 2, required: true, maxLength: 4000 });
   const form = actionForm(send, {
-    legend: "Message the facilitator", submit: "Send", className: "send-control", done: "Sent.",
-    children: [field("Message (only the facilitator sees it)", text).wrap],
+    legend: t("Message the facilitator"), submit: t("Send"), className: "send-control", done: t("Sent."),
+    children: [field(t("Message (only the facilitator sees it)"), text).wrap],
     build: () => ({ type: "send_control_message", text: text.value.trim() }),
     after: () => { text.value = ""; },
   });
@@ -65,7 +70,7 @@ export function controlPanel(send) {
       const msgs = messages(ctx);
       if (msgs.length !== shown) {
         shown = msgs.length;
-        fill(list, msgs.length ? thread(ctx.view, msgs) : note("No messages yet."));
+        fill(list, msgs.length ? thread(ctx.view, msgs) : note(t("No messages yet.")));
       }
     },
   };
@@ -73,22 +78,22 @@ export function controlPanel(send) {
 
 /** Facilitator side: one thread per seat, with an answer form each, and "Write to a seat". */
 export function controlConsole(send) {
-  const p = panel("Control channel", { className: "control-console", id: "control" });
+  const p = panel(t("Control channel"), { className: "control-console", id: "control" });
   const list = h("div", { class: "threads" });
-  const empty = note("No messages from the seats yet.");
+  const empty = note(t("No messages from the seats yet."));
   const write = messageSeat(send);
   p.body.append(write.el, empty, list);
   const threads = new Map();
 
   function threadFor(seat) {
-    let t = threads.get(seat);
-    if (t) return t;
+    let th = threads.get(seat);
+    if (th) return th;
     const body = h("div", { class: "thread-body" });
     const text = h("textarea", { rows: 2, required: true, maxLength: 4000 });
     let lastFromSeat = null;
     const form = actionForm(send, {
-      legend: "Answer", submit: "Send answer", className: "answer-control", done: "Sent.",
-      children: [field("Answer (only this seat sees it)", text).wrap],
+      legend: t("Answer"), submit: t("Send answer"), className: "answer-control", done: t("Sent."),
+      children: [field(t("Answer (only this seat sees it)"), text).wrap],
       build() {
         const b = { type: "answer_control_message", seat, text: text.value.trim() };
         if (lastFromSeat) b.in_reply_to = lastFromSeat;
@@ -98,25 +103,25 @@ export function controlConsole(send) {
     });
     const heading = h("h3", {});
     const el = h("article", { class: "card thread-card", dataset: { seat } }, heading, body, form.el);
-    t = {
+    th = {
       el,
       shown: -1,
       update(ctx, msgs) {
         const waiting = msgs.length && msgs[msgs.length - 1].type === "control_message_sent";
-        fill(heading, seatName(ctx.view, seat), waiting ? " (awaiting an answer)" : "");
+        fill(heading, seatName(ctx.view, seat), waiting ? ` ${t("(awaiting an answer)")}` : "");
         el.classList.toggle("waiting", Boolean(waiting));
         const from = msgs.filter((m) => m.type === "control_message_sent");
         lastFromSeat = from.length ? from[from.length - 1].data.message_id : null;
-        if (msgs.length !== t.shown) {
-          t.shown = msgs.length;
+        if (msgs.length !== th.shown) {
+          th.shown = msgs.length;
           fill(body, thread(ctx.view, msgs));
         }
         form.setEnabled(ctx.perms.facilitator);
         form.el.hidden = !ctx.perms.facilitator;
       },
     };
-    threads.set(seat, t);
-    return t;
+    threads.set(seat, th);
+    return th;
   }
 
   return {
@@ -138,22 +143,22 @@ export function controlConsole(send) {
       });
       let prev = null;
       for (const [seat, msgs] of order) {
-        const t = threadFor(seat);
-        t.update(ctx, msgs);
+        const th = threadFor(seat);
+        th.update(ctx, msgs);
         const want = prev ? prev.nextSibling : list.firstChild;
-        if (want !== t.el) list.insertBefore(t.el, want);
-        prev = t.el;
+        if (want !== th.el) list.insertBefore(th.el, want);
+        prev = th.el;
       }
     },
   };
 }
 
 export function observationsPanel(send) {
-  const p = panel("Observations", { className: "observations", id: "observations" });
+  const p = panel(t("Observations"), { className: "observations", id: "observations" });
   const text = h("textarea", { rows: 2, required: true, maxLength: 4000 });
   const form = actionForm(send, {
-    legend: "Add an observation (only the facilitator sees it)", submit: "Add observation", className: "add-observation", done: "Added.",
-    children: [field("Observation", text).wrap],
+    legend: t("Add an observation (only the facilitator sees it)"), submit: t("Add observation"), className: "add-observation", done: t("Added."),
+    children: [field(t("Observation"), text).wrap],
     build: () => ({ type: "add_observation", text: text.value.trim() }),
     after: () => { text.value = ""; },
   });
@@ -176,8 +181,8 @@ export function messageSeat(send) {
   const seat = select([]);
   const text = h("textarea", { rows: 2, required: true, maxLength: 4000 });
   const form = actionForm(send, {
-    legend: "Write to a seat", submit: "Send message", className: "message-seat", done: "Sent.", collapsible: true,
-    children: [field("Seat", seat).wrap, field("Message (only that seat sees it)", text).wrap],
+    legend: t("Write to a seat"), submit: t("Send message"), className: "message-seat", done: t("Sent."), collapsible: true,
+    children: [field(t("Seat"), seat).wrap, field(t("Message (only that seat sees it)"), text).wrap],
     build: () => ({ type: "answer_control_message", seat: seat.value, text: text.value.trim() }),
     after: () => { text.value = ""; },
   });
@@ -185,7 +190,7 @@ export function messageSeat(send) {
     el: form.el,
     update(ctx) {
       form.el.hidden = !ctx.perms.facilitator;
-      setOptions(seat, [...seatChoices(ctx.view), ["observer", "Observer"]]);
+      setOptions(seat, [...seatChoices(ctx.view), ["observer", t("Observer")]]);
     },
   };
 }

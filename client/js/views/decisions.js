@@ -14,6 +14,7 @@ import {
   seatLabel, seatList, seatName, term, voteWord,
 } from "../words.js";
 import { badge, injectPicker, note, objectTable, panel, threatPicker, threatRef, when } from "./common.js";
+import { language, N_, t } from "../i18n.js";
 
 // --- the fold ---------------------------------------------------------------------------------
 
@@ -22,10 +23,10 @@ const VOTES = ["for", "against", "abstain"];
 
 /** How and when a decision settles, in words, as the server's view says it (or how it did). */
 function describeDecision(v, dec) {
-  const status = capitalize(dec.status);
+  const status = capitalize(t(dec.status));
   if (dec.status !== "open") return dec.reason ? `${status}: ${dec.reason}.` : `${status}.`;
   const closes = dec.deadline !== null
-    ? ` Closes ${inWorldText(v.exercise.start, dec.deadline, { date: false, seconds: false })}.` : "";
+    ? ` ${t("Closes {time}.", { time: inWorldText(v.exercise.start, dec.deadline, { date: false, seconds: false }) })}` : "";
   return explain(dec.rule, dec.electorate, dec.votes) + closes;
 }
 
@@ -88,10 +89,10 @@ registerFold("exercise_forked", (v, e) => {
 // --- in words ---------------------------------------------------------------------------------
 
 // the usual phrasing of the usual words; a scenario's own words for the votes are quoted
-const VOTE_WORDS = { for: "voted for", against: "voted against", abstain: "abstained on" };
+const VOTE_WORDS = { for: N_("voted for"), against: N_("voted against"), abstain: N_("abstained on") };
 const votedText = (view, vote) => {
-  const word = voteWord(view, vote);
-  return word === vote && VOTE_WORDS[vote] ? VOTE_WORDS[vote] : `voted “${word}” on`;
+  const own = ((view && view.words && view.words.votes) || {})[vote];
+  return (!own || own === vote) && VOTE_WORDS[vote] ? t(VOTE_WORDS[vote]) : t("voted “{word}” on", { word: voteWord(view, vote) });
 };
 
 function decisionTitle(view, id) {
@@ -101,44 +102,49 @@ function decisionTitle(view, id) {
 
 registerDescription("session_convened", (e, view) => {
   const d = e.data;
-  return { kind: "session", text: `${seatName(view, e.actor)} convened a session of the ${bodyName(view, d.body)} for ` +
-    `${d.time_frame_minutes} minutes. Agenda: ${d.agenda.join("; ")}.` };
+  return { kind: "session", text: t("{seat} convened a session of the {body} for {minutes} minutes. Agenda: {agenda}.",
+    { seat: seatName(view, e.actor), body: bodyName(view, d.body), minutes: d.time_frame_minutes, agenda: d.agenda.join("; ") }) };
 });
 registerDescription("session_closed", (e, view) => {
   const s = find(view.sessions || [], e.data.session_id);
-  return { kind: "session", text: `The session${s ? ` of the ${bodyName(view, s.body)}` : ""} closed: its time frame ended.` };
+  return { kind: "session", text: s ? t("The session of the {body} closed: its time frame ended.", { body: bodyName(view, s.body) })
+    : t("The session closed: its time frame ended.") };
 });
 registerDescription("decision_proposed", (e, view) => {
   const d = e.data;
-  return { kind: "decision", text: `${seatName(view, e.actor)} proposed to the ${bodyName(view, d.body)} ` +
-    `(${decisionKindName(view, d.kind)}${d.subject ? `, about ${seatName(view, d.subject)}` : ""}): “${d.title}”. ${d.text}` };
+  const p = { seat: seatName(view, e.actor), body: bodyName(view, d.body), kind: decisionKindName(view, d.kind), title: d.title,
+    text: d.text, subject: d.subject ? seatName(view, d.subject) : "" };
+  return { kind: "decision", text: d.subject ? t("{seat} proposed to the {body} ({kind}, about {subject}): “{title}”. {text}", p)
+    : t("{seat} proposed to the {body} ({kind}): “{title}”. {text}", p) };
 });
 registerDescription("vote_cast", (e, view) => {
   const d = e.data;
   return { kind: "vote", text: `${seatName(view, e.actor)} ${votedText(view, d.vote)} ${decisionTitle(view, d.decision_id)}` +
-    `${d.changed_from ? ` (changed from ${voteWord(view, d.changed_from)})` : ""}.` };
+    `${d.changed_from ? ` ${t("(changed from {vote})", { vote: voteWord(view, d.changed_from) })}` : ""}.` };
 });
 for (const type of ["decision_adopted", "decision_rejected", "decision_lapsed"]) {
   const outcome = type.replace("decision_", "");
-  registerDescription(type, (e, view) => ({ kind: "decision", title: `Decision ${outcome}`,
-    text: `“${e.data.title}” (${bodyName(view, e.data.body)}) ${outcome}: ${e.data.reason || ""}` +
-      `${e.data.settlement === "closed" && e.data.closed_by ? ` (vote closed by ${seatName(view, e.data.closed_by)})` : ""}` }));
+  const TITLES = { adopted: N_("Decision adopted"), rejected: N_("Decision rejected"), lapsed: N_("Decision lapsed") };
+  registerDescription(type, (e, view) => ({ kind: "decision", title: t(TITLES[outcome]),
+    text: `“${e.data.title}” (${bodyName(view, e.data.body)}) ${t(outcome)}: ${e.data.reason || ""}` +
+      `${e.data.settlement === "closed" && e.data.closed_by ? ` ${t("(vote closed by {seat})", { seat: seatName(view, e.data.closed_by) })}` : ""}` }));
 }
 registerDescription("deadline_extended", (e, view) => ({ kind: "decision",
-  text: `${seatName(view, e.actor)} extended the deadline of ${decisionTitle(view, e.data.decision_id)} by ${e.data.minutes} ` +
-    `minutes (now ${hms(Number(e.data.deadline))}).` }));
+  text: t("{seat} extended the deadline of {title} by {minutes} minutes (now {time}).", { seat: seatName(view, e.actor),
+    title: decisionTitle(view, e.data.decision_id), minutes: e.data.minutes, time: hms(Number(e.data.deadline)) }) }));
 registerDescription("implementation_recorded", (e, view) => {
   const d = e.data;
   return { kind: "decision", text: `${seatName(view, e.actor)}: ${decisionTitle(view, d.decision_id)} ` +
-    `${d.status === "in_force" ? "is in force" : "is blocked"}${d.note ? `: ${d.note}` : "."}` };
+    `${d.status === "in_force" ? t("is in force") : t("is blocked")}${d.note ? `: ${d.note}` : "."}` };
 });
 registerDescription("exercise_forked", (e) => ({ kind: "clock",
-  text: `Forked from exercise ${e.data.from_exercise_id} at event ${e.data.at}${e.data.rules ? ", under other decision rules" : ""}.` }));
+  text: (e.data.rules ? t("Forked from exercise {id} at event {at}, under other decision rules.", { id: e.data.from_exercise_id, at: e.data.at })
+    : t("Forked from exercise {id} at event {at}.", { id: e.data.from_exercise_id, at: e.data.at })) }));
 
-registerSnapshot(10, (v) => [h("h3", {}, "Decisions"), objectTable(v.decisions.map((d) => {
-  const t = d.tally && d.status !== "open" ? d.tally : tally(d);
+registerSnapshot(10, (v) => [h("h3", {}, t("Decisions")), objectTable(v.decisions.map((d) => {
+  const n = d.tally && d.status !== "open" ? d.tally : tally(d);
   return { decision: d.title, body: bodyName(v, d.body), kind: decisionKindName(v, d.kind), rule: d.rule_description,
-    votes: `${VOTES.map((x) => `${t[x]} ${voteWord(v, x)}`).join(" / ")} / ${t.not_voted} not voted`, status: d.status,
+    votes: `${VOTES.map((x) => `${n[x]} ${voteWord(v, x)}`).join(" / ")} / ${t("{n} not voted", { n: n.not_voted })}`, status: d.status,
     reason: d.reason };
 }))]);
 
@@ -163,18 +169,18 @@ export function tally(dec) {
 
 function ruleSummary(rule) {
   if (!rule) return "";
-  const parts = [rule.description || humanize(rule.rule)];
-  if (rule.quorum !== undefined) parts.push(`quorum ${Math.round(rule.quorum * 100)}%`);
-  if (rule.deadline_minutes) parts.push(`deadline ${rule.deadline_minutes} min`);
-  if (rule.recuse_parties) parts.push("the parties named in the threat do not vote");
+  const parts = [language() === "en" ? rule.description || humanize(rule.rule) : describeRule(rule)];
+  if (rule.quorum !== undefined) parts.push(t("quorum {share}%", { share: Math.round(rule.quorum * 100) }));
+  if (rule.deadline_minutes) parts.push(t("deadline {minutes} min", { minutes: rule.deadline_minutes }));
+  if (rule.recuse_parties) parts.push(t("the parties named in the threat do not vote"));
   return parts.join(", ");
 }
 
 export function decisionsPanel(send) {
-  const p = panel("Decisions", { className: "decisions", id: "decisions" });
+  const p = panel(t("Decisions"), { className: "decisions", id: "decisions" });
   const propose = proposeForm(send);
   const list = h("div", { class: "cards", id: "decision-list" });
-  const empty = note("No decisions proposed yet.");
+  const empty = note(t("No decisions proposed yet."));
   p.body.append(propose.el, list, empty);
 
   function update(ctx) {
@@ -197,25 +203,25 @@ function proposeForm(send) {
   const title = h("input", { type: "text", required: true, maxLength: 200, autocomplete: "off" });
   const text = h("textarea", { rows: 3, required: true, maxLength: 4000 });
   const deadline = h("input", { type: "number", min: 1, max: 10080, step: 1, inputmode: "numeric" });
-  const session = select([["", "No session"]]);
-  const region = select([["", "No region"]]);
+  const session = select([["", t("No session")]]);
+  const region = select([["", t("No region")]]);
   const subject = select([]);
   const threat = threatPicker();
   const answers = injectPicker();
   const rule = h("p", { class: "rule-hint", "aria-live": "polite" });
-  const sessionField = field("Within session (optional)", session);
-  const regionField = field("Region (optional)", region);
-  const subjectField = field("The seat it is about", subject);
+  const sessionField = field(t("Within session (optional)"), session);
+  const regionField = field(t("Region (optional)"), region);
+  const subjectField = field(t("The seat it is about"), subject);
   const subjectNote = h("p", { class: "note" });
   let lastCtx = null;
   const form = actionForm(send, {
-    legend: "Propose a decision", submit: "Propose", className: "propose-decision", done: "Proposed.", collapsible: true,
-    children: [field("Body", body).wrap, field("Kind", kind).wrap, rule, subjectField.wrap, subjectNote, field("Title", title).wrap,
-      field("Text of the decision", text).wrap,
-      field("Deadline in minutes of exercise time (optional)", deadline, "Empty: the rule's default.").wrap,
+    legend: t("Propose a decision"), submit: t("Propose"), className: "propose-decision", done: t("Proposed."), collapsible: true,
+    children: [field(t("Body"), body).wrap, field(t("Kind"), kind).wrap, rule, subjectField.wrap, subjectNote, field(t("Title"), title).wrap,
+      field(t("Text of the decision"), text).wrap,
+      field(t("Deadline in minutes of exercise time (optional)"), deadline, t("Empty: the rule's default.")).wrap,
       sessionField.wrap, regionField.wrap, threat.wrap, answers.wrap],
     build() {
-      if (!body.value || !kind.value) throw "There is no kind of decision this body may take.";
+      if (!body.value || !kind.value) throw t("There is no kind of decision this body may take.");
       const b = { type: "propose_decision", body: body.value, kind: kind.value, title: title.value.trim(), text: text.value.trim() };
       if (deadline.value) b.deadline_minutes = Number(deadline.value);
       if (session.value) b.session_id = session.value;
@@ -223,7 +229,7 @@ function proposeForm(send) {
       if (threat.value()) b.threat_id = threat.value();
       const k = lastCtx ? decisionKind(lastCtx.view, kind.value) : null;
       if (k && k.effect) {
-        if (!subject.value) throw "No seat can be the subject of this kind of decision now.";
+        if (!subject.value) throw t("No seat can be the subject of this kind of decision now.");
         b.subject = subject.value;
       }
       return answers.add(b);
@@ -253,16 +259,16 @@ function proposeForm(send) {
     const competent = (v.institutions.decision_kinds || []).filter((k) => !k.bodies || k.bodies.includes(body.value));
     setOptions(kind, competent.map((k) => [k.id, decisionKindTitle(v, k.id)]));
     const r = ruleFor(v.rules, body.value, kind.value);
-    setText(rule, r ? `Rule in force: ${ruleSummary(r)}.` : "");
-    setOptions(session, [["", "No session"], ...v.sessions.filter((s) => s.open && s.body === body.value)
-      .map((s) => [s.id, `${bodyName(v, s.body)} session: ${s.agenda.join("; ")}`])]);
+    setText(rule, r ? t("Rule in force: {rule}.", { rule: ruleSummary(r) }) : "");
+    setOptions(session, [["", t("No session")], ...v.sessions.filter((s) => s.open && s.body === body.value)
+      .map((s) => [s.id, t("{body} session: {agenda}", { body: bodyName(v, s.body), agenda: s.agenda.join("; ") })])]);
     sessionField.wrap.hidden = session.options.length <= 1;
     const k = decisionKind(v, kind.value);
     const effect = k ? k.effect : null;
     subjectField.wrap.hidden = !effect;
     const who = effect ? subjects(v, effect) : [];
     setOptions(subject, who.map((s) => [s, seatLabel(v, s)]));
-    setText(subjectNote, effect === "admit" && !who.length ? `No seat has a pending ${term(v, "application")}.` : "");
+    setText(subjectNote, effect === "admit" && !who.length ? t("No seat has a pending {application}.", { application: term(v, "application") }) : "");
     subjectNote.hidden = !(effect === "admit" && !who.length);
   };
   body.addEventListener("change", refreshHints);
@@ -276,7 +282,7 @@ function proposeForm(send) {
       form.setEnabled(perms.inPlay);
       form.setLabels({ legend: moveTitle(view, "propose_decision") });
       setOptions(body, perms.proposesIn.map((id) => [id, `${bodyName(view, id)} (${id})`]));
-      setOptions(region, [["", "No region"], ...view.regions.map((r) => [r.id, r.name])]);
+      setOptions(region, [["", t("No region")], ...view.regions.map((r) => [r.id, regionName(view, r.id)])]);
       regionField.wrap.hidden = view.regions.length === 0;
       threat.update(view);
       answers.update(view);
@@ -303,43 +309,43 @@ function card(send, id) {
   const rule = h("p", { class: "rule" });
   const deadline = h("p", { class: "deadline" });
   const tallyEl = h("p", { class: "tally", "aria-live": "polite" });
-  const votes = h("ul", { class: "votes", "aria-label": "Votes" });
+  const votes = h("ul", { class: "votes", "aria-label": t("Votes") });
   const outcome = h("p", { class: "outcome", "aria-live": "polite" });
   const voteStatus = statusLine();
   const voteButtons = Object.fromEntries(VOTES.map((v) => [v,
     actionButton(send, capitalize(v), () => ({ type: "cast_vote", decision_id: id, vote: v }),
-      { status: voteStatus, className: `vote vote-${v}`, done: "Vote recorded." })]));
+      { status: voteStatus, className: `vote vote-${v}`, done: t("Vote recorded.") })]));
   const myVote = h("p", { class: "my-vote" });
-  const voting = h("div", { class: "voting", role: "group", "aria-label": "Your vote" },
+  const voting = h("div", { class: "voting", role: "group", "aria-label": t("Your vote") },
     h("div", { class: "buttons" }, Object.values(voteButtons)), myVote, voteStatus.el);
 
   // the chair (or whom the body names) and the facilitator may close the vote; the facilitator
   // may give more time
   const chairStatus = statusLine();
-  const closeVote = actionButton(send, "Close the vote", () => ({ type: "close_vote", decision_id: id }),
-    { status: chairStatus, className: "close-vote", done: "The vote is closed." });
+  const closeVote = actionButton(send, t("Close the vote"), () => ({ type: "close_vote", decision_id: id }),
+    { status: chairStatus, className: "close-vote", done: t("The vote is closed.") });
   const minutes = h("input", { type: "number", min: 1, max: 10080, step: 1, value: "15", required: true });
   const extend = actionForm(send, {
-    legend: "Extend the deadline", submit: "Extend", className: "extend-deadline", done: "Deadline extended.",
-    children: [field("Minutes of exercise time", minutes).wrap],
+    legend: t("Extend the deadline"), submit: t("Extend"), className: "extend-deadline", done: t("Deadline extended."),
+    children: [field(t("Minutes of exercise time"), minutes).wrap],
     build: () => ({ type: "extend_deadline", decision_id: id, minutes: Number(minutes.value) }),
   });
   const chairing = h("div", { class: "chairing" }, h("div", { class: "buttons" }, closeVote), chairStatus.el, extend.el);
 
   const about = h("p", { class: "about" });
-  const impls = h("ul", { class: "implementations", "aria-label": "Implementation" });
-  const implStatus = select([["in_force", "In force"], ["blocked", "Blocked"]]);
+  const impls = h("ul", { class: "implementations", "aria-label": t("Implementation") });
+  const implStatus = select([["in_force", t("In force")], ["blocked", t("Blocked")]]);
   const implNote = h("textarea", { rows: 2, maxLength: 4000 });
   const implForm = actionForm(send, {
-    legend: "Record your implementation", submit: "Record implementation", className: "implementation", done: "Recorded.",
-    children: [field("Implementation status", implStatus).wrap, field("Note (why blocked, which law, ...)", implNote).wrap],
+    legend: t("Record your implementation"), submit: t("Record implementation"), className: "implementation", done: t("Recorded."),
+    children: [field(t("Implementation status"), implStatus).wrap, field(t("Note (why blocked, which law, ...)"), implNote).wrap],
     build() {
       const b = { type: "record_implementation", decision_id: id, status: implStatus.value };
       if (implNote.value.trim()) b.note = implNote.value.trim();
       return b;
     },
   });
-  const implHeading = h("h4", {}, "Implementation");
+  const implHeading = h("h4", {}, t("Implementation"));
   const implSection = h("div", { class: "impl-section" }, implHeading, impls, implForm.el);
   const el = h("article", { class: "card decision", dataset: { id } },
     title, meta, about, text, rule, deadline, tallyEl, votes, voting, chairing, outcome, implSection);
@@ -349,15 +355,17 @@ function card(send, id) {
     if (!dec) return;
     if (dec.status !== "open" || dec.deadline === null) {
       deadline.hidden = dec.deadline === null;
-      if (dec.deadline !== null) setText(deadline, `Deadline was ${hms(dec.deadline)} exercise time.`);
+      if (dec.deadline !== null) setText(deadline, t("Deadline was {time} exercise time.", { time: hms(dec.deadline) }));
       return;
     }
     deadline.hidden = false;
     const left = dec.deadline - ctx.now();
     const stopped = ctx.view.exercise.status !== "running";
+    const p = { left: countdown(left), at: hms(dec.deadline), world: inWorldText(ctx.view.exercise.start, dec.deadline, { date: false }) };
     setText(deadline, left > 0
-      ? `Deadline in ${countdown(left)} of exercise time (at ${hms(dec.deadline)}, ${inWorldText(ctx.view.exercise.start, dec.deadline, { date: false })} in-world)${stopped ? "; the clock is stopped" : ""}.`
-      : `Deadline reached (${hms(dec.deadline)}); the outcome is being recorded.`);
+      ? (stopped ? t("Deadline in {left} of exercise time (at {at}, {world} in-world); the clock is stopped.", p)
+        : t("Deadline in {left} of exercise time (at {at}, {world} in-world).", p))
+      : t("Deadline reached ({at}); the outcome is being recorded.", p));
     deadline.classList.toggle("urgent", left > 0 && left < 300);
   }
 
@@ -368,21 +376,24 @@ function card(send, id) {
       dec = d;
       const { view, perms } = ctx;
       el.dataset.status = d.status;
-      fill(title, d.title, " ", badge(d.status, `st-${d.status}`));
-      fill(meta, `${bodyName(view, d.body)} · ${decisionKindTitle(view, d.kind)} · proposed by ${seatName(view, d.proposer)} at `,
-        when(view, d.proposed_at), d.subject ? ` · about ${seatName(view, d.subject)}` : "",
+      fill(title, d.title, " ", badge(t(d.status), `st-${d.status}`));
+      fill(meta, `${bodyName(view, d.body)} · ${decisionKindTitle(view, d.kind)} · ${t("proposed by {seat} at", { seat: seatName(view, d.proposer) })} `,
+        when(view, d.proposed_at), d.subject ? ` · ${t("about {seat}", { seat: seatName(view, d.subject) })}` : "",
         d.region ? ` · ${regionName(view, d.region)}` : "");
-      fill(about, d.threat_id ? `About: ${threatRef(view, d.threat_id)}` : "",
-        d.recused.length ? `${d.threat_id ? " · " : ""}Not voting, as parties named in the threat: ${seatList(view, d.recused)}` : "");
+      fill(about, d.threat_id ? t("About: {what}", { what: threatRef(view, d.threat_id) }) : "",
+        d.recused.length ? `${d.threat_id ? " · " : ""}${t("Not voting, as parties named in the threat: {seats}", { seats: seatList(view, d.recused) })}` : "");
       about.hidden = !d.threat_id && !d.recused.length;
       fill(text, d.text);
-      fill(rule, h("strong", {}, "Rule: "), d.rule_description, d.status === "open" ? `. ${d.description}` : ".");
-      const t = d.tally && d.status !== "open" ? d.tally : tally(d);
-      fill(tallyEl, h("strong", {}, "Tally: "), `${VOTES.map((v) => `${t[v]} ${voteWord(view, v)}`).join(", ")}, ` +
-        `${t.not_voted} not voted (of ${t.eligible} eligible).`);
+      // in English the server's words (which the fold keeps to the character); else the catalog's
+      const en = language() === "en";
+      fill(rule, h("strong", {}, t("Rule:"), " "), en ? d.rule_description : describeRule(d.rule),
+        d.status === "open" ? `. ${en ? d.description : describeDecision(view, d)}` : ".");
+      const n = d.tally && d.status !== "open" ? d.tally : tally(d);
+      fill(tallyEl, h("strong", {}, t("Tally:"), " "), `${VOTES.map((v) => `${n[v]} ${voteWord(view, v)}`).join(", ")}, ` +
+        t("{n} not voted (of {eligible} eligible).", { n: n.not_voted, eligible: n.eligible }));
       fill(votes, (d.status === "open" ? d.electorate || d.eligible : d.eligible).map((s) => {
         const v = d.votes[s];
-        return h("li", { class: `vote-chip ${v || "none"}`, dataset: { seat: s } }, seatName(view, s), ": ", v ? voteLabel(view, v) : "not voted");
+        return h("li", { class: `vote-chip ${v || "none"}`, dataset: { seat: s } }, seatName(view, s), ": ", v ? voteLabel(view, v) : t("not voted"));
       }));
       const canVote = Boolean(perms.may("cast_vote")) && d.status === "open" && d.eligible.includes(view.seat)
         && !d.recused.includes(view.seat);
@@ -394,7 +405,8 @@ function card(send, id) {
         b.setAttribute("aria-pressed", String(mine === v));
         allow(b, perms.inPlay && mine !== v);
       }
-      setText(myVote, mine ? `You voted ${voteWord(view, mine)}; you may change your vote until the decision settles.` : "You have not voted yet.");
+      setText(myVote, mine ? t("You voted {vote}; you may change your vote until the decision settles.", { vote: voteWord(view, mine) })
+        : t("You have not voted yet."));
       const open = d.status === "open";
       const mayClose = open && (perms.facilitator || (perms.participant && closesVotes(view, d.body)));
       closeVote.hidden = !mayClose;
@@ -406,7 +418,7 @@ function card(send, id) {
       chairing.hidden = closeVote.hidden && extend.el.hidden;
       outcome.hidden = d.status === "open";
       if (d.status !== "open") {
-        fill(outcome, h("strong", {}, `${d.status[0].toUpperCase()}${d.status.slice(1)}`), ` at `, when(view, d.settled_at),
+        fill(outcome, h("strong", {}, capitalize(t(d.status))), ` ${t("at")} `, when(view, d.settled_at),
           d.reason ? `: ${d.reason}` : "");
       }
       implSection.hidden = d.status !== "adopted";
@@ -417,11 +429,11 @@ function card(send, id) {
         fill(impls, d.bound.map((s) => {
           const i = d.implementations[s];
           return h("li", { class: `impl ${i ? i.status : "none"}`, dataset: { seat: s } }, h("strong", {}, seatName(view, s)), ": ",
-            i ? (i.status === "in_force" ? "in force" : "blocked") : "not recorded yet", i && i.note ? ` (${i.note})` : "",
+            i ? (i.status === "in_force" ? t("in force") : t("blocked")) : t("not recorded yet"), i && i.note ? ` (${i.note})` : "",
             i ? [" ", when(view, i.at)] : "");
         }));
         implForm.el.hidden = !(perms.participant && d.bound.includes(view.seat));
-        if (!d.bound.length) fill(impls, h("li", {}, "Nobody records the implementation of this decision."));
+        if (!d.bound.length) fill(impls, h("li", {}, t("Nobody records the implementation of this decision.")));
         implForm.setEnabled(perms.inPlay);
       }
       tick(ctx);
@@ -432,22 +444,22 @@ function card(send, id) {
 // --- sessions ---------------------------------------------------------------------------------
 
 export function sessionsPanel(send) {
-  const p = panel("Sessions", { className: "sessions", id: "sessions" });
+  const p = panel(t("Sessions"), { className: "sessions", id: "sessions" });
   const body = select([]);
-  const agenda = h("textarea", { rows: 3, required: true, placeholder: "One item per line" });
+  const agenda = h("textarea", { rows: 3, required: true, placeholder: t("One item per line") });
   const minutes = h("input", { type: "number", min: 1, max: 10080, step: 1, value: "60", required: true });
   const form = actionForm(send, {
-    legend: "Convene a session", submit: "Convene", className: "convene", done: "Session convened.", collapsible: true,
-    children: [field("Body", body).wrap, field("Agenda (one item per line)", agenda).wrap, field("Time frame in minutes", minutes).wrap],
+    legend: t("Convene a session"), submit: t("Convene"), className: "convene", done: t("Session convened."), collapsible: true,
+    children: [field(t("Body"), body).wrap, field(t("Agenda (one item per line)"), agenda).wrap, field(t("Time frame in minutes"), minutes).wrap],
     build() {
       const items = agenda.value.split("\n").map((x) => x.trim()).filter(Boolean);
-      if (!items.length) throw "Write at least one agenda item.";
+      if (!items.length) throw t("Write at least one agenda item.");
       return { type: "convene_session", body: body.value, agenda: items, time_frame_minutes: Number(minutes.value) };
     },
     after() { agenda.value = ""; },
   });
   const list = h("ul", { class: "records", id: "session-list" });
-  const empty = note("No sessions convened.");
+  const empty = note(t("No sessions convened."));
   p.body.append(form.el, list, empty);
   return {
     el: p.el,
@@ -460,8 +472,8 @@ export function sessionsPanel(send) {
       setOptions(body, perms.convenes.map((id) => [id, `${bodyName(view, id)} (${id})`]));
       empty.hidden = view.sessions.length > 0;
       fill(list, view.sessions.map((s) => h("li", {}, when(view, s.convened_at), " ", h("strong", {}, bodyName(view, s.body)), " ",
-        s.open ? badge("in session", "open") : badge("closed", "closed"),
-        " until ", when(view, s.ends_at), ". Agenda: ", s.agenda.join("; "))));
+        s.open ? badge(t("in session"), "open") : badge(t("closed"), "closed"),
+        ` ${t("until")} `, when(view, s.ends_at), `. ${t("Agenda:")} `, s.agenda.join("; "))));
       p.el.hidden = !convenes && view.sessions.length === 0;
     },
   };

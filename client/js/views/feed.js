@@ -12,6 +12,7 @@ import { h, setText } from "../dom.js";
 import { ALL_ROLES, registerPanel } from "../registry.js";
 import { seatName } from "../words.js";
 import { panel, when } from "./common.js";
+import { t } from "../i18n.js";
 
 export const PLAYED_BY_CONTROL = "played by control";
 
@@ -20,9 +21,9 @@ export function feedItem(view, e) {
   return h("li", { class: ["feed-item", `k-${d.kind}`, e.played_by ? "played-by" : null], dataset: { seq: String(e.seq), type: e.type } },
     h("div", { class: "meta" }, when(view, e.exercise_time), " ",
       h("span", { class: "actor" }, seatName(view, e.actor)),
-      e.played_by ? h("span", { class: "played-by-note", title: "The facilitator made this move for the seat" }, PLAYED_BY_CONTROL) : null,
-      h("span", { class: "seq", "aria-label": `event ${e.seq}` }, `#${e.seq}`)),
-    d.kind === "inject" ? h("p", { class: "inject-title" }, h("strong", {}, "Inject: "), d.title) : null,
+      e.played_by ? h("span", { class: "played-by-note", title: t("The facilitator made this move for the seat") }, t(PLAYED_BY_CONTROL)) : null,
+      h("span", { class: "seq", "aria-label": t("event {seq}", { seq: e.seq }) }, `#${e.seq}`)),
+    d.kind === "inject" ? h("p", { class: "inject-title" }, h("strong", {}, t("Inject:"), " "), d.title) : null,
     d.kind === "inject" && d.body ? h("p", { class: "inject-body" }, d.body) : null,
     h("p", { class: "text" }, d.text));
 }
@@ -61,15 +62,15 @@ export function titled(title, n) {
   return n > 0 ? `(${n}) ${base}` : base;
 }
 
-export function feedPanel({ title = "Live feed", filter } = {}) {
+export function feedPanel({ title = t("Live feed"), filter } = {}) {
   const p = panel(title, { className: "feed-panel", id: "feed" });
   const unreadButton = h("button", { type: "button", class: "unread-badge", id: "feed-unread", hidden: true });
   p.heading.append(" ", unreadButton);
   const onlyInjects = h("input", { type: "checkbox", id: "feed-injects-only" });
   const list = h("ol", { class: "feed", id: "feed-list", "aria-live": "polite", "aria-relevant": "additions", tabIndex: 0,
-    "aria-label": "Events, oldest first" });
-  const empty = h("p", { class: "note" }, "Nothing has happened yet.");
-  p.body.append(h("div", { class: "feed-tools" }, onlyInjects, h("label", { for: onlyInjects.id }, "Injects only")), empty, list);
+    "aria-label": t("Events, oldest first") });
+  const empty = h("p", { class: "note" }, t("Nothing has happened yet."));
+  p.body.append(h("div", { class: "feed-tools" }, onlyInjects, h("label", { for: onlyInjects.id }, t("Injects only"))), empty, list);
   onlyInjects.addEventListener("change", () => list.classList.toggle("injects-only", onlyInjects.checked));
   let shown = 0; // events rendered so far (the feed only grows, in seq order)
   let lastSeq = 0;
@@ -141,4 +142,4 @@ export function feedPanel({ title = "Live feed", filter } = {}) {
 }
 
 registerPanel({ id: "feed", column: "side", order: 30, roles: ALL_ROLES,
-  create: (env) => feedPanel({ title: { facilitator: "Every event", observer: "Events" }[env.role] || "Live feed" }) });
+  create: (env) => feedPanel({ title: { facilitator: t("Every event"), observer: t("Events") }[env.role] || t("Live feed") }) });

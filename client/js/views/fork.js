@@ -5,11 +5,12 @@
 import { postJSON, exercisePath } from "../api.js";
 import { field, fill, h, select } from "../dom.js";
 import { registerPanel } from "../registry.js";
-import { decisionKindName } from "../words.js";
+import { bodyName, decisionKindName } from "../words.js";
 import { facts, note, panel } from "./common.js";
+import { N_, t } from "../i18n.js";
 
-const RULES = [["consensus", "Consensus"], ["unanimity", "Unanimity"], ["simple_majority", "Simple majority"],
-  ["qualified_majority", "Qualified majority"], ["silence_procedure", "Silence procedure"]];
+const RULES = [["consensus", N_("Consensus")], ["unanimity", N_("Unanimity")], ["simple_majority", N_("Simple majority")],
+  ["qualified_majority", N_("Qualified majority")], ["silence_procedure", N_("Silence procedure")]];
 const RULE_FIELDS = ["body", "kind", "rule", "quorum", "threshold", "base", "abstentions", "abstention_blocks", "authority",
   "weights", "member_share", "deadline_minutes", "recuse_parties"];
 
@@ -22,29 +23,29 @@ export function withBinding(rules, binding) {
 }
 
 export function forkPanel({ exerciseId, token }) {
-  const p = panel("Fork this run under another rule", { className: "fork", id: "fork" });
+  const p = panel(t("Fork this run under another rule"), { className: "fork", id: "fork" });
   const at = h("input", { type: "number", min: "1", step: "1", required: true, id: "fork-at" });
-  const body = select([["*", "any body"]], { id: "fork-body" });
-  const kind = select([["*", "any kind"]], { id: "fork-kind" });
-  const rule = select(RULES, { id: "fork-rule" });
+  const body = select([["*", t("any body")]], { id: "fork-body" });
+  const kind = select([["*", t("any kind")]], { id: "fork-kind" });
+  const rule = select(RULES.map(([id, name]) => [id, t(name)]), { id: "fork-rule" });
   const threshold = h("input", { type: "number", min: "0.5", max: "1", step: "0.01", value: "0.67", id: "fork-threshold" });
   const quorum = h("input", { type: "number", min: "0", max: "1", step: "0.01", value: "0.5", id: "fork-quorum" });
   const blocks = h("input", { type: "checkbox", id: "fork-abstention" });
   const replay = h("input", { type: "checkbox", id: "fork-replay", checked: true });
-  const button = h("button", { type: "submit", class: "primary", id: "fork-submit" }, "Fork");
+  const button = h("button", { type: "submit", class: "primary", id: "fork-submit" }, t("Fork"));
   const status = h("p", { class: "status", "aria-live": "polite" });
   const result = h("div", { class: "fork-result", id: "fork-result" });
-  const thresholdField = field("Threshold (share of the votes cast)", threshold).wrap;
+  const thresholdField = field(t("Threshold (share of the votes cast)"), threshold).wrap;
   const showThreshold = () => { thresholdField.hidden = rule.value !== "qualified_majority"; };
   rule.addEventListener("change", showThreshold);
   showThreshold();
   const form = h("form", { class: "action" }, h("fieldset", {},
-    h("legend", {}, "Copy events 1 to N into a new exercise, with this rule in force"),
-    field("Fork at event (N)", at, "Use the replay above to find it, e.g. the event that proposed the decision.").wrap,
-    field("Body", body).wrap, field("Kind of decision", kind).wrap, field("Rule", rule).wrap, thresholdField,
-    field("Quorum (share of the eligible voters)", quorum).wrap,
-    h("div", { class: "field check" }, blocks, h("label", { for: blocks.id }, "Abstention blocks consensus")),
-    h("div", { class: "field check" }, replay, h("label", { for: replay.id }, "Re-enact the moves made after N under the new rule")),
+    h("legend", {}, t("Copy events 1 to N into a new exercise, with this rule in force")),
+    field(t("Fork at event (N)"), at, t("Use the replay above to find it, e.g. the event that proposed the decision.")).wrap,
+    field(t("Body"), body).wrap, field(t("Kind of decision"), kind).wrap, field(t("Rule"), rule).wrap, thresholdField,
+    field(t("Quorum (share of the eligible voters)"), quorum).wrap,
+    h("div", { class: "field check" }, blocks, h("label", { for: blocks.id }, t("Abstention blocks consensus"))),
+    h("div", { class: "field check" }, replay, h("label", { for: replay.id }, t("Re-enact the moves made after N under the new rule"))),
     h("div", { class: "buttons" }, button), status));
   let view = null;
   form.addEventListener("submit", async (ev) => {
@@ -55,7 +56,7 @@ export function forkPanel({ exerciseId, token }) {
     if (rule.value === "consensus" && blocks.checked) binding.abstention_blocks = true;
     if (rule.value === "silence_procedure") binding.deadline_minutes = 30;
     button.disabled = true;
-    fill(status, "Forking…");
+    fill(status, t("Forking…"));
     try {
       const out = await postJSON(exercisePath(exerciseId, "fork"),
         { at: Number(at.value), rules: withBinding(view.rules || [], binding), replay: replay.checked }, token);
@@ -64,11 +65,11 @@ export function forkPanel({ exerciseId, token }) {
       const fac = seat("facilitator");
       const obs = seat("observer");
       fill(result,
-        facts([["New exercise", out.id], ["Re-enacted moves", String(out.reenacted ?? 0)],
-          ["Skipped moves", String((out.skipped || []).length)]]),
+        facts([[t("New exercise"), out.id], [t("Re-enacted moves"), String(out.reenacted ?? 0)],
+          [t("Skipped moves"), String((out.skipped || []).length)]]),
         fac ? h("p", {}, h("a", { href: fac.join_url, target: "_blank", rel: "noopener noreferrer", id: "fork-open" },
-          "Open the fork as its facilitator")) : null,
-        note("The fork's seat links are secret, like this run's. Its observer link is now in the comparison below."));
+          t("Open the fork as its facilitator"))) : null,
+        note(t("The fork's seat links are secret, like this run's. Its observer link is now in the comparison below.")));
       const compare = document.getElementById("compare-token");
       if (compare && obs) compare.value = obs.join_url;
     } catch (e) {
@@ -88,8 +89,8 @@ export function forkPanel({ exerciseId, token }) {
       view = ctx.view;
       if (!at.value) at.value = String(view.exercise.version);
       at.max = String(view.exercise.version);
-      const bodies = [["*", "any body"], ...(view.bodies || []).map((b) => [b.id, `${b.id}: ${b.name}`])];
-      const kinds = [["*", "any kind"], ...((view.institutions && view.institutions.decision_kinds) || [])
+      const bodies = [["*", t("any body")], ...(view.bodies || []).map((b) => [b.id, `${b.id}: ${bodyName(view, b.id)}`])];
+      const kinds = [["*", t("any kind")], ...((view.institutions && view.institutions.decision_kinds) || [])
         .map((k) => [k.id, decisionKindName(view, k.id)])];
       fill(body, ...bodies.map(([v, l]) => h("option", { value: v }, l)));
       fill(kind, ...kinds.map(([v, l]) => h("option", { value: v }, l)));

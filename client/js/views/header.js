@@ -3,14 +3,15 @@
 
 import { hms, inWorldText, zoneLabel } from "../clock.js";
 import { h, setText } from "../dom.js";
-import { standing } from "../words.js";
+import { exerciseTitle, seatName, standing } from "../words.js";
+import { languageSwitch, N_, t } from "../i18n.js";
 
-const STATUS_WORDS = { new: "Not started", created: "Not started", running: "Running", paused: "Paused", ended: "Ended" };
-const ROLE_WORDS = { facilitator: "Facilitator console", observer: "Observer" };
+const STATUS_WORDS = { new: N_("Not started"), created: N_("Not started"), running: N_("Running"), paused: N_("Paused"), ended: N_("Ended") };
+const ROLE_WORDS = { facilitator: N_("Facilitator console"), observer: N_("Observer") };
 
 export function largeTypeToggle() {
   const on = () => document.documentElement.classList.contains("large");
-  const button = h("button", { type: "button", class: "toggle", "aria-pressed": "false" }, "Large type");
+  const button = h("button", { type: "button", class: "toggle", "aria-pressed": "false" }, t("Large type"));
   const set = (value) => {
     document.documentElement.classList.toggle("large", value);
     button.setAttribute("aria-pressed", String(value));
@@ -29,28 +30,28 @@ export function header() {
   const role = h("span", { class: "role" });
   const status = h("span", { class: "badge status-badge", id: "exercise-status" });
   const speed = h("span", { class: "speed" });
-  const exTime = h("span", { class: "clock-ex", role: "timer", "aria-label": "Exercise time", id: "exercise-time" });
+  const exTime = h("span", { class: "clock-ex", role: "timer", "aria-label": t("Exercise time"), id: "exercise-time" });
   const world = h("span", { class: "clock-world", id: "world-time" });
   const zone = h("span", { class: "zone" });
   const el = h("header", { class: "topbar" },
-    h("div", { class: "brand" }, h("a", { href: "/", class: "home", "aria-label": "ttx start page" }, "ttx")),
+    h("div", { class: "brand" }, h("a", { href: "/", class: "home", "aria-label": t("ttx start page") }, "ttx")),
     h("div", { class: "who" }, h("h1", {}, seat, " ", role), h("p", { class: "sub" }, title)),
-    h("div", { class: "clock", "aria-label": "Exercise clock" },
+    h("div", { class: "clock", "aria-label": t("Exercise clock") },
       h("div", { class: "clock-row" }, status, " ", speed),
-      h("div", { class: "clock-row" }, h("span", { class: "label" }, "Exercise time "), exTime),
-      h("div", { class: "clock-row" }, h("span", { class: "label" }, "In-world "), world, " ", zone)),
-    h("div", { class: "tools" }, largeTypeToggle()));
+      h("div", { class: "clock-row" }, h("span", { class: "label" }, t("Exercise time"), " "), exTime),
+      h("div", { class: "clock-row" }, h("span", { class: "label" }, t("In-world"), " "), world, " ", zone)),
+    h("div", { class: "tools" }, languageSwitch(), largeTypeToggle()));
 
   function update(ctx) {
     const v = ctx.view;
-    setText(title, v.exercise.title);
-    setText(seat, v.me ? `${v.me.name}` : ROLE_WORDS[v.seat] || v.seat);
+    setText(title, exerciseTitle(v));
+    setText(seat, v.me ? seatName(v, v.me.seat) : (ROLE_WORDS[v.seat] ? t(ROLE_WORDS[v.seat]) : v.seat));
     // a member is the usual case; any other standing (an applicant, an office, ...) is said
     setText(role, v.me ? `(${v.me.seat}${v.me.member ? "" : `, ${standing(v, v.me)}`})` : "");
-    setText(status, STATUS_WORDS[v.exercise.status] || v.exercise.status);
+    setText(status, STATUS_WORDS[v.exercise.status] ? t(STATUS_WORDS[v.exercise.status]) : v.exercise.status);
     status.className = `badge status-badge st-${v.exercise.status}`;
     const c = v.exercise.clock;
-    setText(speed, v.exercise.status === "running" ? `speed ×${c.speed}` : v.exercise.status === "paused" ? `clock stopped (×${c.speed})` : "");
+    setText(speed, v.exercise.status === "running" ? t("speed ×{speed}", { speed: c.speed }) : v.exercise.status === "paused" ? t("clock stopped (×{speed})", { speed: c.speed }) : "");
     setText(zone, zoneLabel(v.exercise.start));
     tick(ctx);
   }
@@ -77,11 +78,11 @@ export function connectionBanner() {
     el.className = `banner ${c.state}`;
     el.dataset.state = c.state;
     if (c.state === "live") setText(msg, "");
-    else if (c.state === "fatal") setText(msg, `Disconnected: ${c.message}`);
-    else if (c.state === "connecting") setText(msg, "Connecting to the live feed…");
+    else if (c.state === "fatal") setText(msg, t("Disconnected: {why}", { why: c.message }));
+    else if (c.state === "connecting") setText(msg, t("Connecting to the live feed…"));
     else {
-      setText(msg, `Disconnected from the live feed${c.message ? ` (${c.message})` : ""}. ` +
-        "What you see may be out of date; nothing will be lost when the connection is back.");
+      setText(msg, (c.message ? t("Disconnected from the live feed ({why}).", { why: c.message }) : t("Disconnected from the live feed.")) +
+        " " + t("What you see may be out of date; nothing will be lost when the connection is back."));
       retryAt = Date.now() + (c.retryIn || 0);
     }
     tick();
@@ -92,7 +93,7 @@ export function connectionBanner() {
       return;
     }
     const secs = Math.max(0, Math.ceil((retryAt - Date.now()) / 1000));
-    setText(count, secs ? `Reconnecting in ${secs} s…` : "Reconnecting…");
+    setText(count, secs ? t("Reconnecting in {secs} s…", { secs }) : t("Reconnecting…"));
   }
   return { el, update, tick };
 }

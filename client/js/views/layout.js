@@ -9,6 +9,7 @@ import { h, setText } from "../dom.js";
 import { panelsFor } from "../registry.js";
 import { connectionBanner, header } from "./header.js";
 import { tabs } from "./tabs.js";
+import { t } from "../i18n.js";
 
 export function roleOf(view) {
   return view.seat === "facilitator" || view.seat === "observer" ? view.seat : "participant";
@@ -30,9 +31,9 @@ export function buildLayout({ exerciseId, token, send, view, ctxOf }) {
 
   const reviewParts = make(panelsFor(role, view, { tab: "review" }));
   const review = h("div", { class: "layout review" }, reviewParts.map((p) => p.el));
-  const t = tabs([
-    { id: "live", label: staff ? (role === "facilitator" ? "Console" : "Overview") : "Exercise", panel: live },
-    { id: "review", label: "Review", panel: review,
+  const tb = tabs([
+    { id: "live", label: staff ? (role === "facilitator" ? t("Console") : t("Overview")) : t("Exercise"), panel: live },
+    { id: "review", label: t("Review"), panel: review,
       onShow: () => { const c = ctxOf(); for (const p of reviewParts) if (p.activate) p.activate(c); },
       onHide: () => { for (const p of reviewParts) if (p.deactivate) p.deactivate(); } },
   ]);
@@ -43,17 +44,17 @@ export function buildLayout({ exerciseId, token, send, view, ctxOf }) {
     notice.hidden = !ctx.perms.whyNot || (ctx.perms.staff && !ctx.perms.readOnly && !ctx.perms.ended);
   } });
   const el = h("div", { class: "page" },
-    h("a", { class: "skip", href: "#main" }, "Skip to the exercise"),
-    top.el, banner.el, h("main", { id: "main", tabIndex: -1 }, notice, t.el, t.panels));
-  t.select("live");
-  t.setVisible("review", staff);
+    h("a", { class: "skip", href: "#main" }, t("Skip to the exercise")),
+    top.el, banner.el, h("main", { id: "main", tabIndex: -1 }, notice, tb.el, tb.panels));
+  tb.select("live");
+  tb.setVisible("review", staff);
 
   return {
     el,
     update(ctx) {
       for (const p of parts) p.update(ctx);
-      if (!staff) t.setVisible("review", ctx.view.exercise.status === "ended");
-      if (t.current() === "review") for (const p of reviewParts) if (p.update) p.update(ctx);
+      if (!staff) tb.setVisible("review", ctx.view.exercise.status === "ended");
+      if (tb.current() === "review") for (const p of reviewParts) if (p.update) p.update(ctx);
     },
     tick(ctx) {
       for (const p of parts) if (p.tick) p.tick(ctx);

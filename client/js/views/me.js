@@ -3,14 +3,15 @@
 
 import { fill, h } from "../dom.js";
 import { registerPanel } from "../registry.js";
-import { bodyName, moveTitle, standing } from "../words.js";
+import { bodyName, exerciseSummary, moveTitle, seatName, standing } from "../words.js";
 import { facts, panel } from "./common.js";
+import { t } from "../i18n.js";
 
 export function mePanel() {
-  const p = panel("Your seat", { className: "me", id: "me" });
+  const p = panel(t("Your seat"), { className: "me", id: "me" });
   const info = h("div", {});
-  const briefing = h("details", { class: "briefing", open: true }, h("summary", {}, "Briefing"), h("p", { id: "briefing-text" }));
-  const scenario = h("details", { class: "scenario" }, h("summary", {}, "The scenario"), h("p", { class: "scenario-summary" }));
+  const briefing = h("details", { class: "briefing", open: true }, h("summary", {}, t("Briefing")), h("p", { id: "briefing-text" }));
+  const scenario = h("details", { class: "scenario" }, h("summary", {}, t("The scenario")), h("p", { class: "scenario-summary" }));
   p.body.append(info, briefing, scenario);
   let key = null;
   return {
@@ -22,10 +23,10 @@ export function mePanel() {
       if (k === key) return;
       key = k;
       if (!me) {
-        fill(info, facts([["Role", v.seat === "observer" ? "Observer: you watch everything public, read-only" : "Facilitator"]]));
+        fill(info, facts([[t("Role"), v.seat === "observer" ? t("Observer: you watch everything public, read-only") : t("Facilitator")]]));
         briefing.hidden = true;
       } else {
-        const bodies = v.bodies.filter((b) => b.members.includes(me.seat)).map((b) => `${b.name} (${b.id})`);
+        const bodies = v.bodies.filter((b) => b.members.includes(me.seat)).map((b) => `${bodyName(v, b.id)} (${b.id})`);
         const moves = Object.keys(me.may || {}).map((m) => moveTitle(v, m));
         if ((me.proposes_in || []).length) {
           moves.push(`${moveTitle(v, "propose_decision")}: ${me.proposes_in.map((b) => bodyName(v, b)).join(", ")}`);
@@ -34,16 +35,16 @@ export function mePanel() {
           moves.push(`${moveTitle(v, "convene_session")}: ${me.convenes.map((b) => bodyName(v, b)).join(", ")}`);
         }
         fill(info, facts([
-          ["Seat", `${me.name} (${me.seat})`],
-          me.head ? ["Speaking as", me.head] : null,
-          ["Status", standing(v, me)],
-          bodies.length ? ["Member of", bodies.join(", ")] : null,
-          moves.length ? ["Your moves", h("ul", { class: "moves" }, moves.map((m) => h("li", {}, m)))] : null,
+          [t("Seat"), `${seatName(v, me.seat)} (${me.seat})`],
+          me.head ? [t("Speaking as"), me.head] : null,
+          [t("Status"), standing(v, me)],
+          bodies.length ? [t("Member of"), bodies.join(", ")] : null,
+          moves.length ? [t("Your moves"), h("ul", { class: "moves" }, moves.map((m) => h("li", {}, m)))] : null,
         ]));
         briefing.hidden = !me.briefing;
         fill(briefing.querySelector("p"), me.briefing || "");
       }
-      fill(scenario.querySelector("p"), v.exercise.summary || "");
+      fill(scenario.querySelector("p"), exerciseSummary(v));
     },
   };
 }

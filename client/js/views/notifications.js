@@ -8,6 +8,7 @@ import { actionForm } from "../forms.js";
 import { ALL_ROLES, registerDescription, registerFold, registerPanel, registerSnapshot } from "../registry.js";
 import { moveLabel, moveTitle, recipientName, seatName } from "../words.js";
 import { badge, facts, injectPicker, note, panel, threatPicker, when } from "./common.js";
+import { t } from "../i18n.js";
 
 registerFold("notification_sent", (v, e) => {
   const d = e.data;
@@ -16,30 +17,31 @@ registerFold("notification_sent", (v, e) => {
 });
 
 registerDescription("notification_sent", (e, view) => ({ kind: "notification",
-  text: `${seatName(view, e.actor)} notified the ${recipientName(view, e.data.recipient)}: ${e.data.summary}` }));
+  text: t("{seat} notified the {recipient}: {summary}", { seat: seatName(view, e.actor), recipient: recipientName(view, e.data.recipient),
+    summary: e.data.summary }) }));
 
 registerSnapshot(70, (v) => {
   const recipients = (v.institutions.recipients || []).map((r) => {
     const n = v.notifications.filter((x) => x.recipient === r.id).length;
-    return [`${r.name} notified`, n ? `${n} time(s)` : "no"];
+    return [t("{recipient} notified", { recipient: recipientName(v, r.id) }), n ? t("{n} time(s)", { n }) : t("no")];
   });
   return recipients.length ? facts(recipients) : [];
 });
 
 export function notificationsPanel(send) {
-  const p = panel("Notifications", { className: "notifications", id: "notifications" });
+  const p = panel(t("Notifications"), { className: "notifications", id: "notifications" });
   const recipient = select([]);
   const summary = h("textarea", { rows: 2, required: true, maxLength: 4000 });
-  const decision = select([["", "No particular decision"]]);
+  const decision = select([["", t("No particular decision")]]);
   const threat = threatPicker();
   const answers = injectPicker();
-  const recipientField = field("To", recipient);
+  const recipientField = field(t("To"), recipient);
   const form = actionForm(send, {
-    legend: "Send a notification", submit: "Notify", className: "notify", done: "Sent.", collapsible: true,
-    children: [recipientField.wrap, field("Information submitted", summary).wrap, field("About decision (optional)", decision).wrap,
+    legend: t("Send a notification"), submit: t("Notify"), className: "notify", done: t("Sent."), collapsible: true,
+    children: [recipientField.wrap, field(t("Information submitted"), summary).wrap, field(t("About decision (optional)"), decision).wrap,
       threat.wrap, answers.wrap],
     build() {
-      if (!recipient.value) throw "There is nobody you may notify.";
+      if (!recipient.value) throw t("There is nobody you may notify.");
       const b = { type: "notify", recipient: recipient.value, summary: summary.value.trim() };
       if (decision.value) b.decision_id = decision.value;
       if (threat.value()) b.threat_id = threat.value();
@@ -52,7 +54,7 @@ export function notificationsPanel(send) {
     },
   });
   const list = h("ul", { class: "records", id: "notification-list" });
-  const empty = note("No notifications sent.");
+  const empty = note(t("No notifications sent."));
   p.body.append(form.el, list, empty);
   return {
     el: p.el,
@@ -65,8 +67,8 @@ export function notificationsPanel(send) {
       form.setEnabled(perms.inPlay);
       if (grant) {
         form.setLabels({ legend: moveTitle(view, "notify"), submit: moveLabel(view, "notify") });
-        setOptions(recipient, to.map((r) => [r.id, r.name]));
-        setOptions(decision, [["", "No particular decision"], ...view.decisions.map((d) => [d.id, `${d.title} (${d.status})`])]);
+        setOptions(recipient, to.map((r) => [r.id, recipientName(view, r.id)]));
+        setOptions(decision, [["", t("No particular decision")], ...view.decisions.map((d) => [d.id, `${d.title} (${t(d.status)})`])]);
         threat.update(view);
         answers.update(view);
       }
@@ -74,7 +76,7 @@ export function notificationsPanel(send) {
       fill(list, view.notifications.map((n) => {
         const dec = n.decision_id ? view.decisions.find((d) => d.id === n.decision_id) : null;
         return h("li", { dataset: { id: n.id } }, when(view, n.at), " ", badge(recipientName(view, n.recipient), "k-notification"), " ",
-          h("strong", {}, seatName(view, n.actor)), `: ${n.summary}`, dec ? ` (about “${dec.title}”)` : "");
+          h("strong", {}, seatName(view, n.actor)), `: ${n.summary}`, dec ? ` ${t("(about “{title}”)", { title: dec.title })}` : "");
       }));
       p.el.hidden = all.length === 0;
     },

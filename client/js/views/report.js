@@ -11,6 +11,7 @@ import { registerPanel, STAFF_ROLES } from "../registry.js";
 import { bodyName, capitalize, decisionKindName, humanize, milestones, seatKindName, seatList, seatName, statusName, term }
   from "../words.js";
 import { badge, cellText, facts, note, objectTable, panel } from "./common.js";
+import { language, N_, t } from "../i18n.js";
 
 const delay = (x) => (x === null || x === undefined ? "—" : `+${hms(x)}`);
 const at = (x) => (x === null || x === undefined ? "—" : hms(x));
@@ -23,7 +24,7 @@ function steps(report, view) {
 
 /** A table from rows and [header, row => cell] columns; cells may be text or nodes. */
 function table(caption, rows, columns, { id } = {}) {
-  if (!rows || !rows.length) return note(`${caption}: none.`);
+  if (!rows || !rows.length) return note(t("{caption}: none.", { caption }));
   return h("div", { class: "table-wrap" }, h("table", { id },
     h("caption", {}, caption),
     h("thead", {}, h("tr", {}, columns.map(([head]) => h("th", { scope: "col" }, head)))),
@@ -31,91 +32,97 @@ function table(caption, rows, columns, { id } = {}) {
       ? h("th", { scope: "row" }, cell(r) ?? "—") : h("td", {}, cell(r) ?? "—"))))))));
 }
 
+const STATES = { met: N_("met"), missed: N_("missed"), pending: N_("pending"), not_triggered: N_("not triggered"),
+  adopted: N_("adopted"), rejected: N_("rejected"), lapsed: N_("lapsed"), open: N_("open"), partly_met: N_("partly met"),
+  in_force: N_("in force"), blocked: N_("blocked"), created: N_("not started"), running: N_("running"), paused: N_("paused"),
+  ended: N_("ended") };
+const stateWord = (s) => (STATES[s] ? t(STATES[s]) : humanize(s));
+
 function statusBadge(status) {
   const cls = { met: "st-adopted", missed: "st-rejected", pending: "st-pending", not_triggered: "", adopted: "st-adopted",
     rejected: "st-rejected", lapsed: "st-lapsed", open: "st-open" }[status] || "";
-  return badge(humanize(status), cls);
+  return badge(STATES[status] ? t(STATES[status]) : humanize(status), cls);
 }
 
 export function renderReport(report, view) {
   const ex = report.exercise || {};
   const out = [];
   out.push(facts([
-    ["Scenario", `${ex.title || ""} (${ex.scenario_id || ""})`],
-    ["Status", ex.status],
-    ["Duration", at(ex.duration)],
-    ["Events", String(ex.events ?? "")],
-    ex.forked_from ? ["Forked from", `${ex.forked_from.exercise_id} at event ${ex.forked_from.at}`] : null,
-    ["Log head", ex.log_head ? `#${ex.log_head.seq} ${String(ex.log_head.hash || "").slice(0, 16)}…` : "—"],
+    [t("Scenario"), `${ex.title || ""} (${ex.scenario_id || ""})`],
+    [t("Status"), stateWord(ex.status)],
+    [t("Duration"), at(ex.duration)],
+    [t("Events"), String(ex.events ?? "")],
+    ex.forked_from ? [t("Forked from"), t("{id} at event {at}", { id: ex.forked_from.exercise_id, at: ex.forked_from.at })] : null,
+    [t("Log head"), ex.log_head ? `#${ex.log_head.seq} ${String(ex.log_head.hash || "").slice(0, 16)}…` : "—"],
   ]));
-  out.push(h("h3", {}, "Expectations"), table("Expectations: met or missed, with the measured time", report.expectations || [], [
-    ["Expectation", (e) => [e.title, e.reference ? h("span", { class: "hint" }, e.reference) : null]],
-    ["Within", (e) => e.within],
-    ["Status", (e) => statusBadge(e.status)],
-    ["Measured", (e) => delay(e.measured)],
-    ["Missing", (e) => (e.missing && e.missing.length ? seatList(view, e.missing) : "—")],
-    ["Score", (e) => (e.score ? `${humanize(e.score.score)}${e.score.note ? `: ${e.score.note}` : ""}` : "—")],
+  out.push(h("h3", {}, t("Expectations")), table(t("Expectations: met or missed, with the measured time"), report.expectations || [], [
+    [t("Expectation"), (e) => [e.title, e.reference ? h("span", { class: "hint" }, e.reference) : null]],
+    [t("Within"), (e) => e.within],
+    [t("Status"), (e) => statusBadge(e.status)],
+    [t("Measured"), (e) => delay(e.measured)],
+    [t("Missing"), (e) => (e.missing && e.missing.length ? seatList(view, e.missing) : "—")],
+    [t("Score"), (e) => (e.score ? `${stateWord(e.score.score)}${e.score.note ? `: ${e.score.note}` : ""}` : "—")],
   ], { id: "report-expectations" }));
-  out.push(h("h3", {}, "Decisions"), table("Every decision with its rule, votes and dissent", report.decisions || [], [
-    ["Decision", (d) => d.title],
-    ["Body / kind", (d) => `${bodyName(view, d.body)} · ${decisionKindName(view, d.kind)}`],
-    ["Rule", (d) => `${d.rule_description}${d.reruled ? " (changed by the fork)" : ""}`],
-    ["Outcome", (d) => [statusBadge(d.outcome), d.reason ? ` ${d.reason}` : ""]],
-    ["Tally", (d) => (d.tally ? `${d.tally.for} for, ${d.tally.against} against, ${d.tally.abstain} abstain, ${d.tally.not_voted} not voted` : "—")],
-    ["Dissent", (d) => {
+  out.push(h("h3", {}, t("Decisions")), table(t("Every decision with its rule, votes and dissent"), report.decisions || [], [
+    [t("Decision"), (d) => d.title],
+    [t("Body / kind"), (d) => `${bodyName(view, d.body)} · ${decisionKindName(view, d.kind)}`],
+    [t("Rule"), (d) => `${d.rule_description}${d.reruled ? ` ${t("(changed by the fork)")}` : ""}`],
+    [t("Outcome"), (d) => [statusBadge(d.outcome), d.reason ? ` ${d.reason}` : ""]],
+    [t("Tally"), (d) => (d.tally ? t("{for} for, {against} against, {abstain} abstain, {not_voted} not voted", d.tally) : "—")],
+    [t("Dissent"), (d) => {
       const parts = [];
-      if (d.dissent && d.dissent.against.length) parts.push(`against: ${seatList(view, d.dissent.against)}`);
-      if (d.dissent && d.dissent.abstain.length) parts.push(`abstained: ${seatList(view, d.dissent.abstain)}`);
-      return parts.join("; ") || "none";
+      if (d.dissent && d.dissent.against.length) parts.push(t("against: {seats}", { seats: seatList(view, d.dissent.against) }));
+      if (d.dissent && d.dissent.abstain.length) parts.push(t("abstained: {seats}", { seats: seatList(view, d.dissent.abstain) }));
+      return parts.join("; ") || t("none");
     }],
-    ["Time to settle", (d) => delay(d.time_to_settle)],
-    ["Implementation", (d) => {
+    [t("Time to settle"), (d) => delay(d.time_to_settle)],
+    [t("Implementation"), (d) => {
       const impl = Object.entries(d.implementations || {});
-      if (!impl.length) return d.outcome === "adopted" ? "none recorded" : "—";
-      return impl.map(([s, i]) => `${seatName(view, s)}: ${humanize(i.status)}${i.delay !== null && i.delay !== undefined ? ` (${delay(i.delay)})` : ""}`).join("; ");
+      if (!impl.length) return d.outcome === "adopted" ? t("none recorded") : "—";
+      return impl.map(([s, i]) => `${seatName(view, s)}: ${stateWord(i.status)}${i.delay !== null && i.delay !== undefined ? ` (${delay(i.delay)})` : ""}`).join("; ");
     }],
-    ["Notified", (d) => ((d.notifications || []).length
+    [t("Notified"), (d) => ((d.notifications || []).length
       ? d.notifications.map((n) => `${n.recipient_name || n.recipient} ${delay(n.delay ?? null)}`).join("; ") : "—")],
   ], { id: "report-decisions" }));
-  out.push(h("h3", {}, "Response chains"), table("For each inject: time to the first response of each kind", report.chains || [], [
-    ["Inject", (c) => c.title],
-    ["Delivered", (c) => at(c.delivered_at)],
+  out.push(h("h3", {}, t("Response chains")), table(t("For each inject: time to the first response of each kind"), report.chains || [], [
+    [t("Inject"), (c) => c.title],
+    [t("Delivered"), (c) => at(c.delivered_at)],
     ...steps(report, view).map(([key, label]) => [label, (c) => delay(c.steps && c.steps[key] ? c.steps[key].delay : null)]),
     [capitalize(term(view, "implementation")), (c) => {
       const impl = Object.entries(c.implementation || {});
       const done = impl.filter(([, v]) => v);
-      return impl.length ? `${done.length} of ${impl.length}` : "—";
+      return impl.length ? t("{done} of {n}", { done: done.length, n: impl.length }) : "—";
     }],
   ], { id: "report-chains" }));
-  out.push(h("h3", {}, "Activity per seat"), table("What each seat did", report.seats || [], [
-    ["Seat", (s) => s.name],
-    ["Status", (s) => (s.status ? statusName(view, s.status) : seatKindName(view, s.kind))],
-    ["Moves", (s) => String(s.events)],
-    ["First move", (s) => at(s.first_action)],
-    ["Statements", (s) => String(s.statements)],
-    ["Votes", (s) => String(s.votes)],
-    ["Pledges / declines", (s) => `${s.pledges} / ${s.declines}`],
-    ["Notifications", (s) => String(s.notifications ?? 0)],
-    ["Mean answer time", (s) => delay(s.mean_assistance_response_time)],
+  out.push(h("h3", {}, t("Activity per seat")), table(t("What each seat did"), report.seats || [], [
+    [t("Seat"), (s) => seatName(view, s.seat)],
+    [t("Status"), (s) => (s.status ? statusName(view, s.status) : seatKindName(view, s.kind))],
+    [t("Moves"), (s) => String(s.events)],
+    [t("First move"), (s) => at(s.first_action)],
+    [t("Statements"), (s) => String(s.statements)],
+    [t("Votes"), (s) => String(s.votes)],
+    [t("Pledges / declines"), (s) => `${s.pledges} / ${s.declines}`],
+    [t("Notifications"), (s) => String(s.notifications ?? 0)],
+    [t("Mean answer time"), (s) => delay(s.mean_assistance_response_time)],
   ]));
   if (report.observations && report.observations.length) {
-    out.push(h("h3", {}, "Observations"), table("The facilitator's observations", report.observations, [
-      ["Time", (o) => at(o.exercise_time)], ["Observation", (o) => o.text]]));
+    out.push(h("h3", {}, t("Observations")), table(t("The facilitator's observations"), report.observations, [
+      [t("Time"), (o) => at(o.exercise_time)], [t("Observation"), (o) => o.text]]));
   }
   return out;
 }
 
 export function reportPanel({ exerciseId, token, send }) {
-  const p = panel("After-action report", { className: "report", id: "report" });
+  const p = panel(t("After-action report"), { className: "report", id: "report" });
   const status = h("p", { class: "status", "aria-live": "polite", id: "report-status" });
-  const reload = h("button", { type: "button" }, "Refresh the report");
+  const reload = h("button", { type: "button" }, t("Refresh the report"));
   const downloads = h("div", { class: "buttons downloads", hidden: true });
   const content = h("div", { class: "report-content", id: "report-content" });
   const scoring = h("div", { class: "scoring", id: "scoring" });
   p.body.append(h("div", { class: "buttons" }, reload), status, downloads, content, scoring);
 
-  for (const [fmt, label] of [["html", "HTML (printable)"], ["md", "Markdown"], ["csv", "CSV"]]) {
-    const b = h("button", { type: "button", class: "download", dataset: { format: fmt } }, `Download ${label}`);
+  for (const [fmt, label] of [["html", t("Download HTML (printable)")], ["md", t("Download Markdown")], ["csv", t("Download CSV")]]) {
+    const b = h("button", { type: "button", class: "download", dataset: { format: fmt } }, label);
     b.addEventListener("click", () => download(fmt, b));
     downloads.append(b);
   }
@@ -123,7 +130,9 @@ export function reportPanel({ exerciseId, token, send }) {
   async function download(fmt, button) {
     button.disabled = true;
     try {
-      const resp = await request(exercisePath(exerciseId, `report?format=${fmt}`), { token, accept: "*/*" });
+      // the printable report in the reader's language (the data formats stay in English)
+      const query = fmt === "html" ? `report?format=html&lang=${encodeURIComponent(language())}` : `report?format=${fmt}`;
+      const resp = await request(exercisePath(exerciseId, query), { token, accept: "*/*" });
       const blob = await resp.blob();
       const url = URL.createObjectURL(blob);
       const a = h("a", { href: url, download: `${exerciseId}-report.${fmt}`, hidden: true });
@@ -131,9 +140,9 @@ export function reportPanel({ exerciseId, token, send }) {
       a.click();
       a.remove();
       setTimeout(() => URL.revokeObjectURL(url), 30000);
-      fill(status, `Saved ${exerciseId}-report.${fmt}.`);
+      fill(status, t("Saved {file}.", { file: `${exerciseId}-report.${fmt}` }));
     } catch (e) {
-      fill(status, h("span", { role: "alert" }, `Could not download the report: ${e.message}`));
+      fill(status, h("span", { role: "alert" }, t("Could not download the report: {why}", { why: e.message })));
     } finally {
       button.disabled = false;
     }
@@ -144,7 +153,7 @@ export function reportPanel({ exerciseId, token, send }) {
   let scoresSeen = null;
 
   async function load() {
-    fill(status, "Loading the report…");
+    fill(status, t("Loading the report…"));
     try {
       report = await getJSON(exercisePath(exerciseId, "report?format=json"), token);
       fill(status, "");
@@ -154,8 +163,8 @@ export function reportPanel({ exerciseId, token, send }) {
       report = null;
       downloads.hidden = true;
       fill(content);
-      const why = e instanceof ApiError && e.code === "not_found" ? "this server does not offer it" : e.message;
-      fill(status, h("span", { class: "unavailable" }, `Report not available: ${why}`));
+      const why = e instanceof ApiError && e.code === "not_found" ? t("this server does not offer it") : e.message;
+      fill(status, h("span", { class: "unavailable" }, t("Report not available: {why}", { why })));
     }
     renderScoring();
   }
@@ -169,8 +178,8 @@ export function reportPanel({ exerciseId, token, send }) {
     const expectations = ctx.view.expectations || [];
     const results = new Map((report.expectations || []).map((e) => [e.id, e]));
     const scores = ctx.view.scores || {};
-    fill(scoring, expectations.length ? h("h3", {}, "Score the expectations") : null,
-      expectations.length ? note("Your score is recorded in the log beside the measured result; the last score given counts.") : null,
+    fill(scoring, expectations.length ? h("h3", {}, t("Score the expectations")) : null,
+      expectations.length ? note(t("Your score is recorded in the log beside the measured result; the last score given counts.")) : null,
       h("div", { class: "score-grid" }, expectations.map((x) => scoreForm(send, x, scores[x.id], results.get(x.id)))));
   }
 
@@ -192,16 +201,16 @@ export function reportPanel({ exerciseId, token, send }) {
 }
 
 function scoreForm(send, x, current, result) {
-  const score = select([["met", "Met"], ["partly_met", "Partly met"], ["missed", "Missed"]]);
+  const score = select([["met", t("Met")], ["partly_met", t("Partly met")], ["missed", t("Missed")]]);
   if (current) score.value = current.score;
   else if (result && (result.status === "met" || result.status === "missed")) score.value = result.status;
   const noteInput = h("input", { type: "text", maxLength: 4000, value: current && current.note ? current.note : "" });
   const form = actionForm(send, {
-    legend: x.title, submit: "Save score", className: "score", done: "Scored.",
+    legend: x.title, submit: t("Save score"), className: "score", done: t("Scored."),
     children: [
-      h("p", { class: "meta" }, result ? ["Measured: ", statusBadge(result.status), ` ${delay(result.measured)}`] : "",
-        current ? ` · scored ${humanize(current.score)}` : " · not scored yet"),
-      field("Score", score).wrap, field("Note (optional)", noteInput).wrap],
+      h("p", { class: "meta" }, result ? [t("Measured:"), " ", statusBadge(result.status), ` ${delay(result.measured)}`] : "",
+        current ? ` · ${t("scored {score}", { score: stateWord(current.score) })}` : ` · ${t("not scored yet")}`),
+      field(t("Score"), score).wrap, field(t("Note (optional)"), noteInput).wrap],
     build() {
       const b = { type: "score_expectation", expectation_id: x.id, score: score.value };
       if (noteInput.value.trim()) b.note = noteInput.value.trim();
@@ -214,15 +223,15 @@ function scoreForm(send, x, current, result) {
 
 export function comparePanel({ exerciseId, token }) {
   let view = null;
-  const p = panel("Compare two runs", { className: "compare", id: "compare" });
+  const p = panel(t("Compare two runs"), { className: "compare", id: "compare" });
   const other = h("input", { type: "text", autocomplete: "off", placeholder: "ex_…", id: "compare-id" });
   const otherToken = h("input", { type: "password", required: true, autocomplete: "off", id: "compare-token" });
   const status = h("p", { class: "status", "aria-live": "polite" });
   const result = h("div", { class: "compare-result", id: "compare-result" });
-  const button = h("button", { type: "submit", class: "primary" }, "Compare");
-  const form = h("form", { class: "action" }, h("fieldset", {}, h("legend", {}, "Compare this run with another (for example a fork)"),
-    field("The other run's facilitator or observer join link", otherToken, "Or its token, with the exercise id below.").wrap,
-    field("Other exercise id (not needed with a link)", other).wrap,
+  const button = h("button", { type: "submit", class: "primary" }, t("Compare"));
+  const form = h("form", { class: "action" }, h("fieldset", {}, h("legend", {}, t("Compare this run with another (for example a fork)")),
+    field(t("The other run's facilitator or observer join link"), otherToken, t("Or its token, with the exercise id below.")).wrap,
+    field(t("Other exercise id (not needed with a link)"), other).wrap,
     h("div", { class: "buttons" }, button), status));
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
@@ -232,17 +241,17 @@ export function comparePanel({ exerciseId, token }) {
     const m = /\/exercises\/([^/#?]+)/.exec(raw);
     const id = other.value.trim() || (m ? decodeURIComponent(m[1]) : "");
     if (!id || !tok) {
-      fill(status, h("span", { role: "alert" }, "Give the other run's join link, or its exercise id and token."));
+      fill(status, h("span", { role: "alert" }, t("Give the other run's join link, or its exercise id and token.")));
       return;
     }
     button.disabled = true;
-    fill(status, "Comparing…");
+    fill(status, t("Comparing…"));
     try {
       const out = await postJSON("/api/compare", { a: { exercise_id: exerciseId, token }, b: { exercise_id: id, token: tok } });
       fill(status, "");
       fill(result, renderCompare(out, view));
     } catch (e) {
-      const why = e instanceof ApiError && e.code === "not_found" ? "Comparing runs is not available on this server." : e.message;
+      const why = e instanceof ApiError && e.code === "not_found" ? t("Comparing runs is not available on this server.") : e.message;
       fill(status, h("span", { role: "alert" }, why));
     } finally {
       button.disabled = false;
@@ -274,26 +283,26 @@ function side(v, fn) {
 
 export function renderCompare(out, view) {
   if (!out || typeof out !== "object" || !out.a) return objectTable([out]);
-  const name = (s) => `${s.exercise_id}${s.forked_from ? ` (fork of ${s.forked_from.exercise_id} at ${s.forked_from.at})` : ""}`;
+  const name = (s) => `${s.exercise_id}${s.forked_from ? ` ${t("(fork of {id} at {at})", { id: s.forked_from.exercise_id, at: s.forked_from.at })}` : ""}`;
   return [
     facts([["A", name(out.a)], ["B", name(out.b)],
-      ["Rules A", (out.a.rules || []).map((r) => `${r.body}/${r.kind}: ${r.description}`).join("; ")],
-      ["Rules B", (out.b.rules || []).map((r) => `${r.body}/${r.kind}: ${r.description}`).join("; ")],
-      out.changes ? ["Changed", `${out.changes.decisions} decision outcome(s), ${out.changes.expectations} expectation(s)`] : null]),
-    h("h3", {}, "Decisions"), table("Decisions in both runs", out.decisions, [
-      ["Decision", (d) => d.title],
+      [t("Rules A"), (out.a.rules || []).map((r) => `${r.body}/${r.kind}: ${r.description}`).join("; ")],
+      [t("Rules B"), (out.b.rules || []).map((r) => `${r.body}/${r.kind}: ${r.description}`).join("; ")],
+      out.changes ? [t("Changed"), t("{decisions} decision outcome(s), {expectations} expectation(s)", out.changes)] : null]),
+    h("h3", {}, t("Decisions")), table(t("Decisions in both runs"), out.decisions, [
+      [t("Decision"), (d) => d.title],
       ["A", (d) => side(d.a, (x) => [statusBadge(x.outcome), ` ${x.rule_description}; ${cellText(x.reason)}`])],
       ["B", (d) => side(d.b, (x) => [statusBadge(x.outcome), ` ${x.rule_description}; ${cellText(x.reason)}`])],
-      ["Changed", (d) => (d.changed ? "yes" : "no")],
+      [t("Changed"), (d) => (d.changed ? t("yes") : t("no"))],
     ], { id: "compare-decisions" }),
-    h("h3", {}, "Expectations"), table("Expectations in both runs", out.expectations, [
-      ["Expectation", (e) => e.title],
+    h("h3", {}, t("Expectations")), table(t("Expectations in both runs"), out.expectations, [
+      [t("Expectation"), (e) => e.title],
       ["A", (e) => side(e.a, (x) => [statusBadge(x.status), ` ${delay(x.measured)}`])],
       ["B", (e) => side(e.b, (x) => [statusBadge(x.status), ` ${delay(x.measured)}`])],
-      ["Changed", (e) => (e.changed ? "yes" : "no")],
+      [t("Changed"), (e) => (e.changed ? t("yes") : t("no"))],
     ]),
-    h("h3", {}, "Response chains"), table("Delays after each inject", out.chains, [
-      ["Inject", (c) => c.title],
+    h("h3", {}, t("Response chains")), table(t("Delays after each inject"), out.chains, [
+      [t("Inject"), (c) => c.title],
       ...compareSteps(out, view).map(([key, label]) => [label,
         (c) => `A ${side(c.a, (x) => delay(x.steps[key]))} · B ${side(c.b, (x) => delay(x.steps[key]))}`]),
     ]),

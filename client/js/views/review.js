@@ -9,25 +9,29 @@ import { fold } from "../fold.js";
 import { ALL_ROLES, registerPanel, snapshotParts } from "../registry.js";
 import { feedItem } from "./feed.js";
 import { facts, note, panel } from "./common.js";
+import { N_, t } from "../i18n.js";
+
+const STATUS = { created: N_("not started"), new: N_("not started"), running: N_("running"), paused: N_("paused"), ended: N_("ended") };
+const statusWord = (s) => (STATUS[s] ? t(STATUS[s]) : s);
 
 export function reviewPanel({ exerciseId, token }) {
-  const p = panel("Replay", { className: "replay", id: "replay" });
+  const p = panel(t("Replay"), { className: "replay", id: "replay" });
   const range = h("input", { type: "range", min: 1, max: 1, step: 1, value: "1", id: "scrubber" });
   const position = h("p", { class: "position", id: "scrub-position", "aria-live": "polite" });
-  const play = h("button", { type: "button", class: "primary", id: "play" }, "Play");
-  const back = h("button", { type: "button", "aria-label": "Previous event" }, "◀ Step");
-  const fwd = h("button", { type: "button", "aria-label": "Next event" }, "Step ▶");
-  const latest = h("button", { type: "button" }, "Latest");
-  const pace = select([["1", "1 event/s"], ["2", "2 events/s"], ["5", "5 events/s"], ["10", "10 events/s"], ["25", "25 events/s"]],
+  const play = h("button", { type: "button", class: "primary", id: "play" }, t("Play"));
+  const back = h("button", { type: "button", "aria-label": t("Previous event") }, `◀ ${t("Step")}`);
+  const fwd = h("button", { type: "button", "aria-label": t("Next event") }, `${t("Step")} ▶`);
+  const latest = h("button", { type: "button" }, t("Latest"));
+  const pace = select([["1", t("1 event/s")], ...[2, 5, 10, 25].map((n) => [String(n), t("{n} events/s", { n })])],
     { id: "play-speed" });
   const snapshot = h("div", { class: "snapshot", id: "snapshot" });
-  const recent = h("ol", { class: "feed replay-feed", "aria-label": "Events up to this moment, latest first" });
+  const recent = h("ol", { class: "feed replay-feed", "aria-label": t("Events up to this moment, latest first") });
   p.body.append(
-    h("div", { class: "field scrub" }, h("label", { for: range.id }, "Event"), range),
+    h("div", { class: "field scrub" }, h("label", { for: range.id }, t("Event")), range),
     position,
-    h("div", { class: "buttons" }, back, play, fwd, latest, h("label", { for: pace.id }, "Pace"), pace),
+    h("div", { class: "buttons" }, back, play, fwd, latest, h("label", { for: pace.id }, t("Pace")), pace),
     snapshot,
-    h("h3", {}, "Events up to this moment"), recent);
+    h("h3", {}, t("Events up to this moment")), recent);
 
   let base = null;
   let loading = null;
@@ -39,7 +43,7 @@ export function reviewPanel({ exerciseId, token }) {
   async function ensureBase() {
     if (base || loading) return loading;
     loading = getState(exerciseId, token, { at: 1 }).then((v) => { base = v; }).catch((e) => {
-      fill(snapshot, note(`Could not load the start of the log: ${e.message}`, "status error"));
+      fill(snapshot, note(t("Could not load the start of the log: {why}", { why: e.message }), "status error"));
     }).finally(() => { loading = null; });
     return loading;
   }
@@ -65,9 +69,10 @@ export function reviewPanel({ exerciseId, token }) {
     const v = viewAt(n);
     const shownEvents = ctx.events.filter((e) => e.seq <= n);
     const last = shownEvents[shownEvents.length - 1];
-    const t = last ? last.exercise_time : 0;
-    setText(position, `Event ${n} of ${head()} · exercise time ${hms(t)} · ${inWorldText(v.exercise.start, t)} in-world · status ${v.exercise.status}`);
-    range.setAttribute("aria-valuetext", `event ${n} of ${head()}, exercise time ${hms(t)}`);
+    const tm = last ? last.exercise_time : 0;
+    setText(position, t("Event {n} of {head} · exercise time {time} · {world} in-world · status {status}", { n, head: head(),
+      time: hms(tm), world: inWorldText(v.exercise.start, tm), status: statusWord(v.exercise.status) }));
+    range.setAttribute("aria-valuetext", t("event {n} of {head}, exercise time {time}", { n, head: head(), time: hms(tm) }));
     fill(snapshot, snapshotOf(v));
     fill(recent, shownEvents.slice(-40).reverse().map((e, i) => {
       const li = feedItem(v, e);
@@ -79,7 +84,7 @@ export function reviewPanel({ exerciseId, token }) {
   function stop() {
     clearInterval(timer);
     timer = null;
-    setText(play, "Play");
+    setText(play, t("Play"));
     play.setAttribute("aria-pressed", "false");
   }
 
@@ -96,7 +101,7 @@ export function reviewPanel({ exerciseId, token }) {
   play.addEventListener("click", () => {
     if (timer) return stop();
     if (Number(range.value) >= head()) show(1);
-    setText(play, "Pause");
+    setText(play, t("Pause"));
     play.setAttribute("aria-pressed", "true");
     timer = setInterval(() => { if (!step(1)) stop(); }, 1000 / Number(pace.value));
   });
@@ -135,7 +140,7 @@ export function reviewPanel({ exerciseId, token }) {
 function snapshotOf(v) {
   const delivered = (v.injects || []).filter((i) => i.status === undefined || i.status === "delivered");
   return [
-    facts([["Status", v.exercise.status], ["Injects delivered", String(delivered.length)]]),
+    facts([[t("Status"), statusWord(v.exercise.status)], [t("Injects delivered"), String(delivered.length)]]),
     ...snapshotParts().map((part) => part(v)),
   ];
 }

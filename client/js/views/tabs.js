@@ -1,12 +1,13 @@
 // Accessible tabs (WAI-ARIA pattern): arrow keys move between tabs, Enter/Space or click selects.
 
 import { h } from "../dom.js";
+import { t } from "../i18n.js";
 
 /**
  * tabs([{id, label, panel: Element, onShow?}]) -> {el (tablist), panels (Element[]), select(id), setVisible(id, bool)}
  */
 export function tabs(items) {
-  const list = h("div", { class: "tabs", role: "tablist", "aria-label": "Views" });
+  const list = h("div", { class: "tabs", role: "tablist", "aria-label": t("Views") });
   const entries = items.map((it) => {
     const tab = h("button", { type: "button", role: "tab", id: `tab-${it.id}`, "aria-controls": `panel-${it.id}`, tabIndex: -1 }, it.label);
     const panel = h("div", { role: "tabpanel", id: `panel-${it.id}`, "aria-labelledby": tab.id, class: "tabpanel", hidden: true }, it.panel);

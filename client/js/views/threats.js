@@ -8,6 +8,7 @@ import { allowed } from "../perms.js";
 import { ALL_ROLES, registerDescription, registerFold, registerPanel, registerSnapshot } from "../registry.js";
 import { moveLabel, moveTitle, seatLabel, seatList, seatName, threatKindName } from "../words.js";
 import { badge, facts, injectPicker, note, panel, seatChoices, when } from "./common.js";
+import { t } from "../i18n.js";
 
 registerFold("threat_reported", (v, e) => {
   const d = e.data;
@@ -17,25 +18,27 @@ registerFold("threat_reported", (v, e) => {
 
 registerDescription("threat_reported", (e, view) => {
   const d = e.data;
-  const against = d.against && d.against.length ? ` from ${seatList(view, d.against)}` : "";
-  return { kind: "threat", text: `${seatName(view, e.actor)} reported ${threatKindName(view, d.kind).toLowerCase()}${against}: ` +
-    `${d.summary}${d.source ? ` (source: ${d.source})` : ""}` };
+  const p = { seat: seatName(view, e.actor), kind: threatKindName(view, d.kind).toLowerCase(), summary: d.summary };
+  const head = d.against && d.against.length
+    ? t("{seat} reported {kind} from {from}: {summary}", { ...p, from: seatList(view, d.against) })
+    : t("{seat} reported {kind}: {summary}", p);
+  return { kind: "threat", text: head + (d.source ? ` ${t("(source: {source})", { source: d.source })}` : "") };
 });
 
-registerSnapshot(50, (v) => facts([["Threats reported", String(v.threats.length)]]));
+registerSnapshot(50, (v) => facts([[t("Threats reported"), String(v.threats.length)]]));
 
 export function threatsPanel(send) {
-  const p = panel("Threats", { className: "threats", id: "threats" });
+  const p = panel(t("Threats"), { className: "threats", id: "threats" });
   const kind = select([]);
-  const against = checkboxGroup("Coming from (optional)", [], { name: "against" });
+  const against = checkboxGroup(t("Coming from (optional)"), [], { name: "against" });
   const summary = h("textarea", { rows: 2, required: true, maxLength: 4000 });
   const source = h("input", { type: "text", maxLength: 200 });
   const answers = injectPicker();
   const form = actionForm(send, {
-    legend: "Report a threat", submit: "Report", className: "report-threat", done: "Reported.", collapsible: true,
-    children: [field("Kind", kind).wrap, against.el, field("What happened", summary).wrap, field("Source (optional)", source).wrap, answers.wrap],
+    legend: t("Report a threat"), submit: t("Report"), className: "report-threat", done: t("Reported."), collapsible: true,
+    children: [field(t("Kind"), kind).wrap, against.el, field(t("What happened"), summary).wrap, field(t("Source (optional)"), source).wrap, answers.wrap],
     build() {
-      if (!kind.value) throw "This scenario has no kind of threat you may report.";
+      if (!kind.value) throw t("This scenario has no kind of threat you may report.");
       const b = { type: "report_threat", kind: kind.value, summary: summary.value.trim() };
       if (source.value.trim()) b.source = source.value.trim();
       const from = against.values();
@@ -50,7 +53,7 @@ export function threatsPanel(send) {
     },
   });
   const list = h("ul", { class: "records", id: "threat-list" });
-  const empty = note("No threats reported.");
+  const empty = note(t("No threats reported."));
   p.body.append(form.el, list, empty);
   return {
     el: p.el,
@@ -61,16 +64,16 @@ export function threatsPanel(send) {
       form.setEnabled(perms.inPlay);
       if (grant) {
         form.setLabels({ legend: moveTitle(view, "report_threat"), submit: moveLabel(view, "report_threat") });
-        setOptions(kind, allowed(grant, view.institutions.threat_kinds || []).map((k) => [k.id, k.name]));
+        setOptions(kind, allowed(grant, view.institutions.threat_kinds || []).map((k) => [k.id, threatKindName(view, k.id)]));
         against.setChoices(seatChoices(view, { exclude: [view.seat] }));
         answers.update(view);
       }
       empty.hidden = view.threats.length > 0;
-      fill(list, view.threats.map((t) => h("li", { dataset: { id: t.id } }, when(view, t.at), " ",
-        badge(threatKindName(view, t.kind), ["k-threat", t.against.length ? "has-against" : null]), " ",
-        h("strong", {}, seatName(view, t.actor)), `: ${t.summary}`,
-        t.against.length ? ` (from ${t.against.map((s) => seatLabel(view, s)).join(", ")})` : "",
-        t.source ? ` (source: ${t.source})` : "")));
+      fill(list, view.threats.map((x) => h("li", { dataset: { id: x.id } }, when(view, x.at), " ",
+        badge(threatKindName(view, x.kind), ["k-threat", x.against.length ? "has-against" : null]), " ",
+        h("strong", {}, seatName(view, x.actor)), `: ${x.summary}`,
+        x.against.length ? ` ${t("(from {seats})", { seats: x.against.map((s) => seatLabel(view, s)).join(", ") })}` : "",
+        x.source ? ` ${t("(source: {source})", { source: x.source })}` : "")));
     },
   };
 }

@@ -1,0 +1,77 @@
+// The client's words in the reader's language. Gettext-style: the English text is the message id,
+// and `t("Large type")` looks it up in the chosen language's catalog (client/i18n/<lang>.json,
+// served by the server like the rest of the client). Placeholders are named: `t("Closes {time}.",
+// { time })`. A string that a module keeps in a constant is marked with `N_("...")` (which only
+// returns it) and translated where it is shown, so the catalog test (tests/test_client_catalog.py)
+// finds every string either way. Scenario words (seat names, labels) come from the scenario, and
+// participant text is never translated.
+//
+// The language: the one chosen with the switch (remembered in localStorage), else the browser's
+// (navigator.languages, which is what it sends as Accept-Language), else English. The catalog is
+// loaded before any module that imports this one runs (top-level await), so `t()` works at once;
+// switching language reloads the page.
+
+import { h } from "./dom.js";
+
+export const LANGUAGES = [["en", "English"], ["ru", "Русский"]];
+const KEY = "ttx.lang";
+
+function chosen() {
+  try {
+    const saved = localStorage.getItem(KEY);
+    if (LANGUAGES.some(([code]) => code === saved)) return saved;
+  } catch { /* storage disabled */ }
+  for (const tag of navigator.languages || [navigator.language || "en"]) {
+    const code = String(tag).toLowerCase().split("-")[0];
+    if (LANGUAGES.some(([c]) => c === code)) return code;
+  }
+  return "en";
+}
+
+async function load(code) {
+  if (code === "en") return {};
+  try {
+    const r = await fetch(`/static/i18n/${code}.json`, { cache: "no-cache" });
+    if (!r.ok) return null;
+    return await r.json();
+  } catch {
+    return null;
+  }
+}
+
+let lang = chosen();
+let catalog = await load(lang);
+if (catalog === null) { // the catalog did not come: English rather than a page of ids
+  lang = "en";
+  catalog = {};
+}
+document.documentElement.lang = lang;
+
+export function language() {
+  return lang;
+}
+
+/** Mark a string for the catalog without translating it (for constants read at import time). */
+export const N_ = (text) => text;
+
+/** `text` in the reader's language, with `{name}` placeholders filled from `params`. */
+export function t(text, params) {
+  const found = Object.prototype.hasOwnProperty.call(catalog, text) ? catalog[text] : text;
+  if (!params) return found;
+  return found.replace(/\{(\w+)\}/g, (m, name) => (name in params ? String(params[name]) : m));
+}
+
+export function setLanguage(code) {
+  try { localStorage.setItem(KEY, code); } catch { /* this page only */ }
+  location.reload();
+}
+
+/** The language switch: a labelled select; choosing reloads the page in that language. */
+export function languageSwitch() {
+  const id = "language-switch";
+  const sel = h("select", { id, class: "language" }, LANGUAGES.map(([code, name]) =>
+    h("option", { value: code, lang: code, selected: code === lang }, name)));
+  sel.value = lang;
+  sel.addEventListener("change", () => setLanguage(sel.value));
+  return h("span", { class: "language-switch" }, h("label", { for: id, class: "sr-only" }, t("Language")), sel);
+}

@@ -1,0 +1,104 @@
+"""The HTML report in Russian: downloaded from the Review tab of a page switched to Russian, every
+visible text is the report catalog's (server/review/locale/ru.po), the scenario's, a participant's,
+a number or a time; the sentences the engine recorded in English are marked lang="en"."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from babel.messages.pofile import read_po
+from playwright.sync_api import expect
+
+from .russian import leftovers, russian_definition, strings_of
+
+PO = Path(__file__).resolve().parents[2] / "server" / "review" / "locale" / "ru.po"
+
+REPORT_TEXT = """() => {
+  const out = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    const text = n.textContent.trim();
+    const el = n.parentElement;
+    if (!text || !el || el.closest('[lang="en"], style, title, desc')) continue;
+    out.push(text);
+  }
+  return out;
+}"""
+
+MARKED = """() => [...document.querySelectorAll('[lang="en"]')].map((el) => {
+  const dd = el.closest('dd');
+  return el.closest('#timeline') ? 'timeline' : dd ? dd.previousElementSibling.textContent : 'elsewhere';
+})"""
+
+
+def report_fragments() -> list[str]:
+    import re
+
+    with open(PO, "rb") as f:
+        catalog = read_po(f, locale="ru")
+    out = set()
+    for m in catalog:
+        if m.id and m.string:
+            out.update(p.strip() for p in re.split(r"\{\w+\}", m.string) if p.strip())
+    return sorted(out, key=len, reverse=True)
+
+
+def test_the_report_follows_the_russian_switch(api, open_seat, tmp_path):
+    definition = russian_definition()
+    ex = api.create(definition=definition)
+    ex.command("facilitator", {"type": "start_exercise"})
+    ex.command("facilitator", {"type": "deliver_inject", "inject_id": "incursion"})
+    said = ["Миномёты бьют по заставе", "Нужны врачи", "Закрыть границу", "Обеим сторонам отойти.", "Записано наблюдение"]
+    ex.command("TJK", {"type": "report_threat", "kind": "attack", "summary": said[0]})
+    ex.command("TJK", {"type": "request_assistance", "kinds": ["medical"], "summary": said[1]})
+    dec = ex.first("RUS", {"type": "propose_decision", "body": "CCS", "kind": "general", "title": said[2], "text": said[3]},
+                   "decision_id")
+    ex.command("RUS", {"type": "cast_vote", "decision_id": dec, "vote": "for"})
+    ex.command("TJK", {"type": "cast_vote", "decision_id": dec, "vote": "for"})
+    ex.command("facilitator", {"type": "add_observation", "text": said[4]})
+    ex.command("facilitator", {"type": "end_exercise"})
+
+    fac = open_seat(ex.link("facilitator"), accept_downloads=True)
+    fac.page.locator("#language-switch").select_option("ru")
+    fac.wait_live()
+    fac.get_by_role("tab", name="Разбор").click()
+    with fac.expect_download() as info:
+        fac.get_by_role("button", name="Скачать HTML (для печати)").click()
+    saved = tmp_path / "report.html"
+    info.value.save_as(saved)
+    html = saved.read_text(encoding="utf-8")
+    assert '<html lang="ru">' in html
+
+    report = fac.page.context.new_page()
+    report.set_content(html)
+    expect(report.locator("h1")).to_contain_text("Отчёт по итогам учения: Малый пограничный кризис")
+    texts = report.evaluate(REPORT_TEXT)
+    # the report names the scenario, injects, bodies and kinds by their ids, as the log records them
+    ids = [definition["id"], *(x["id"] for group in ("injects", "bodies", "decision_kinds") for x in definition[group])]
+    allowed = [*report_fragments(), *strings_of(definition), *said, ex.id, *ids]
+    left = leftovers(texts, allowed)
+    assert left == [], "\n".join(f"{text!r} -> {rest!r}" for text, rest in left)
+    # what stays English is the engine's own sentences, each marked as English
+    marked = set(report.evaluate(MARKED))
+    assert "timeline" in marked and marked <= {"timeline", "Правило", "Основание", "Правила"}
+
+
+def test_the_report_language_comes_from_lang_then_accept_language(api):
+    ex = api.create(definition=russian_definition())
+    url = f"/api/exercises/{ex.id}/report"
+    headers = ex.headers("observer")
+
+    def get(params, accept=None):
+        r = api.http.get(url, params={"format": "html", **params}, headers={**headers, **({"Accept-Language": accept} if accept else {})})
+        assert r.status_code == 200, r.text
+        return r.headers["content-language"], r.text
+
+    lang, html = get({"lang": "ru"})
+    assert lang == "ru" and '<html lang="ru">' in html and "Хронология" in html
+    assert get({}, "ru-RU,ru;q=0.9,en;q=0.8")[0] == "ru"
+    assert get({}, "de-DE,de;q=0.9")[0] == "en"  # a language we do not speak: English
+    assert get({"lang": "en"}, "ru")[0] == "en"  # the page's choice wins over the browser's
+    lang, html = get({})
+    assert lang == "en" and "Timeline" in html and "Хронология" not in html
+    refused = api.http.get(url, params={"format": "html", "lang": "xx"}, headers=headers)
+    assert refused.status_code == 422
