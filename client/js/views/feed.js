@@ -14,14 +14,13 @@ import { seatName } from "../words.js";
 import { panel, when } from "./common.js";
 import { t } from "../i18n.js";
 
-export const PLAYED_BY_CONTROL = "played by control";
 
 export function feedItem(view, e) {
   const d = describeEvent(e, view);
   return h("li", { class: ["feed-item", `k-${d.kind}`, e.played_by ? "played-by" : null], dataset: { seq: String(e.seq), type: e.type } },
     h("div", { class: "meta" }, when(view, e.exercise_time), " ",
       h("span", { class: "actor" }, seatName(view, e.actor)),
-      e.played_by ? h("span", { class: "played-by-note", title: t("The facilitator made this move for the seat") }, t(PLAYED_BY_CONTROL)) : null,
+      e.played_by ? h("span", { class: "played-by-note", title: t("The facilitator made this move for the seat") }, t("played by control")) : null,
       h("span", { class: "seq", "aria-label": t("event {seq}", { seq: e.seq }) }, `#${e.seq}`)),
     d.kind === "inject" ? h("p", { class: "inject-title" }, h("strong", {}, t("Inject:"), " "), d.title) : null,
     d.kind === "inject" && d.body ? h("p", { class: "inject-body" }, d.body) : null,
