@@ -7,7 +7,8 @@ from html import escape
 from typing import Any, Iterable
 
 from .chart import timeline_svg
-from .summaries import clock
+from .render_text import rules_text, seat_list, seat_names
+from .summaries import clock, in_world_text
 
 CSS = """
 :root { color-scheme: light; --ink: #111827; --muted: #6b7280; --line: #e5e7eb; --met: #15803d; --missed: #b91c1c;
@@ -48,10 +49,11 @@ def esc(value: Any) -> str:
     return escape(str(value), quote=True)
 
 
-def _delay(step: dict[str, Any] | None) -> str:
+def _delay(step: dict[str, Any] | None, name: Any = str) -> str:
     if not step:
         return '<span class="muted">—</span>'
-    return f'{esc(clock(step["delay"]))} <span class="muted">(seq {esc(step["seq"])})</span>'
+    inferred = ' <span class="inferred">(inferred)</span>' if step.get("link") == "inferred" else ""
+    return f'+{esc(clock(step["delay"]))} <span class="muted">{esc(name(step.get("actor")))}</span>{inferred}'
 
 
 def _table(head: Iterable[tuple[str, str]], rows: Iterable[Iterable[tuple[str, str]]], cls: str = "") -> str:
@@ -70,12 +72,13 @@ def render_html(report: dict[str, Any]) -> str:
         f"<title>After-action report: {esc(ex['title'])}</title>",
         f"<style>{CSS}</style></head><body>",
         f"<header><h1>After-action report: {esc(ex['title'])}</h1>",
-        f'<p class="meta">Scenario {esc(ex["scenario_id"])} · report for {esc(report["seat"])} · '
+        f'<p class="meta">Report for {esc(seat_names(report)(report["seat"]))} · '
         f'{esc(ex["events"])} events · log head seq {esc(ex["log_head"]["seq"])} {esc((ex["log_head"]["hash"] or "")[:16])}</p></header>',
         _summary(report),
         '<section id="chart"><h2>Response chains by seat</h2><figure>',
         timeline_svg(report),
         "<figcaption>Marks at exercise time (H:MM). Hover a mark for the event.</figcaption></figure></section>",
+        _injects(report),
         _chains(report),
         _decisions(report),
         _expectations(report),
@@ -91,23 +94,42 @@ def _summary(report: dict[str, Any]) -> str:
     ex = report["exercise"]
     facts = [
         ("Status", ex["status"]), ("Duration", clock(ex["duration"])),
-        ("In-world start", ex["start"]), ("In-world end", ex["in_world_end"]),
+        ("In-world start", in_world_text(ex["start"], 0)), ("In-world end", in_world_text(ex["start"], ex["duration"])),
         ("Started at", clock(ex["started_at"]) if ex["started_at"] is not None else "not started"),
         ("Ended at", clock(ex["ended_at"]) if ex["ended_at"] is not None else "not ended"),
-        ("Created", ex["created_at"]), ("Members", ", ".join(ex["members"])),
+        ("Created", _wall(ex["created_at"])), ("Members", seat_list(seat_names(report), ex["members"])),
     ]
     if ex.get("forked_from"):
         f = ex["forked_from"]
-        facts.append(("Forked from", f"{f['exercise_id']} after event {f['at']}"))
-    rules = "; ".join(f"{r['body']}/{r['kind']}: {r['description']}" for r in ex["rules"])
-    facts.append(("Rules", rules))
+        facts.append(("Forked from", f"another run, after event {f['at']}"))
+    facts.append(("Rules", rules_text(ex["rules"])))
     dl = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in facts)
     return f'<section id="summary"><h2>Summary</h2><p>{esc(ex["summary"])}</p><dl class="facts">{dl}</dl></section>'
 
 
+def _injects(report: dict[str, Any]) -> str:
+    name = seat_names(report)
+    rows = [[(esc(i["title"]), ""), (esc(i.get("trigger") or "manual"), ""), (esc(seat_list(name, i["to"])), ""),
+             (f'<span class="status status-{esc(i["status"])}">{esc(i["status"].replace("_", " "))}</span>', ""),
+             (esc(clock(i["delivered_at"])) or '<span class="muted">—</span>', "t")] for i in report.get("injects", [])]
+    body = (_table([("Inject", ""), ("Trigger", ""), ("To", ""), ("Status", ""), ("Delivered", "")], rows) if rows
+            else '<p class="muted">No inject.</p>')
+    return f'<section id="injects"><h2>Injects</h2>{body}</section>'
+
+
+def _wall(iso: str | None) -> str:
+    """A wall-clock timestamp of the log (`2026-11-27T10:00:00.123Z`) to the second, in words."""
+    if not iso:
+        return ""
+    return iso[:19].replace("T", " ") + " UTC"
+
+
 def _chains(report: dict[str, Any]) -> str:
+    name = seat_names(report)
     out = ['<section id="chains"><h2>Response chains</h2>',
-           '<p class="muted">Delay from each inject\'s delivery to the first response at each milestone (H:MM:SS).</p>']
+           '<p class="muted">Delay from each inject\'s delivery to the first response at each milestone that answered it '
+           '(HH:MM:SS). <em>Inferred</em>: the move did not name the inject it answered; it is credited to the latest '
+           'inject its seat had received.</p>']
     if not report["chains"]:
         out.append('<p class="muted">No inject delivered.</p>')
     milestones = report["milestones"]
@@ -116,20 +138,22 @@ def _chains(report: dict[str, Any]) -> str:
         s = c["steps"]
         done = sum(1 for v in c["implementation"].values() if v)
         rows.append([
-            (f'<strong>{esc(c["inject_id"])}</strong><br>{esc(c["title"])}', ""),
+            (f'<strong>{esc(c["title"])}</strong><br><span class="muted">to {esc(seat_list(name, c["to"]))}</span>', ""),
             (esc(clock(c["delivered_at"])), "t"),
-            *[(_delay(s.get(m["id"])), "t") for m in milestones],
+            *[(_delay(s.get(m["id"]), name), "t") for m in milestones],
             (f"{done} of {len(c['implementation'])}", "num"),
         ])
     if rows:
         out.append(_table([("Inject", ""), ("Delivered", ""), *[(m["name"], "") for m in milestones],
                            ("Implemented", "num")], rows))
+    titles = {d["decision_id"]: d["title"] for d in report["decisions"]}
     impl_rows = []
     for c in report["chains"]:
         for seat, step in c["implementation"].items():
             if step:
-                impl_rows.append([(esc(c["inject_id"]), ""), (esc(seat), ""), (esc(step.get("decision_id")), ""),
-                                  (esc(step.get("status")), ""), (_delay(step), "t")])
+                impl_rows.append([(esc(c["title"]), ""), (esc(name(seat)), ""),
+                                  (esc(titles.get(step.get("decision_id"), step.get("decision_id"))), ""),
+                                  (esc(str(step.get("status") or "").replace("_", " ")), ""), (_delay(step, name), "t")])
     if impl_rows:
         out.append("<h3>National implementation by member</h3>")
         out.append(_table([("Inject", ""), ("Member", ""), ("Decision", ""), ("Status", ""), ("Delay", "")], impl_rows))
@@ -141,26 +165,29 @@ def _decisions(report: dict[str, Any]) -> str:
     out = ['<section id="decisions"><h2>Decisions</h2>']
     if not report["decisions"]:
         out.append('<p class="muted">No decision proposed.</p>')
+    name = seat_names(report)
     for d in report["decisions"]:
         t = d["tally"] or {}
-        votes = ", ".join(f"{seat}: {vote}" for seat, vote in d["votes"].items()) or "none"
-        out.append(f'<div class="decision"><h3>{esc(d["decision_id"])}: {esc(d["title"])} '
+        votes = ", ".join(f"{name(seat)}: {vote}" for seat, vote in d["votes"].items()) or "none"
+        out.append(f'<div class="decision"><h3>{esc(d["title"])} '
                    f'<span class="status outcome-{esc(d["outcome"])}">{esc(d["outcome"])}</span></h3>')
         facts = [
-            ("Body / kind", f'{d["body"]} / {d["kind"]}'), ("Proposed by", f'{d["proposer"]} at {clock(d["proposed"]["exercise_time"])}'),
+            ("Body / kind", f'{d.get("body_name") or d["body"]} / {d.get("kind_name") or d["kind"]}'),
+            ("Proposed by", f'{name(d["proposer"])} at {clock(d["proposed"]["exercise_time"])}'),
             ("Rule", d["rule_description"] + (" (re-ruled by the fork)" if d["reruled"] else "")),
             ("Time to settle", clock(d["time_to_settle"]) if d["time_to_settle"] is not None else "not settled"),
             ("Tally", f'{t.get("for", 0)} for, {t.get("against", 0)} against, {t.get("abstain", 0)} abstain, '
                       f'{t.get("not_voted", 0)} not voted of {t.get("eligible", 0)}'),
             ("Reason", d["reason"] or ""),
-            ("Dissent", "against: " + (", ".join(d["dissent"]["against"]) or "none") + "; abstain: "
-             + (", ".join(d["dissent"]["abstain"]) or "none")),
+            ("Dissent", "against: " + seat_list(name, d["dissent"]["against"]) + "; abstain: "
+             + seat_list(name, d["dissent"]["abstain"])),
             ("Votes", votes), ("Text", d["text"]),
         ]
         for n in d["notifications"]:
-            facts.append((f'Notified: {n["recipient_name"]}', f'{clock(n["exercise_time"])} by {n["actor"]}'))
+            facts.append((f'Notified: {n["recipient_name"]}', f'{clock(n["exercise_time"])} by {name(n["actor"])}'))
         if d["implementations"]:
-            facts.append(("Implementation", "; ".join(f'{s}: {i["status"]}' + (f' ({i["note"]})' if i["note"] else "")
+            facts.append(("Implementation", "; ".join(f'{name(s)}: {str(i["status"]).replace("_", " ")}'
+                                                       + (f' ({i["note"]})' if i["note"] else "")
                                                        for s, i in d["implementations"].items())))
         out.append('<dl class="facts">' + "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in facts) + "</dl></div>")
     out.append("</section>")
@@ -172,12 +199,12 @@ def _expectations(report: dict[str, Any]) -> str:
     for e in report["expectations"]:
         score = e.get("score")
         rows.append([
-            (f'<strong>{esc(e["title"])}</strong><br><span class="muted">{esc(e["id"])}'
-             f'{" · " + esc(e["reference"]) if e.get("reference") else ""}</span>', ""),
+            (f'<strong>{esc(e["title"])}</strong>'
+             + (f'<br><span class="muted">{esc(e["reference"])}</span>' if e.get("reference") else ""), ""),
             (esc(e["within"]), "t"),
             (f'<span class="status status-{esc(e["status"])}">{esc(e["status"].replace("_", " "))}</span>', ""),
             (esc(clock(e["measured"])) if e["measured"] is not None else '<span class="muted">—</span>', "t"),
-            (esc(", ".join(e["missing"])), ""),
+            (esc(seat_list(seat_names(report), e["missing"])) if e["missing"] else "", ""),
             (esc(score["score"]) + (f'<br><span class="muted">{esc(score["note"])}</span>' if score.get("note") else "")
              if score else '<span class="muted">—</span>', ""),
         ])
@@ -190,7 +217,7 @@ def _seats(report: dict[str, Any]) -> str:
     rows = []
     for s in report["seats"]:
         mean = s["mean_assistance_response_time"]
-        rows.append([(f'{esc(s["seat"])} <span class="muted">{esc(s["name"])}</span>', ""),
+        rows.append([(esc(s["name"]), ""),
                      *[(esc(s[k]), "num") for k in ("events", "statements", "votes", "threats", "consultations_opened",
                                                     "assistance_requests", "assistance_responses", "decisions_proposed",
                                                     "implementations", "notifications")],
@@ -209,7 +236,9 @@ def _observations(report: dict[str, Any]) -> str:
 
 
 def _timeline(report: dict[str, Any]) -> str:
-    rows = [[(esc(e["seq"]), "num"), (esc(clock(e["exercise_time"])), "t"), (esc(e["in_world"][:16].replace("T", " ")), "t"),
-             (esc(e["actor"]), ""), (esc(e["type"]), ""), (esc(e["summary"]), "")] for e in report["timeline"]]
+    name, start = seat_names(report), report["exercise"]["start"]
+    rows = [[(esc(e["seq"]), "num"), (esc(clock(e["exercise_time"])), "t"), (esc(in_world_text(start, e["exercise_time"])), "t"),
+             (esc(name(e["actor"])), ""), (esc(e["type"].replace("_", " ")), ""), (esc(e["summary"]), "")]
+            for e in report["timeline"]]
     head = [("Seq", "num"), ("Time", ""), ("In-world", ""), ("Actor", ""), ("Event", ""), ("Summary", "")]
     return f'<section id="timeline"><h2>Timeline</h2>{_table(head, rows, "timeline")}</section>'

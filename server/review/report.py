@@ -19,13 +19,15 @@ from ..domain.fold import as_generic, fold
 from ..domain.institutions import index
 from ..domain.rules import describe, tally
 from ..domain.scenario import Scenario
+from ..domain.slices.clock import DELIVERED, WATCHES
 from ..domain.visibility import can_see, visible_events
 from .expectations import Membership, check_all
 from .reenact import created_id, event_type
 from .summaries import summarize
 
 REPORT_FORMAT = 2
-TOP_LEVEL_KEYS = ("exercise", "milestones", "timeline", "chains", "decisions", "expectations", "seats", "observations")
+TOP_LEVEL_KEYS = ("exercise", "milestones", "injects", "timeline", "chains", "decisions", "expectations", "seats",
+                  "observations")
 STAFF_ONLY_TYPES = frozenset({"control_message_sent", "control_message_answered"})
 
 SETTLED = {"decision_adopted": "adopted", "decision_rejected": "rejected", "decision_lapsed": "lapsed"}
@@ -100,6 +102,7 @@ def build_report(events: Sequence[Event], *, seat: str = FACILITATOR) -> dict[st
         "seat": seat,
         "exercise": _exercise(log, events, state, membership, last_time),
         "milestones": [{"id": m.id, "name": m.name} for m in index(scenario).words.milestones],
+        "injects": _injects(log, state, seat, last_time, ended),
         "timeline": [_timeline_row(log, e) for e in shown],
         "chains": _chains(log, membership),
         "decisions": _decisions(log),
@@ -137,9 +140,47 @@ def _exercise(log: _Log, events: Sequence[Event], state, membership: Membership,
         "forked_from": ({"exercise_id": fork[0].data.get("from_exercise_id"), "at": fork[0].data.get("at"),
                          "seq": fork[0].seq, "rules": thaw(fork[0].data.get("rules"))} if fork else None),
         "members": list(membership.at()),
-        "rules": [dict(r.model_dump(mode="json"), description=describe(r.model_dump())) for r in state.rules],
+        "rules": [dict(r.model_dump(mode="json"), description=describe(r.model_dump()),
+                       applies_to=applies_to(index(sc).words, r.body, r.kind)) for r in state.rules],
         "counts": dict(sorted(counts.items())),
     }
+
+
+def _injects(log: _Log, state: Any, seat: str, last_time: float, ended: bool) -> list[dict[str, Any]]:
+    """The scenario's injects as this seat's events tell them, then the ad-hoc ones: `delivered`,
+    `averted` (an `unless` inject whose event came in time: never to be delivered), `pending`, or
+    `not_delivered` once the exercise has ended. Injects sent to some seats only are listed for the
+    seats that may see them (the facilitator, and those seats), never as pending for the others. For
+    a seat that may not see the event that averted one, the inject is averted once the log is past
+    its deadline without it."""
+    delivered = DELIVERED.of(state)
+    watches = WATCHES.of(state)
+    out = []
+    for inj in log.scenario.injects:
+        if inj.to != "all" and not can_see(tuple(inj.to), seat):
+            continue
+        d = delivered.get(inj.id)
+        w = watches.get(inj.id)
+        if d is not None:
+            status = "delivered"
+        elif w is not None and (w.satisfied or last_time > w.due):
+            status = "averted"
+        else:
+            status = "not_delivered" if ended else "pending"
+        out.append({"inject_id": inj.id, "title": inj.title, "trigger": inj.trigger, "to": inj.to, "status": status,
+                    "delivered_at": d.at if d is not None else None, "due": w.due if w is not None and d is None else None})
+    scheduled = {i.id for i in log.scenario.injects}
+    out += [{"inject_id": d.id, "title": d.title, "trigger": d.trigger, "status": "delivered",
+             "to": "all" if d.audience is None else list(d.audience), "delivered_at": d.at, "due": None}
+            for d in delivered.values() if d.id not in scheduled]
+    return out
+
+
+def applies_to(words: Any, body: str, kind: str) -> str:
+    """What a rule binding covers, in the scenario's words ("every body, every kind of decision")."""
+    b = "every body" if body == "*" else words.body(body)
+    k = "every kind of decision" if kind == "*" else words.decision_kind(kind)
+    return f"{b}, {k}"
 
 
 def _timeline_row(log: _Log, e: Event) -> dict[str, Any]:
@@ -315,6 +356,8 @@ def _decisions(log: _Log) -> list[dict[str, Any]]:
             "title": d.get("title"),
             "body": d.get("body"),
             "kind": d.get("kind"),
+            "body_name": words.body(d.get("body")),
+            "kind_name": words.decision_kind(d.get("kind")),
             "text": d.get("text"),
             "proposer": p.actor,
             "proposed": {"seq": p.seq, "exercise_time": p.exercise_time},

@@ -33,8 +33,18 @@ function table(caption, rows, columns, { id } = {}) {
 
 function statusBadge(status) {
   const cls = { met: "st-adopted", missed: "st-rejected", pending: "st-pending", not_triggered: "", adopted: "st-adopted",
-    rejected: "st-rejected", lapsed: "st-lapsed", open: "st-open" }[status] || "";
+    rejected: "st-rejected", lapsed: "st-lapsed", open: "st-open", delivered: "st-delivered", averted: "st-averted",
+    not_delivered: "" }[status] || "";
   return badge(humanize(status), cls);
+}
+
+/** A chain's step: its delay, and "inferred" when the move did not say which inject it answered. */
+function stepCell(step) {
+  if (!step) return "—";
+  const who = step.actor ? ` ${step.actor}` : "";
+  return step.link === "inferred"
+    ? [delay(step.delay), h("span", { class: "hint inferred", title: "The move named no inject: credited to the latest inject its seat had received" }, `${who} (inferred)`)]
+    : [delay(step.delay), h("span", { class: "hint" }, who)];
 }
 
 export function renderReport(report, view) {
@@ -77,15 +87,23 @@ export function renderReport(report, view) {
     ["Notified", (d) => ((d.notifications || []).length
       ? d.notifications.map((n) => `${n.recipient_name || n.recipient} ${delay(n.delay ?? null)}`).join("; ") : "—")],
   ], { id: "report-decisions" }));
-  out.push(h("h3", {}, "Response chains"), table("For each inject: time to the first response of each kind", report.chains || [], [
+  out.push(h("h3", {}, "Injects"), table("Every inject this view knows of: delivered, averted or pending", report.injects || [], [
+    ["Inject", (i) => i.title],
+    ["Trigger", (i) => humanize(i.trigger || "manual")],
+    ["To", (i) => seatList(view, i.to)],
+    ["Status", (i) => statusBadge(i.status)],
+    ["Delivered", (i) => at(i.delivered_at)],
+  ], { id: "report-injects" }));
+  out.push(h("h3", {}, "Response chains"), table("For each inject: time to the first response of each kind that answered it", report.chains || [], [
     ["Inject", (c) => c.title],
     ["Delivered", (c) => at(c.delivered_at)],
-    ...steps(report, view).map(([key, label]) => [label, (c) => delay(c.steps && c.steps[key] ? c.steps[key].delay : null)]),
+    ...steps(report, view).map(([key, label]) => [label, (c) => stepCell(c.steps ? c.steps[key] : null)]),
     [capitalize(term(view, "implementation")), (c) => {
       const impl = Object.entries(c.implementation || {});
       const done = impl.filter(([, v]) => v);
       return impl.length ? `${done.length} of ${impl.length}` : "—";
     }],
+    ["Answers", (c) => (c.responses ? `${c.responses.linked} linked, ${c.responses.inferred} inferred` : "—")],
   ], { id: "report-chains" }));
   out.push(h("h3", {}, "Activity per seat"), table("What each seat did", report.seats || [], [
     ["Seat", (s) => s.name],
@@ -116,24 +134,30 @@ export function reportPanel({ exerciseId, token, send }) {
 
   for (const [fmt, label] of [["html", "HTML (printable)"], ["md", "Markdown"], ["csv", "CSV"]]) {
     const b = h("button", { type: "button", class: "download", dataset: { format: fmt } }, `Download ${label}`);
-    b.addEventListener("click", () => download(fmt, b));
+    b.addEventListener("click", () => download(exercisePath(exerciseId, `report?format=${fmt}`), `${exerciseId}-report.${fmt}`,
+      "the report", b));
     downloads.append(b);
   }
+  // the whole log with its hash chain (GET /export, facilitator): `ttx verify FILE` checks it offline
+  const exportLog = h("button", { type: "button", class: "download", id: "export-log", hidden: true }, "Export log (NDJSON)");
+  exportLog.addEventListener("click", () => download(exercisePath(exerciseId, "export"), `${exerciseId}.ndjson`, "the log",
+    exportLog, "Check it offline with: ttx verify FILE"));
+  downloads.append(exportLog);
 
-  async function download(fmt, button) {
+  async function download(path, filename, what, button, hint = "") {
     button.disabled = true;
     try {
-      const resp = await request(exercisePath(exerciseId, `report?format=${fmt}`), { token, accept: "*/*" });
+      const resp = await request(path, { token, accept: "*/*" });
       const blob = await resp.blob();
       const url = URL.createObjectURL(blob);
-      const a = h("a", { href: url, download: `${exerciseId}-report.${fmt}`, hidden: true });
+      const a = h("a", { href: url, download: filename, hidden: true });
       document.body.append(a);
       a.click();
       a.remove();
       setTimeout(() => URL.revokeObjectURL(url), 30000);
-      fill(status, `Saved ${exerciseId}-report.${fmt}.`);
+      fill(status, `Saved ${filename}.${hint ? ` ${hint}` : ""}`);
     } catch (e) {
-      fill(status, h("span", { role: "alert" }, `Could not download the report: ${e.message}`));
+      fill(status, h("span", { role: "alert" }, `Could not download ${what}: ${e.message}`));
     } finally {
       button.disabled = false;
     }
@@ -178,6 +202,7 @@ export function reportPanel({ exerciseId, token, send }) {
     el: p.el,
     activate(c) {
       ctx = c;
+      exportLog.hidden = !c.perms.facilitator;
       scoresSeen = JSON.stringify(c.view.scores || {});
       return load();
     },
@@ -272,32 +297,90 @@ function side(v, fn) {
   return v ? fn(v) : "—";
 }
 
+/** A measured time that moved beyond the tolerance: both times. */
+function moved(x) {
+  return x.times ? ` (${at(x.times.a)} → ${at(x.times.b)})` : "";
+}
+
+function changedText(x) {
+  if (!x.changed) return "no";
+  return `yes: ${(x.changes || []).map(humanize).join(", ")}${moved(x)}`;
+}
+
+const rulesText = (rules) => (rules || []).map((r) => `${r.applies_to || `${r.body}/${r.kind}`}: ${r.description}`).join("; ");
+
 export function renderCompare(out, view) {
   if (!out || typeof out !== "object" || !out.a) return objectTable([out]);
-  const name = (s) => `${s.exercise_id}${s.forked_from ? ` (fork of ${s.forked_from.exercise_id} at ${s.forked_from.at})` : ""}`;
+  const name = (s) => `${s.title || s.exercise_id}${s.forked_from ? " (a fork)" : ""}`;
+  const votes = (x) => Object.entries(x.votes || {}).map(([s, v]) => `${seatName(view, s)} ${v}`).join(", ");
   return [
     facts([["A", name(out.a)], ["B", name(out.b)],
-      ["Rules A", (out.a.rules || []).map((r) => `${r.body}/${r.kind}: ${r.description}`).join("; ")],
-      ["Rules B", (out.b.rules || []).map((r) => `${r.body}/${r.kind}: ${r.description}`).join("; ")],
-      out.changes ? ["Changed", `${out.changes.decisions} decision outcome(s), ${out.changes.expectations} expectation(s)`] : null]),
-    h("h3", {}, "Decisions"), table("Decisions in both runs", out.decisions, [
+      ["Read as", `the ${out.view}'s view of both runs`],
+      ["Rules A", rulesText(out.a.rules)], ["Rules B", rulesText(out.b.rules)],
+      ["Times differ when", `more than ${hms(out.tolerance ?? 60)} apart`],
+      out.changes ? ["Changed", `${out.changes.decisions} decision(s), ${out.changes.expectations} expectation(s)`] : null]),
+    out.note ? note(out.note) : null,
+    h("h3", {}, "Decisions"), table("Each decision under each run's rule: outcome, votes and time to settle", out.decisions, [
       ["Decision", (d) => d.title],
-      ["A", (d) => side(d.a, (x) => [statusBadge(x.outcome), ` ${x.rule_description}; ${cellText(x.reason)}`])],
-      ["B", (d) => side(d.b, (x) => [statusBadge(x.outcome), ` ${x.rule_description}; ${cellText(x.reason)}`])],
-      ["Changed", (d) => (d.changed ? "yes" : "no")],
+      ["A", (d) => side(d.a, (x) => [statusBadge(x.outcome), ` ${x.rule_description}; ${cellText(x.reason)}; settled in ${delay(x.time_to_settle)}`,
+        h("br"), h("span", { class: "hint" }, votes(x))])],
+      ["B", (d) => side(d.b, (x) => [statusBadge(x.outcome), ` ${x.rule_description}; ${cellText(x.reason)}; settled in ${delay(x.time_to_settle)}`,
+        h("br"), h("span", { class: "hint" }, votes(x))])],
+      ["Changed", (d) => changedText(d)],
     ], { id: "compare-decisions" }),
+    settleChart(out.decisions),
     h("h3", {}, "Expectations"), table("Expectations in both runs", out.expectations, [
       ["Expectation", (e) => e.title],
       ["A", (e) => side(e.a, (x) => [statusBadge(x.status), ` ${delay(x.measured)}`])],
       ["B", (e) => side(e.b, (x) => [statusBadge(x.status), ` ${delay(x.measured)}`])],
-      ["Changed", (e) => (e.changed ? "yes" : "no")],
-    ]),
+      ["Changed", (e) => changedText(e)],
+      ["Depends on", (e) => ((e.depends_on || []).map((d) => d.title).join(", ") || "—")],
+    ], { id: "compare-expectations" }),
     h("h3", {}, "Response chains"), table("Delays after each inject", out.chains, [
       ["Inject", (c) => c.title],
       ...compareSteps(out, view).map(([key, label]) => [label,
         (c) => `A ${side(c.a, (x) => delay(x.steps[key]))} · B ${side(c.b, (x) => delay(x.steps[key]))}`]),
-    ]),
+    ], { id: "compare-chains" }),
   ];
+}
+
+const SVG = "http://www.w3.org/2000/svg";
+function svg(tag, attrs, ...children) {
+  const el = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs || {})) el.setAttribute(k, String(v));
+  for (const c of children) el.append(c);
+  return el;
+}
+
+/** Time to settle of each decision in A and B, as paired bars (self-contained SVG, text as text). */
+function settleChart(decisions) {
+  const rows = (decisions || []).filter((d) => (d.a && d.a.time_to_settle !== null) || (d.b && d.b.time_to_settle !== null));
+  if (!rows.length) return null;
+  const max = Math.max(...rows.flatMap((d) => [d.a && d.a.time_to_settle, d.b && d.b.time_to_settle].filter((x) => typeof x === "number")), 1);
+  const width = 560;
+  const left = 180;
+  const bar = 10;
+  const rowH = 2 * bar + 14;
+  const el = svg("svg", { class: "settle-chart", id: "compare-chart", width, height: rows.length * rowH + 24, role: "img",
+    "aria-label": "Time to settle each decision in run A and run B" });
+  rows.forEach((d, i) => {
+    const y = 8 + i * rowH;
+    const label = svg("text", { x: 0, y: y + bar + 4, "font-size": 12 });
+    label.textContent = d.title.length > 26 ? `${d.title.slice(0, 25)}…` : d.title;
+    el.append(label);
+    [["a", "#2563eb"], ["b", "#d97706"]].forEach(([k, colour], j) => {
+      const x = d[k] && typeof d[k].time_to_settle === "number" ? d[k].time_to_settle : null;
+      const w = x === null ? 0 : Math.max(1, ((width - left - 70) * x) / max);
+      const r = svg("rect", { x: left, y: y + j * bar, width: w, height: bar - 1, fill: colour });
+      const title = svg("title", {});
+      title.textContent = `${k.toUpperCase()}: ${x === null ? "not settled" : hms(x)} (${d[k] ? d[k].outcome : "not in this run"})`;
+      r.append(title);
+      const t = svg("text", { x: left + w + 4, y: y + j * bar + bar - 1, "font-size": 10 });
+      t.textContent = `${k.toUpperCase()} ${x === null ? "—" : hms(x)}`;
+      el.append(r, t);
+    });
+  });
+  return h("figure", {}, el, h("figcaption", {}, "Time to settle: A blue, B orange"));
 }
 
 registerPanel({ id: "report", tab: "review", order: 20, roles: STAFF_ROLES, create: (env) => reportPanel(env) });
