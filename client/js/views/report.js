@@ -311,7 +311,7 @@ const rulesText = (rules) => (rules || []).map((r) => `${r.applies_to || `${r.bo
 
 export function renderCompare(out, view) {
   if (!out || typeof out !== "object" || !out.a) return objectTable([out]);
-  const name = (s) => `${s.title || s.exercise_id}${s.forked_from ? " (a fork)" : ""}`;
+  const name = (s) => `${s.title || ""} · ${s.exercise_id}${s.forked_from ? ` (a fork, after event ${s.forked_from.at})` : ""}`;
   const votes = (x) => Object.entries(x.votes || {}).map(([s, v]) => `${seatName(view, s)} ${v}`).join(", ");
   return [
     facts([["A", name(out.a)], ["B", name(out.b)],
