@@ -13,6 +13,8 @@ from click.testing import CliRunner
 from playwright.sync_api import expect
 
 from server.cli import main
+from server.review.export import parse_export
+from tests.review.support import TAMPERINGS, tamper
 
 
 def ttx(*args: str, env: dict[str, str] | None = None):
@@ -29,6 +31,8 @@ def test_export_from_the_page_then_verify_and_import_the_download(api, open_seat
     ex.command("TJK", {"type": "report_threat", "kind": "aggression", "summary": "Border post 12 shelled"})
     ex.command("RUS", {"type": "request_consultation", "topic": "Back channel", "invitees": ["KAZ"], "private": True})
     ex.command("facilitator", {"type": "add_observation", "text": "RUS and KAZ talk privately"})
+    ex.command("KAZ", {"type": "report_threat", "kind": "threat", "summary": "Ünïcode — “quotes” \\ and \"escapes\" 漢字 🙂"})
+    ex.command("facilitator", {"type": "set_clock_speed", "factor": 2.5})
     events = ex.events()
 
     fac = open_seat(ex.link("facilitator"), accept_downloads=True)
@@ -65,6 +69,25 @@ def test_export_from_the_page_then_verify_and_import_the_download(api, open_seat
     served = api.http.get(f"/api/exercises/{ex.id}/report", headers=ex.headers("facilitator")).json()
     assert local == served
     assert fac.page_errors == []
+
+    # "Verify a file" on the page checks the same chain, in the browser, with ttx verify's words
+    fac.locator("#verify-file").set_input_files(str(saved))
+    expect(fac.locator("#verify-status")).to_contain_text(f"ok: {len(events)} events, chain verified")
+    head = json.loads(lines[-1])["hash"]
+    expect(fac.locator("#verify-status")).to_contain_text(head[:16])
+    for how in TAMPERINGS:
+        text, _seq = tamper(saved.read_text(encoding="utf-8"), how, target_seq=4)
+        bad = tmp_path / f"{how}.ndjson"
+        bad.write_text(text, encoding="utf-8")
+        problem = parse_export(text.splitlines(keepends=True)).problem
+        assert problem is not None
+        fac.locator("#verify-file").set_input_files(str(bad))
+        expect(fac.locator("#verify-status")).to_have_text(f"{bad.name}: {problem}")
+    # Python's float repr, in JavaScript, for the values a log may hold
+    values = [0.0, -0.0, 0.5, 67.3, 3599.85, 1e15, 1e16, 1.5e16, 1e-4, 1e-5, 1.25e-7, 5e-324, 1.7976931348623157e308,
+              123456789.123456, 0.1 + 0.2, 2.5, 1e22, 100.0]
+    got = fac.evaluate("async (xs) => { const m = await import('/static/js/verify.js'); return xs.map(m.pyFloat); }", values)
+    assert got == [repr(v) for v in values]
 
     obs = open_seat(ex.link("observer"))
     obs.get_by_role("tab", name="Review").click()

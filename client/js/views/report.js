@@ -10,6 +10,7 @@ import { actionForm } from "../forms.js";
 import { registerPanel, STAFF_ROLES } from "../registry.js";
 import { bodyName, capitalize, decisionKindName, humanize, milestones, seatKindName, seatList, seatName, statusName, term }
   from "../words.js";
+import { canVerify, verifyExport } from "../verify.js";
 import { badge, cellText, facts, note, objectTable, panel } from "./common.js";
 
 const delay = (x) => (x === null || x === undefined ? "—" : `+${hms(x)}`);
@@ -130,7 +131,8 @@ export function reportPanel({ exerciseId, token, send }) {
   const downloads = h("div", { class: "buttons downloads", hidden: true });
   const content = h("div", { class: "report-content", id: "report-content" });
   const scoring = h("div", { class: "scoring", id: "scoring" });
-  p.body.append(h("div", { class: "buttons" }, reload), status, downloads, content, scoring);
+  const verifier = verifyControl();
+  p.body.append(h("div", { class: "buttons" }, reload), status, downloads, verifier, content, scoring);
 
   for (const [fmt, label] of [["html", "HTML (printable)"], ["md", "Markdown"], ["csv", "CSV"]]) {
     const b = h("button", { type: "button", class: "download", dataset: { format: fmt } }, `Download ${label}`);
@@ -214,6 +216,32 @@ export function reportPanel({ exerciseId, token, send }) {
       scoresSeen = scores;
     },
   };
+}
+
+/** "Verify a file": an exported log checked here, in the browser, as `ttx verify` checks it. */
+function verifyControl() {
+  const input = h("input", { type: "file", id: "verify-file", accept: ".ndjson,.jsonl,application/x-ndjson,text/plain" });
+  const out = h("p", { class: "status", id: "verify-status", "aria-live": "polite" });
+  input.addEventListener("change", async () => {
+    const file = input.files && input.files[0];
+    if (!file) return;
+    if (!canVerify()) {
+      fill(out, h("span", { role: "alert" }, "This browser cannot check the chain here (it needs HTTPS and a recent browser): use ttx verify FILE."));
+      return;
+    }
+    fill(out, `Checking ${file.name}…`);
+    try {
+      const r = await verifyExport(file, { onProgress: (n) => fill(out, `Checking ${file.name}: ${n} events so far…`) });
+      fill(out, r.ok ? h("span", { class: "verified" }, `${file.name}: ok: ${r.events} events, chain verified, head ${r.head.slice(0, 16)}…`)
+        : h("span", { role: "alert", class: "broken" }, `${file.name}: ${r.problem}`));
+    } catch (e) {
+      fill(out, h("span", { role: "alert" }, `Could not read ${file.name}: ${e.message}`));
+    } finally {
+      input.value = "";
+    }
+  });
+  return h("div", { class: "field verify" }, h("label", { for: input.id }, "Verify a file (an exported log, checked in this browser; nothing is uploaded)"),
+    input, out);
 }
 
 function scoreForm(send, x, current, result) {
