@@ -7,8 +7,7 @@ from html import escape
 from typing import Any, Iterable
 
 from .chart import timeline_svg
-from .render_text import rules_text, seat_list, seat_names
-from .summaries import clock, in_world_text
+from .summaries import clock, in_world_text, rules_text, seat_list, seat_names
 
 CSS = """
 :root { color-scheme: light; --ink: #111827; --muted: #6b7280; --line: #e5e7eb; --met: #15803d; --missed: #b91c1c;

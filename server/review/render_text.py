@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any, Callable
 
-from .summaries import clock, in_world_iso, in_world_text
+from .summaries import clock, in_world_iso, in_world_text, rules_text, seat_list, seat_names
 
 _MD_INLINE = re.compile(r"([\\`*_\[\]|~])")
 _MD_LINE_START = re.compile(r"^(#|[-+](?=\s)|\d+(?=[.)]\s))")
@@ -43,23 +43,6 @@ def _delay(step: dict[str, Any] | None) -> str:
         return "—"
     who = md(step.get("actor_name") or step.get("actor") or "")
     return f"+{clock(step['delay'])} {who}" + (" (inferred)" if step.get("link") == "inferred" else "")
-
-
-def seat_names(report: dict[str, Any]) -> Callable[[Any], str]:
-    """A seat's name as the report's scenario gives it (the id for a seat it does not know)."""
-    names = {s["seat"]: s["name"] for s in report["seats"]}
-    names.update({"facilitator": "Facilitator", "observer": "Observer", "system": "System"})
-    return lambda seat: names.get(str(seat), str(seat))
-
-
-def seat_list(name: Callable[[Any], str], seats: Any) -> str:
-    if seats == "all" or seats is None:
-        return "all"
-    return ", ".join(name(s) for s in seats) or "none"
-
-
-def rules_text(rules: list[dict[str, Any]]) -> str:
-    return "; ".join(f"{r.get('applies_to') or r['body'] + '/' + r['kind']}: {r['description']}" for r in rules)
 
 
 def render_markdown(report: dict[str, Any]) -> str:

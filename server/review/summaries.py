@@ -2,13 +2,15 @@
 slice registered (`registry.EventType.summary`), in the scenario's words.
 
 Plain text: the renderers escape it for HTML and Markdown. Participant text is cut to a length that
-fits a line, never interpreted.
+fits a line, never interpreted. Also the one way every human-readable output writes times (`clock`,
+`in_world_text`) and names seats and rules (`seat_names`, `rules_text`).
 """
 
 from __future__ import annotations
 
 import math
 from datetime import datetime, timedelta
+from typing import Any, Callable
 
 from ..domain.events import Event
 from ..domain.institutions import index
@@ -58,6 +60,23 @@ def in_world_text(start: str | datetime, seconds: float) -> str:
 def in_world_iso(start: str | datetime, seconds: float) -> str:
     """The same moment as ISO 8601 to the second (`1995-06-12T09:15:30+05:00`), for CSV."""
     return in_world_at(datetime.fromisoformat(start) if isinstance(start, str) else start, seconds).isoformat()
+
+
+def seat_names(report: dict[str, Any]) -> Callable[[Any], str]:
+    """A seat's name as the report's scenario gives it (the id for a seat it does not know)."""
+    names = {s["seat"]: s["name"] for s in report["seats"]}
+    names.update({"facilitator": "Facilitator", "observer": "Observer", "system": "System"})
+    return lambda seat: names.get(str(seat), str(seat))
+
+
+def seat_list(name: Callable[[Any], str], seats: Any) -> str:
+    if seats == "all" or seats is None:
+        return "all"
+    return ", ".join(name(s) for s in seats) or "none"
+
+
+def rules_text(rules: list[dict[str, Any]]) -> str:
+    return "; ".join(f"{r.get('applies_to') or r['body'] + '/' + r['kind']}: {r['description']}" for r in rules)
 
 
 def summarize(event: Event, scenario: Scenario) -> str:
