@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
 from pydantic import ValidationError
 
@@ -18,6 +18,7 @@ from .export import ParsedExport, parse_export
 from .fork import BadFork, RulesIn, plan_fork
 from .log import BadEnvelope, current, stored_event
 from .compare import NotComparable, common_view, compare_reports
+from .reenact import event_type
 from .report import build_report
 
 
@@ -58,6 +59,17 @@ async def fork_id_map(service: ExerciseService, a_id: str, b_id: str) -> dict[st
     if a is not None and parent(a) == b_id and a.origin is not None and "id_map" in a.origin:
         return {fork: orig for orig, fork in a.origin["id_map"].items()}
     return None
+
+
+def decision_id_map(original: Sequence[Event], id_map: dict[str, str], scenario: Scenario) -> dict[str, str]:
+    """The part of a fork's id map that compare needs: the decisions it made again (kept in the
+    fork's origin, which its export's header carries: a map of every statement would be large)."""
+    decisions = set()
+    for e in original:
+        spec = event_type(e, scenario)
+        if spec is not None and spec.type == "decision_proposed":
+            decisions.add(str(e.data.get("decision_id")))
+    return {k: v for k, v in id_map.items() if k in decisions}
 
 
 async def compare_runs(service: ExerciseService, a_id: str, a_seat: str, b_id: str, b_seat: str) -> dict[str, Any]:
@@ -106,7 +118,8 @@ async def fork_exercise(service: ExerciseService, exercise_id: str, *, at: int, 
     assert scenario is not None
     forked = next(e for e in plan.events if e.type == "exercise_forked")
     origin = {"forked_from": {"exercise_id": exercise_id, "at": at}, "rules": thaw(forked.data.get("rules")),
-              "replay": replay, "reenacted": plan.reenacted, "skipped": plan.skipped, "id_map": plan.id_map}
+              "replay": replay, "reenacted": plan.reenacted, "skipped": plan.skipped,
+              "id_map": decision_id_map(original, plan.id_map, scenario)}
     new_id, issued = await service.create(scenario, events=plan.events, origin=origin, snapshot=True)
     return Created(new_id, scenario, issued, origin)
 

@@ -402,10 +402,15 @@ async def test_compare_matches_through_the_forks_id_map_and_reads_mixed_links_th
     for m in [*(m for m in MEMBERS if m != "AZE"), "AZE"]:
         await ex.command(m, {"type": "cast_vote", "decision_id": proposal["data"]["decision_id"],
                              "vote": "against" if m == "AZE" else "for"})
+    await ex.command("TJK", {"type": "report_threat", "kind": "aggression", "summary": "More shelling"})
     r = await fork(ex, at=proposal["seq"] - 1, rules=QUALIFIED, replay=True)
     assert r.status_code == 201, r.text
     assert "id_map" not in r.json()
     forked = Exercise(client, r.json())
+    # the fork keeps the map of the decisions it made again (not of the threat it made again) with its origin
+    header = json.loads((await client.get(f"/api/exercises/{forked.id}/export",
+                                          headers=forked.headers("facilitator"))).text.splitlines()[0])
+    assert list(header["origin"]["id_map"]) == [proposal["data"]["decision_id"]]
 
     async def compare(a_seat: str, b_seat: str) -> dict[str, Any]:
         got = await client.post("/api/compare", json={"a": {"exercise_id": ex.id, "token": ex.tokens[a_seat]},

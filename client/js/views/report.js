@@ -372,43 +372,22 @@ export function renderCompare(out, view) {
   ];
 }
 
-const SVG = "http://www.w3.org/2000/svg";
-function svg(tag, attrs, ...children) {
-  const el = document.createElementNS(SVG, tag);
-  for (const [k, v] of Object.entries(attrs || {})) el.setAttribute(k, String(v));
-  for (const c of children) el.append(c);
-  return el;
-}
-
-/** Time to settle of each decision in A and B, as paired bars (self-contained SVG, text as text). */
+/** Time to settle of each decision in A and B, as paired bars (progress elements: no script-made
+ * markup, text as text), longest time the full bar. */
 function settleChart(decisions) {
   const rows = (decisions || []).filter((d) => (d.a && d.a.time_to_settle !== null) || (d.b && d.b.time_to_settle !== null));
   if (!rows.length) return null;
   const max = Math.max(...rows.flatMap((d) => [d.a && d.a.time_to_settle, d.b && d.b.time_to_settle].filter((x) => typeof x === "number")), 1);
-  const width = 560;
-  const left = 180;
-  const bar = 10;
-  const rowH = 2 * bar + 14;
-  const el = svg("svg", { class: "settle-chart", id: "compare-chart", width, height: rows.length * rowH + 24, role: "img",
-    "aria-label": "Time to settle each decision in run A and run B" });
-  rows.forEach((d, i) => {
-    const y = 8 + i * rowH;
-    const label = svg("text", { x: 0, y: y + bar + 4, "font-size": 12 });
-    label.textContent = d.title.length > 26 ? `${d.title.slice(0, 25)}…` : d.title;
-    el.append(label);
-    [["a", "#2563eb"], ["b", "#d97706"]].forEach(([k, colour], j) => {
-      const x = d[k] && typeof d[k].time_to_settle === "number" ? d[k].time_to_settle : null;
-      const w = x === null ? 0 : Math.max(1, ((width - left - 70) * x) / max);
-      const r = svg("rect", { x: left, y: y + j * bar, width: w, height: bar - 1, fill: colour });
-      const title = svg("title", {});
-      title.textContent = `${k.toUpperCase()}: ${x === null ? "not settled" : hms(x)} (${d[k] ? d[k].outcome : "not in this run"})`;
-      r.append(title);
-      const t = svg("text", { x: left + w + 4, y: y + j * bar + bar - 1, "font-size": 10 });
-      t.textContent = `${k.toUpperCase()} ${x === null ? "—" : hms(x)}`;
-      el.append(r, t);
-    });
-  });
-  return h("figure", {}, el, h("figcaption", {}, "Time to settle: A blue, B orange"));
+  const bar = (d, k) => {
+    const x = d[k] && typeof d[k].time_to_settle === "number" ? d[k].time_to_settle : null;
+    const label = `${k.toUpperCase()}: ${x === null ? "not settled" : hms(x)}${d[k] ? ` (${humanize(d[k].outcome)})` : " (not in this run)"}`;
+    return h("div", { class: `settle-bar run-${k}` },
+      h("progress", { max: String(max), value: String(x === null ? 0 : x), "aria-label": `${d.title}, ${label}` }),
+      h("span", { class: "hint" }, label));
+  };
+  return h("figure", { class: "settle-chart", id: "compare-chart" },
+    h("table", {}, h("caption", {}, "Time to settle each decision, run A above run B"),
+      h("tbody", {}, rows.map((d) => h("tr", {}, h("th", { scope: "row" }, d.title), h("td", {}, bar(d, "a"), bar(d, "b")))))));
 }
 
 registerPanel({ id: "report", tab: "review", order: 20, roles: STAFF_ROLES, create: (env) => reportPanel(env) });
