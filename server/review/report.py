@@ -151,8 +151,8 @@ def _injects(log: _Log, state: Any, seat: str, last_time: float, ended: bool) ->
     `averted` (an `unless` inject whose event came in time: never to be delivered), `pending`, or
     `not_delivered` once the exercise has ended. Injects sent to some seats only are listed for the
     seats that may see them (the facilitator, and those seats), never as pending for the others. For
-    a seat that may not see the event that averted one, the inject is averted once the log is past
-    its deadline without it."""
+    a seat that may not see the event that averted one, the inject is averted once its events are
+    past the deadline without it (the facilitator's report knows exactly)."""
     delivered = DELIVERED.of(state)
     watches = WATCHES.of(state)
     out = []
@@ -163,7 +163,7 @@ def _injects(log: _Log, state: Any, seat: str, last_time: float, ended: bool) ->
         w = watches.get(inj.id)
         if d is not None:
             status = "delivered"
-        elif w is not None and (w.satisfied or last_time > w.due):
+        elif w is not None and (w.satisfied or (seat != FACILITATOR and last_time > w.due)):
             status = "averted"
         else:
             status = "not_delivered" if ended else "pending"
