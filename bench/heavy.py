@@ -73,7 +73,8 @@ async def _inline_costs(url: str, ex: str, fork_at: int) -> dict[str, float]:
         _json_bytes(await report_for(service, ex, "facilitator"))
         out["report (JSON)"] = time.perf_counter() - t0
         t0 = time.perf_counter()
-        a, b = await report_for(service, ex, "facilitator"), await report_for(service, ex, "observer")
+        # as POST /api/compare with a facilitator's and an observer's token: both read as the observer
+        a, b = await report_for(service, ex, "observer"), await report_for(service, ex, "observer")
         _json_bytes(compare_reports(a, b))
         out["compare"] = time.perf_counter() - t0
         t0 = time.perf_counter()

@@ -15,12 +15,19 @@ export function exerciseNow(view, skewMs = 0) {
 
 const pad = (n, w = 2) => String(n).padStart(w, "0");
 
-/** Exercise time as HH:MM:SS (hours keep counting past 24). */
+/** The whole seconds a time has reached: rounded to the millisecond the log keeps, then cut. The
+ * server's reports do the same (server/review/summaries.py `whole_seconds`), so the page, HTML,
+ * Markdown and CSV agree to the second. */
+export function wholeSeconds(seconds) {
+  return Math.floor(Math.round(Math.abs(seconds) * 1000) / 1000);
+}
+
+/** Exercise time (or a delay) as HH:MM:SS (hours keep counting past 24). */
 export function hms(seconds) {
   const neg = seconds < 0;
-  const s = Math.floor(Math.abs(seconds) + (neg ? 0.999 : 0));
+  const s = wholeSeconds(seconds);
   const text = `${pad(Math.floor(s / 3600))}:${pad(Math.floor((s % 3600) / 60))}:${pad(s % 60)}`;
-  return neg ? `-${text}` : text;
+  return neg && s > 0 ? `-${text}` : text;
 }
 
 /** Like the server's format_offset: "00:15" or "00:15:30". */
@@ -60,7 +67,7 @@ export function inWorldIso(start, seconds) {
 
 /** "Mon 12 Jun 1995 09:15:30" in the scenario's time zone. */
 export function inWorldText(start, seconds, { seconds: withSeconds = true, date = true } = {}) {
-  const p = inWorldParts(start, seconds);
+  const p = inWorldParts(start, Math.round(seconds * 1000) / 1000);
   if (!p) return "";
   const { d } = p;
   const time = `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}${withSeconds ? `:${pad(d.getUTCSeconds())}` : ""}`;

@@ -23,7 +23,7 @@ const snapshots = []; // {order, part(view) -> nodes}
 export const ALL_ROLES = Object.freeze(["participant", "facilitator", "observer"]);
 export const STAFF_ROLES = Object.freeze(["facilitator", "observer"]);
 
-/** `fn(view, event)` changes the seat's view (a draft, mutated in place) for events of `type`. */
+/** `fn(view, event)` changes the seat's view (a draft, mutated in place) for events of `type` ("*": every event). */
 export function registerFold(type, fn) {
   if (!folds.has(type)) folds.set(type, []);
   folds.get(type).push(fn);
@@ -78,9 +78,10 @@ export function generic(view, e) {
   return { ...e, type: alias.event, recorded_as: e.type, data: { ...fixed, ...(e.data || {}) } };
 }
 
-/** The fold handlers of an event type (generic). */
+/** The fold handlers of an event type (generic), then those registered for every type ("*"). */
 export function foldsOf(type) {
-  return folds.get(type) || [];
+  const every = folds.get("*");
+  return every ? [...(folds.get(type) || []), ...every] : folds.get(type) || [];
 }
 
 export function descriptionOf(type) {

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
 from pydantic import ValidationError
 
@@ -17,6 +17,8 @@ from ..service import ExerciseService, IssuedSeat, UnknownExercise
 from .export import ParsedExport, parse_export
 from .fork import BadFork, RulesIn, plan_fork
 from .log import BadEnvelope, current, stored_event
+from .compare import NotComparable, common_view, compare_reports
+from .reenact import event_type
 from .report import build_report
 
 
@@ -41,6 +43,48 @@ async def report_for(service: ExerciseService, exercise_id: str, seat: str) -> d
     if not events:
         raise UnknownExercise(exercise_id)
     return build_report(events, seat=seat)
+
+
+async def fork_id_map(service: ExerciseService, a_id: str, b_id: str) -> dict[str, str] | None:
+    """A's entity ids -> B's when one run is a fork of the other (the map its fork recorded in the
+    exercise's origin), else None."""
+    a, b = await service.store.exercise(a_id), await service.store.exercise(b_id)
+
+    def parent(record: Any) -> str | None:
+        origin = record.origin if record is not None else None
+        return ((origin or {}).get("forked_from") or {}).get("exercise_id")
+
+    if b is not None and parent(b) == a_id and b.origin is not None and "id_map" in b.origin:
+        return dict(b.origin["id_map"])
+    if a is not None and parent(a) == b_id and a.origin is not None and "id_map" in a.origin:
+        return {fork: orig for orig, fork in a.origin["id_map"].items()}
+    return None
+
+
+def decision_id_map(original: Sequence[Event], id_map: dict[str, str], scenario: Scenario) -> dict[str, str]:
+    """The part of a fork's id map that compare needs: the decisions it made again (kept in the
+    fork's origin, which its export's header carries: a map of every statement would be large)."""
+    decisions = set()
+    for e in original:
+        spec = event_type(e, scenario)
+        if spec is not None and spec.type == "decision_proposed":
+            decisions.add(str(e.data.get("decision_id")))
+    return {k: v for k, v in id_map.items() if k in decisions}
+
+
+async def compare_runs(service: ExerciseService, a_id: str, a_seat: str, b_id: str, b_seat: str) -> dict[str, Any]:
+    """Two runs compared through one seat's view (`common_view`), matched through the fork's id map."""
+    seat = common_view(a_seat, b_seat)
+    a = await report_for(service, a_id, seat)
+    b = await report_for(service, b_id, seat)
+    try:
+        out = compare_reports(a, b, a_id=a_id, b_id=b_id, id_map=await fork_id_map(service, a_id, b_id))
+    except NotComparable as exc:
+        raise ReviewRefused(409, "not_comparable", str(exc))
+    if (a_seat, b_seat) != (seat, seat):
+        out["note"] = (f"Both runs are read through the {seat}'s view (the links given are the {a_seat}'s and the "
+                       f"{b_seat}'s): what one seat may see and the other may not would otherwise read as a change.")
+    return out
 
 
 async def stored_prefix(service: ExerciseService, exercise_id: str, upto: int) -> list[Event]:
@@ -74,7 +118,8 @@ async def fork_exercise(service: ExerciseService, exercise_id: str, *, at: int, 
     assert scenario is not None
     forked = next(e for e in plan.events if e.type == "exercise_forked")
     origin = {"forked_from": {"exercise_id": exercise_id, "at": at}, "rules": thaw(forked.data.get("rules")),
-              "replay": replay, "reenacted": plan.reenacted, "skipped": plan.skipped}
+              "replay": replay, "reenacted": plan.reenacted, "skipped": plan.skipped,
+              "id_map": decision_id_map(original, plan.id_map, scenario)}
     new_id, issued = await service.create(scenario, events=plan.events, origin=origin, snapshot=True)
     return Created(new_id, scenario, issued, origin)
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any, Callable
 
-from .summaries import clock
+from .summaries import clock, in_world_iso, in_world_text, rules_text, seat_list, seat_names
 
 _MD_INLINE = re.compile(r"([\\`*_\[\]|~])")
 _MD_LINE_START = re.compile(r"^(#|[-+](?=\s)|\d+(?=[.)]\s))")
@@ -39,43 +39,54 @@ def _table(head: list[str], rows: list[list[Any]]) -> list[str]:
 
 
 def _delay(step: dict[str, Any] | None) -> str:
-    return f"{clock(step['delay'])} (seq {step['seq']})" if step else "—"
+    if not step:
+        return "—"
+    who = md(step.get("actor_name") or step.get("actor") or "")
+    return f"+{clock(step['delay'])} {who}" + (" (inferred)" if step.get("link") == "inferred" else "")
 
 
 def render_markdown(report: dict[str, Any]) -> str:
     ex = report["exercise"]
+    name = seat_names(report)
     out = [f"# After-action report: {md(ex['title'])}", "",
-           f"Scenario `{md(ex['scenario_id'])}` · report for {md(report['seat'])} · {ex['events']} events · "
+           f"Scenario {md(ex['title'])} · report for {md(name(report['seat']))} · {ex['events']} events · "
            f"status {md(ex['status'])} · duration {clock(ex['duration'])}", "",
            md(ex["summary"]), ""]
     if ex.get("forked_from"):
-        out += [f"Forked from {md(ex['forked_from']['exercise_id'])} after event {ex['forked_from']['at']}.", ""]
-    out += ["Rules: " + "; ".join(md(f"{r['body']}/{r['kind']}: {r['description']}") for r in ex["rules"]), ""]
+        out += [f"Forked from another run after event {ex['forked_from']['at']}.", ""]
+    out += ["Rules: " + md(rules_text(ex["rules"])), ""]
 
-    out += ["## Response chains", ""]
+    out += ["## Injects", ""]
+    out += _table(["Inject", "Trigger", "To", "Status", "Delivered"],
+                  [[md(i["title"]), md(i.get("trigger") or "manual"), md(seat_list(name, i["to"])),
+                    md(i["status"].replace("_", " ")), clock(i["delivered_at"]) or "—"] for i in report.get("injects", [])])
+
+    out += ["## Response chains", "",
+            "Delay from each inject to the first response of each kind that answered it; *inferred* where the move "
+            "did not name the inject it answered (credited to the latest inject its seat had received).", ""]
     milestones = report["milestones"]
     out += _table(["Inject", "Delivered", *[md(m["name"]) for m in milestones], "Implemented"],
-                  [[f"{md(c['inject_id'])}: {md(c['title'])}", clock(c["delivered_at"]),
-                    *[_delay(c["steps"].get(m["id"])) for m in milestones],
+                  [[md(c["title"]), clock(c["delivered_at"]),
+                    *[_delay(_named(c["steps"].get(m["id"]), name)) for m in milestones],
                     f"{sum(1 for v in c['implementation'].values() if v)} of {len(c['implementation'])}"]
                    for c in report["chains"]])
 
     out += ["## Decisions", ""]
     out += _table(["Decision", "Body / kind", "Rule", "Outcome", "Tally (for/against/abstain/not voted)", "Dissent",
                    "Time to settle"],
-                  [[f"{md(d['decision_id'])}: {md(d['title'])}", md(f"{d['body']} / {d['kind']}"),
+                  [[md(d["title"]), md(f"{d.get('body_name') or d['body']} / {d.get('kind_name') or d['kind']}"),
                     md(d["rule_description"]) + (" (re-ruled)" if d["reruled"] else ""), md(d["outcome"]),
                     "/".join(str((d["tally"] or {}).get(k, 0)) for k in ("for", "against", "abstain", "not_voted")),
-                    md("against: " + (", ".join(d["dissent"]["against"]) or "none") + "; abstain: "
-                       + (", ".join(d["dissent"]["abstain"]) or "none")),
+                    md("against: " + seat_list(name, d["dissent"]["against"]) + "; abstain: "
+                       + seat_list(name, d["dissent"]["abstain"])),
                     clock(d["time_to_settle"]) if d["time_to_settle"] is not None else "—"]
                    for d in report["decisions"]])
 
     out += ["## Expectations", ""]
     out += _table(["Expectation", "Within", "Automatic", "Measured", "Missing", "Facilitator's score"],
-                  [[f"{md(e['title'])} ({md(e['id'])})", md(e["within"]), md(e["status"]),
-                    clock(e["measured"]) if e["measured"] is not None else "—", md(", ".join(e["missing"])),
-                    (md(e["score"]["score"]) + (f": {md(e['score']['note'])}" if e["score"].get("note") else ""))
+                  [[md(e["title"]), md(e["within"]), md(e["status"].replace("_", " ")),
+                    clock(e["measured"]) if e["measured"] is not None else "—", md(seat_list(name, e["missing"] or [])),
+                    (md(e["score"]["score"].replace("_", " ")) + (f": {md(e['score']['note'])}" if e["score"].get("note") else ""))
                     if e.get("score") else "—"]
                    for e in report["expectations"]])
 
@@ -83,7 +94,7 @@ def render_markdown(report: dict[str, Any]) -> str:
     keys = ("events", "statements", "votes", "threats", "consultations_opened", "assistance_requests",
             "assistance_responses", "decisions_proposed", "implementations", "notifications")
     out += _table(["Seat", *[k.replace("_", " ") for k in keys], "mean answer time"],
-                  [[f"{md(s['seat'])} {md(s['name'])}", *[s[k] for k in keys],
+                  [[md(s["name"]), *[s[k] for k in keys],
                     clock(s["mean_assistance_response_time"]) if s["mean_assistance_response_time"] is not None else "—"]
                    for s in report["seats"]])
 
@@ -91,9 +102,13 @@ def render_markdown(report: dict[str, Any]) -> str:
     out += [f"- {clock(o['exercise_time'])}: {md(o['text'])}" for o in report["observations"]] or ["None."]
     out += ["", "## Timeline", ""]
     out += _table(["Seq", "Time", "In-world", "Actor", "Event", "Summary"],
-                  [[e["seq"], clock(e["exercise_time"]), md(e["in_world"][:16].replace("T", " ")), md(e["actor"]),
-                    md(e["type"]), md(e["summary"])] for e in report["timeline"]])
+                  [[e["seq"], clock(e["exercise_time"]), md(in_world_text(ex["start"], e["exercise_time"])),
+                    md(name(e["actor"])), md(e["type"].replace("_", " ")), md(e["summary"])] for e in report["timeline"]])
     return "\n".join(out)
+
+
+def _named(step: dict[str, Any] | None, name: Callable[[Any], str]) -> dict[str, Any] | None:
+    return None if step is None else {**step, "actor_name": name(step.get("actor"))}
 
 
 def _cell(value: Any) -> Any:
@@ -109,9 +124,10 @@ def render_csv(report: dict[str, Any]) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
     w.writerow(CSV_COLUMNS)
+    start = report["exercise"]["start"]
     for e in report["timeline"]:
-        w.writerow([_cell(v) for v in (e["seq"], e["exercise_time"], clock(e["exercise_time"]), e["in_world"], e["actor"],
-                                       e["type"], e["summary"])])
+        w.writerow([_cell(v) for v in (e["seq"], e["exercise_time"], clock(e["exercise_time"]),
+                                       in_world_iso(start, e["exercise_time"]), e["actor"], e["type"], e["summary"])])
     return buf.getvalue()
 
 

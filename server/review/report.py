@@ -10,21 +10,24 @@ The JSON shape is documented in docs/REVIEW.md; its top-level keys are stable:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
 from ..domain.clock import in_world
-from ..domain.events import FACILITATOR, Event, format_timestamp, thaw
+from ..domain.events import FACILITATOR, OBSERVER, SYSTEM, Event, format_timestamp, thaw
 from ..domain.fold import as_generic, fold
 from ..domain.institutions import index
 from ..domain.rules import describe, tally
 from ..domain.scenario import Scenario
-from ..domain.visibility import visible_events
+from ..domain.slices.clock import DELIVERED, WATCHES
+from ..domain.visibility import can_see, visible_events
 from .expectations import Membership, check_all
-from .reenact import event_type
+from .reenact import created_id, event_type
 from .summaries import summarize
 
 REPORT_FORMAT = 2
-TOP_LEVEL_KEYS = ("exercise", "milestones", "timeline", "chains", "decisions", "expectations", "seats", "observations")
+TOP_LEVEL_KEYS = ("exercise", "milestones", "injects", "timeline", "chains", "decisions", "expectations", "seats",
+                  "observations")
 STAFF_ONLY_TYPES = frozenset({"control_message_sent", "control_message_answered"})
 
 SETTLED = {"decision_adopted": "adopted", "decision_rejected": "rejected", "decision_lapsed": "lapsed"}
@@ -99,6 +102,7 @@ def build_report(events: Sequence[Event], *, seat: str = FACILITATOR) -> dict[st
         "seat": seat,
         "exercise": _exercise(log, events, state, membership, last_time),
         "milestones": [{"id": m.id, "name": m.name} for m in index(scenario).words.milestones],
+        "injects": _injects(log, state, seat, last_time, ended),
         "timeline": [_timeline_row(log, e) for e in shown],
         "chains": _chains(log, membership),
         "decisions": _decisions(log),
@@ -136,9 +140,47 @@ def _exercise(log: _Log, events: Sequence[Event], state, membership: Membership,
         "forked_from": ({"exercise_id": fork[0].data.get("from_exercise_id"), "at": fork[0].data.get("at"),
                          "seq": fork[0].seq, "rules": thaw(fork[0].data.get("rules"))} if fork else None),
         "members": list(membership.at()),
-        "rules": [dict(r.model_dump(mode="json"), description=describe(r.model_dump())) for r in state.rules],
+        "rules": [dict(r.model_dump(mode="json"), description=describe(r.model_dump()),
+                       applies_to=applies_to(index(sc).words, r.body, r.kind)) for r in state.rules],
         "counts": dict(sorted(counts.items())),
     }
+
+
+def _injects(log: _Log, state: Any, seat: str, last_time: float, ended: bool) -> list[dict[str, Any]]:
+    """The scenario's injects as this seat's events tell them, then the ad-hoc ones: `delivered`,
+    `averted` (an `unless` inject whose event came in time: never to be delivered), `pending`, or
+    `not_delivered` once the exercise has ended. Injects sent to some seats only are listed for the
+    seats that may see them (the facilitator, and those seats), never as pending for the others. For
+    a seat that may not see the event that averted one, the inject is averted once its events are
+    past the deadline without it (the facilitator's report knows exactly)."""
+    delivered = DELIVERED.of(state)
+    watches = WATCHES.of(state)
+    out = []
+    for inj in log.scenario.injects:
+        if inj.to != "all" and not can_see(tuple(inj.to), seat):
+            continue
+        d = delivered.get(inj.id)
+        w = watches.get(inj.id)
+        if d is not None:
+            status = "delivered"
+        elif w is not None and (w.satisfied or (seat != FACILITATOR and last_time > w.due)):
+            status = "averted"
+        else:
+            status = "not_delivered" if ended else "pending"
+        out.append({"inject_id": inj.id, "title": inj.title, "trigger": inj.trigger, "to": inj.to, "status": status,
+                    "delivered_at": d.at if d is not None else None, "due": w.due if w is not None and d is None else None})
+    scheduled = {i.id for i in log.scenario.injects}
+    out += [{"inject_id": d.id, "title": d.title, "trigger": d.trigger, "status": "delivered",
+             "to": "all" if d.audience is None else list(d.audience), "delivered_at": d.at, "due": None}
+            for d in delivered.values() if d.id not in scheduled]
+    return out
+
+
+def applies_to(words: Any, body: str, kind: str) -> str:
+    """What a rule binding covers, in the scenario's words ("every body, every kind of decision")."""
+    b = "every body" if body == "*" else words.body(body)
+    k = "every kind of decision" if kind == "*" else words.decision_kind(kind)
+    return f"{b}, {k}"
 
 
 def _timeline_row(log: _Log, e: Event) -> dict[str, Any]:
@@ -147,24 +189,108 @@ def _timeline_row(log: _Log, e: Event) -> dict[str, Any]:
             "type": e.type, "generic": spec.type if spec is not None else e.type, "summary": summarize(e, log.scenario)}
 
 
+# the references a move may carry to something made before it, in the order they are followed: a
+# move that names a decision, a request, a consultation or a threat answers what that entity answered
+REFERENCES = ("decision_id", "request_id", "consultation_id", "threat_id")
+PARTICIPANT_FREE = frozenset({FACILITATOR, SYSTEM, OBSERVER})
+
+
+@dataclass(frozen=True, slots=True)
+class Cause:
+    """Which delivered inject an event answers, and how we know: `linked` when the move (or what it
+    refers to, all the way back) names the inject (`in_response_to`), `inferred` when some step of
+    the way was guessed (the latest inject the actor had received)."""
+
+    inject_id: str
+    link: str  # "linked" | "inferred"
+    via: str | None  # "in_response_to", a reference field ("decision_id", ...), or None when inferred
+
+
+def attribute(log: _Log) -> dict[int, Cause]:
+    """seq -> the inject each visible event answers. An event is credited only to an inject its
+    actor received (the system's and the facilitator's own events only through what they refer to):
+    first the inject its move names (`in_response_to`), then what the entity it refers to answered
+    (`REFERENCES`), else the latest inject the actor had received, marked inferred."""
+    causes: dict[int, Cause] = {}
+    made: dict[str, Cause | None] = {}  # entity id -> the cause of the event that created it
+    delivered: dict[str, Event] = {}  # inject id -> its (first) delivery
+    received: list[Event] = []  # deliveries so far, in order
+    sc = log.scenario
+    for e in log.events:
+        data = log.data(e)
+        if e.type == "inject_delivered":
+            inject_id = str(data.get("inject_id"))
+            delivered.setdefault(inject_id, e)
+            received.append(e)
+            continue
+        participant = e.actor not in PARTICIPANT_FREE
+
+        def got(inject_id: str) -> bool:
+            d = delivered.get(inject_id)
+            return d is not None and d.seq < e.seq and (not participant or can_see(d.audience, e.actor))
+
+        own = created_id(e, sc)
+        cause: Cause | None = None
+        link = data.get("in_response_to")
+        if link is not None and got(str(link)):
+            cause = Cause(str(link), "linked", "in_response_to")
+        if cause is None:
+            for ref in REFERENCES:
+                value = data.get(ref)
+                if value is None or str(value) == own:
+                    continue
+                found = made.get(str(value))
+                if found is not None and got(found.inject_id):
+                    cause = Cause(found.inject_id, found.link, ref)
+                    break
+        if cause is None and participant:
+            latest = next((d for d in reversed(received) if can_see(d.audience, e.actor)), None)
+            if latest is not None:
+                cause = Cause(str(latest.data.get("inject_id")), "inferred", None)
+        if cause is not None:
+            causes[e.seq] = cause
+        if own is not None:
+            made.setdefault(own, cause)
+    return causes
+
+
 def _chains(log: _Log, membership: Membership) -> list[dict[str, Any]]:
-    """For each delivered inject: the first of each kind of response after it, with its delay."""
+    """For each delivered inject: the first response of each milestone credited to it (`attribute`),
+    with its delay, and each member that received it: its first implementation credited to it."""
     chains = []
     members = membership.at()
     idx = index(log.scenario)
     milestones = [(m.id, idx.spec(m.event)) for m in idx.words.milestones]
+    causes = attribute(log)
+    seen: set[str] = set()
     for inj in log.of("inject_delivered"):
+        inject_id = str(inj.data.get("inject_id"))
+        if inject_id in seen:
+            continue
+        seen.add(inject_id)
         t0 = inj.exercise_time
-        steps = {name: _step(log.first_matching(spec, inj.seq), t0) for name, spec in milestones}
+        answers = [e for e in log.events if e.seq > inj.seq and (c := causes.get(e.seq)) is not None and c.inject_id == inject_id]
+
+        def step(e: Event | None) -> dict[str, Any] | None:
+            out = _step(e, t0)
+            if out is not None and e is not None:
+                c = causes[e.seq]
+                out.update(link=c.link, via=c.via)
+            return out
+
+        steps = {name: step(next((e for e in answers if spec.matches(e)), None)) for name, spec in milestones}
         implementation: dict[str, Any] = {}
         for member in members:
-            e = log.first_after("implementation_recorded", inj.seq, actor=member)
-            step = _step(e, t0)
-            if step is not None and e is not None:
-                step.update(decision_id=e.data.get("decision_id"), status=e.data.get("status"))
-            implementation[member] = step
+            if not can_see(inj.audience, member):
+                continue  # it never received this inject: nothing it did answers it
+            e = next((x for x in answers if x.actor == member and event_type(x, log.scenario) is not None
+                      and event_type(x, log.scenario).type == "implementation_recorded"), None)
+            s = step(e)
+            if s is not None and e is not None:
+                s.update(decision_id=e.data.get("decision_id"), status=e.data.get("status"))
+            implementation[member] = s
         chains.append({
-            "inject_id": inj.data.get("inject_id"),
+            "inject_id": inject_id,
             "title": inj.data.get("title"),
             "trigger": inj.data.get("trigger"),
             "to": thaw(inj.data.get("to")),
@@ -173,6 +299,8 @@ def _chains(log: _Log, membership: Membership) -> list[dict[str, Any]]:
             "in_world": log.in_world(t0),
             "steps": steps,
             "implementation": implementation,
+            "responses": {"linked": sum(1 for e in answers if causes[e.seq].link == "linked"),
+                          "inferred": sum(1 for e in answers if causes[e.seq].link == "inferred")},
         })
     return chains
 
@@ -228,6 +356,8 @@ def _decisions(log: _Log) -> list[dict[str, Any]]:
             "title": d.get("title"),
             "body": d.get("body"),
             "kind": d.get("kind"),
+            "body_name": words.body(d.get("body")),
+            "kind_name": words.decision_kind(d.get("kind")),
             "text": d.get("text"),
             "proposer": p.actor,
             "proposed": {"seq": p.seq, "exercise_time": p.exercise_time},

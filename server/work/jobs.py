@@ -148,13 +148,13 @@ async def report(service: ExerciseService, exercise_id: str, seat: str, fmt: str
     return _json_bytes(built) if fmt == "json" else render(built, fmt, lang).encode("utf-8")
 
 
-async def compare(service: ExerciseService, a_id: str, a_seat: str, b_id: str, b_seat: str) -> bytes:
-    from ..review.compare import compare_reports
-    from ..review.operations import report_for
+async def compare(service: ExerciseService, a_id: str, a_seat: str, b_id: str, b_seat: str) -> bytes | Refusal:
+    from ..review.operations import ReviewRefused, compare_runs
 
-    a = await report_for(service, a_id, a_seat)
-    b = await report_for(service, b_id, b_seat)
-    return _json_bytes(compare_reports(a, b, a_id=a_id, b_id=b_id))
+    try:
+        return _json_bytes(await compare_runs(service, a_id, a_seat, b_id, b_seat))
+    except ReviewRefused as exc:
+        return Refusal(exc.status, exc.code, exc.message, exc.details)
 
 
 async def fork(service: ExerciseService, exercise_id: str, at: int, rules: Any, replay: bool) -> Forked | Refusal:

@@ -88,6 +88,11 @@ def injects_by_status(state: dict[str, Any]) -> tuple[set[str], set[str]]:
     return delivered, pending
 
 
+def averted_injects(state: dict[str, Any]) -> set[str]:
+    """`unless` injects whose event came in time: never to be delivered."""
+    return {i["id"] for i in state["injects"] if i["status"] == "averted"}
+
+
 def plain(value: Any) -> Any:
     return json.loads(json.dumps(value))
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.api.support import (Run, assert_every_seat_acted, assert_private, assert_replay, control_channel,
-                               injects_by_status, one, types)
+                               injects_by_status, one, types, averted_injects)
 from tests.conftest import Exercise, create_exercise
 
 
@@ -205,7 +205,8 @@ async def test_cyber_incident_response_whole_run(client, app):
     assert consultations[con_bridge]["members"] == CYBER_SEATS and consultations[con_bridge]["statements"] == 8
     delivered, pending = injects_by_status(state)
     assert delivered == {"ransom-note", "it-sitrep", "journalist-call", "first-findings", "ransom-demand", "backups-clean"}
-    assert pending == {"customers-worry", "leak-site", "ransom-deadline", "press-nudge", "regulator-reminder"}
+    assert pending == {"customers-worry", "leak-site", "ransom-deadline"}
+    assert averted_injects(state) == {"press-nudge", "regulator-reminder"}  # their events came in time
 
     # the review measures the company's own milestones and expectations, under its own event names
     rep = await report(ex)
@@ -215,7 +216,11 @@ async def test_cyber_incident_response_whole_run(client, app):
     chain = next(c for c in rep["chains"] if c["inject_id"] == "ransom-note")
     assert {k: (v or {}).get("actor") for k, v in chain["steps"].items()} == {
         "incident_reported": "ITOPS", "bridge_opened": "CISO", "help_called": "CISO", "measure_decided": "system",
-        "regulator_notified": "LEGAL", "customers_informed": "COMMS", "press_answered": "COMMS"}
+        "regulator_notified": "LEGAL", "customers_informed": None, "press_answered": "COMMS"}
+    # COMMS tells the customers about the theft forensics found: a threat reported under an inject
+    # COMMS never received, so the move goes (inferred) to the latest inject COMMS had received
+    told = [(c["inject_id"], c["steps"]["customers_informed"]) for c in rep["chains"] if c["steps"]["customers_informed"]]
+    assert [(i, s["actor"], s["link"]) for i, s in told] == [("journalist-call", "COMMS", "inferred")]
 
 
 # --- nato-article-4-5 -----------------------------------------------------------------------------
@@ -381,7 +386,8 @@ async def test_nato_article_4_5_whole_run(client, app):
     delivered, pending = injects_by_status(state)
     assert delivered == {"grid-attack", "allied-intelligence", "cable-cut", "armed-attack", "partner-briefing", "bundestag",
                          "second-day"}
-    assert pending == {"art4-nudge", "sc-enquiry"}
+    assert pending == set()
+    assert averted_injects(state) == {"art4-nudge", "sc-enquiry"}
 
     rep = await report(ex)
     assert expectation_statuses(rep) == {e: "met" for e in (

@@ -23,7 +23,7 @@ them, so the `unless` ones stay pending here.
 from __future__ import annotations
 
 from tests.api.support import (Run, assert_every_seat_acted, assert_private, assert_replay, by_id, control_channel,
-                               injects_by_status, one, types)
+                               injects_by_status, one, types, averted_injects)
 from tests.conftest import create_exercise
 
 MEMBERS = ["ARM", "AZE", "BLR", "GEO", "KAZ", "KGZ", "RUS", "TJK", "UZB"]
@@ -178,7 +178,8 @@ async def test_csto_border_crisis_whole_run(client, app):
     delivered, pending = injects_by_status(state)
     assert delivered == {"incursion", "field-report", "intelligence", "refugees", "turkmen-border", "second-wave",
                          "kyrgyz-parliament"}
-    assert pending == {"consultation-nudge", "un-enquiry", "unsc-mandate", "osce-mandate"}  # no scheduler here
+    assert pending == {"unsc-mandate", "osce-mandate"}  # delivered by control, if at all
+    assert averted_injects(state) == {"consultation-nudge", "un-enquiry"}  # their events came in time
     assert by_id(state["injects"], "refugees")["trigger"] == "when"
     assert state["control_messages"] == 2 and state["observations"] == 1
     assert {s["seat"]: s["status"] for s in state["seats"] if s["kind"] == "state"} == \
@@ -361,7 +362,8 @@ async def test_intra_treaty_dispute_whole_run(client, app):
     delivered, pending = injects_by_status(state)
     assert delivered == {"clash", "yerevan-sitrep", "baku-sitrep", "art4-against-member", "mediation-channel",
                          "osce-mandate", "peacekeeping-blocked", "guns-fall-silent", "second-day"}
-    assert pending == {"silence-nudge", "session-nudge", "un-enquiry", "unsc-mandate"}
+    assert pending == {"unsc-mandate"}
+    assert averted_injects(state) == {"silence-nudge", "session-nudge", "un-enquiry"}
     assert state["control_messages"] == 2
 
 
@@ -507,4 +509,5 @@ async def test_air_defence_incident_whole_run(client, app):
     delivered, pending = injects_by_status(state)
     assert delivered == {"radar-contact", "turkmen-radar", "track-enters-uzbekistan", "second-track",
                          "accession-protocol", "tkm-admitted", "track-lost"}
-    assert pending == {"fighters-wait", "cdm-silent", "un-enquiry"}
+    assert pending == set()
+    assert averted_injects(state) == {"fighters-wait", "cdm-silent", "un-enquiry"}

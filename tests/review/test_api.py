@@ -385,3 +385,49 @@ async def test_a_fork_takes_one_binding_in_any_of_its_forms_and_keeps_the_other_
     assert forked[("CCS", "use_of_armed_forces")]["rule"] == "qualified_majority"
     assert forked[("*", "*")]["rule"] == "consensus"  # the run's default, kept
     assert ("CCS", "accession") in forked
+
+
+async def test_compare_matches_through_the_forks_id_map_and_reads_mixed_links_through_one_view(client):
+    """Forked before the proposal, the decision is made again under a new id: compare pairs it
+    through the id map the fork recorded. A private consultation opened in both runs is seen by the
+    facilitator only: with one facilitator and one observer link both runs are read as the observer
+    reads them, so it is not a change."""
+    ex = await create_exercise(client)
+    await ex.command("facilitator", {"type": "start_exercise"})
+    await ex.command("facilitator", {"type": "deliver_inject", "inject_id": "incursion"})
+    await ex.command("RUS", {"type": "request_consultation", "topic": "Quietly", "invitees": ["KAZ"], "private": True})
+    out = await ex.command("RUS", {"type": "propose_decision", "body": "CCS", "kind": "use_of_armed_forces",
+                                   "title": "Deploy", "text": "Deploy collective forces"})
+    proposal = out["events"][0]
+    for m in [*(m for m in MEMBERS if m != "AZE"), "AZE"]:
+        await ex.command(m, {"type": "cast_vote", "decision_id": proposal["data"]["decision_id"],
+                             "vote": "against" if m == "AZE" else "for"})
+    await ex.command("TJK", {"type": "report_threat", "kind": "aggression", "summary": "More shelling"})
+    r = await fork(ex, at=proposal["seq"] - 1, rules=QUALIFIED, replay=True)
+    assert r.status_code == 201, r.text
+    assert "id_map" not in r.json()
+    forked = Exercise(client, r.json())
+    # the fork keeps the map of the decisions it made again (not of the threat it made again) with its origin
+    header = json.loads((await client.get(f"/api/exercises/{forked.id}/export",
+                                          headers=forked.headers("facilitator"))).text.splitlines()[0])
+    assert list(header["origin"]["id_map"]) == [proposal["data"]["decision_id"]]
+
+    async def compare(a_seat: str, b_seat: str) -> dict[str, Any]:
+        got = await client.post("/api/compare", json={"a": {"exercise_id": ex.id, "token": ex.tokens[a_seat]},
+                                                      "b": {"exercise_id": forked.id, "token": forked.tokens[b_seat]}})
+        assert got.status_code == 200, got.text
+        return got.json()
+
+    full = await compare("facilitator", "facilitator")
+    assert full["view"] == "facilitator" and full["matched_by"] == "id_map" and "note" not in full
+    (pair,) = full["decisions"]
+    assert pair["a"]["decision_id"] == proposal["data"]["decision_id"] != pair["b"]["decision_id"]
+    assert pair["changes"] == ["outcome"]
+    assert not [e for e in full["expectations"] if e["changed"] and not any(d["changed"] for d in e["depends_on"])]
+    for a_seat, b_seat in (("observer", "facilitator"), ("facilitator", "observer"), ("observer", "observer")):
+        mixed = await compare(a_seat, b_seat)
+        assert mixed["view"] == "observer" and mixed["a"]["seat"] == mixed["b"]["seat"] == "observer"
+        assert ("note" in mixed) is (a_seat != b_seat)
+        consult = next(e for e in mixed["expectations"] if e["id"] == "consultations-open")
+        assert consult["changed"] is False
+        assert [d["title"] for d in mixed["decisions"] if d["changed"]] == ["Deploy"]

@@ -101,7 +101,9 @@ def check_report_in_chromium(tmp_path: Path) -> None:
             rows = chart.locator("g.row")
             assert rows.count() >= 10  # injects, the seats that acted, the system's outcomes
             assert chart.locator("g.legend text").count() >= 8
-            assert page.locator("#decisions h3").first.inner_text().startswith("dec_")
+            # decisions by their title, never by an internal id
+            assert page.locator("#decisions h3").first.inner_text().startswith("Deploy collective forces")
+            assert "dec_" not in page.locator("body").inner_text()
             assert "<b>now</b>" in page.locator("#timeline").inner_text()  # shown as text, not markup
             assert page.locator("#timeline b").count() == 0
             assert errors == [] and requests == [page_file.as_uri()]  # self-contained: nothing else fetched

@@ -53,7 +53,11 @@ def test_it_reports_with_the_old_chain_steps():
     report = build_report(events())
     assert [m["id"] for m in report["milestones"]][-1] == "un_notified"
     chain = next(c for c in report["chains"] if c["inject_id"] == "radar-contact")
-    assert chain["steps"]["un_notified"] is not None and chain["steps"]["first_assistance_request"] is not None
+    assert chain["steps"]["first_assistance_request"] is not None
+    # the notification is about the accession decision, which answered the accession inject
+    assert chain["steps"]["un_notified"] is None
+    accession = next(c for c in report["chains"] if c["inject_id"] == "accession-protocol")
+    assert accession["steps"]["un_notified"]["actor"] == "SG"
     (d,) = report["decisions"]
     assert [n["recipient_name"] for n in d["notifications"]] == ["UN Security Council"]
     assert any("admitted as participating state" in row["summary"] for row in report["timeline"])

@@ -82,7 +82,9 @@ def test_a_later_inject_measures_only_what_came_after_it():
     # delivered by the assistance request itself (a `when` trigger): the consultation came before it
     assert refugees["delivered_at"] == 720.0
     assert refugees["steps"]["first_consultation"] is None
-    assert refugees["steps"]["first_decision_proposed"]["delay"] == 2400.0 - 720.0
+    # RUS's proposal came after it, but RUS never received it (to UZB, TJK and SG): not its response
+    assert refugees["steps"]["first_decision_proposed"] is None
+    assert set(refugees["implementation"]) == {"UZB", "TJK"}
 
 
 def test_decisions_carry_rule_votes_dissent_and_time_to_settle():
@@ -274,3 +276,26 @@ def test_each_member_after_a_decision_means_the_members_it_binds():
     impl = next(e for e in build_report(p.events)["expectations"] if e["id"] == "implementation")
     assert impl["status"] == "met" and impl["missing"] in ([], None)
     assert sorted(impl["checks"][0]["by_seat"]) == sorted(bound)
+
+
+def test_the_inject_list_is_consistent_for_each_view():
+    """A private consultation averts the nudge: the facilitator's report says so at once; the
+    observer, who cannot see it, reads the nudge pending until its own events pass the deadline,
+    then averted. Injects sent to some seats only are not in the observer's list at all."""
+    p = Play()
+    p.tick(0)
+    p.do("RUS", "request_consultation", t=600, topic="Quietly", invitees=["KAZ"], private=True)
+    p.tick(1200)  # the field report (to TJK) and the intelligence (to RUS and KAZ)
+
+    def statuses(seat: str) -> dict[str, str]:
+        return {i["inject_id"]: i["status"] for i in build_report(p.events, seat=seat)["injects"]}
+
+    fac, obs = statuses("facilitator"), statuses("observer")
+    assert fac["consultation-nudge"] == "averted" and fac["field-report"] == fac["intelligence"] == "delivered"
+    assert fac["second-wave"] == "pending"
+    assert obs["consultation-nudge"] == "pending" and obs["incursion"] == "delivered"
+    assert not {"field-report", "intelligence", "refugees", "kyrgyz-parliament"} & set(obs)
+    p.do("TJK", "report_threat", t=1900, kind="threat", summary="Public, after the nudge's deadline")
+    assert statuses("observer")["consultation-nudge"] == "averted"
+    p.do("facilitator", "end_exercise", t=2000)
+    assert statuses("facilitator")["second-wave"] == "not_delivered"

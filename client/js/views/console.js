@@ -51,6 +51,14 @@ registerFold("inject_delivered", (v, e) => {
     v.injects.push({ id: d.inject_id, title: d.title, trigger, delivered_at: e.exercise_time, at: offset(e.exercise_time) });
   }
 });
+// An event that may avert an `unless` inject: whether it came in time is the server's to say (the
+// pattern, the window), so the view is re-read rather than guessed.
+registerFold("*", (v, e) => {
+  if (!STAFF.has(v.seat) || !Array.isArray(v.injects)) return;
+  if (v.injects.some((i) => i.status === "pending" && i.unless && [e.type, e.recorded_as].includes(i.unless.event))) {
+    v._inexact = true;
+  }
+});
 
 // --- in words ---------------------------------------------------------------------------------
 
@@ -198,8 +206,9 @@ export function injectsPanel(send) {
         fill(r.cells.to, seatList(view, inj.to));
         r.inj = inj;
         fill(r.cells.status, inj.status === "delivered" ? [badge(t("delivered"), "st-delivered"), " ", when(view, inj.delivered_at)]
-          : [badge(t("pending"), "st-pending"), " ", r.due]);
-        r.deliver.hidden = !(perms.facilitator && inj.status !== "delivered");
+          : inj.status === "averted" ? [badge(t("averted"), "st-averted"), " ", note(t("its condition was met in time"))]
+            : [badge(t("pending"), "st-pending"), " ", r.due]);
+        r.deliver.hidden = !(perms.facilitator && inj.status === "pending");
         allow(r.deliver, perms.inPlay);
         r.el.classList.toggle("delivered", inj.status === "delivered");
         const want = prev ? prev.nextSibling : tbody.firstChild;
@@ -217,7 +226,7 @@ export function injectsPanel(send) {
     const running = ctx.view.exercise.status === "running";
     for (const r of rows.values()) {
       const inj = r.inj;
-      if (inj.status === "delivered" || typeof inj.at_seconds !== "number") {
+      if (inj.status !== "pending" || typeof inj.at_seconds !== "number") {
         setText(r.due, "");
         continue;
       }

@@ -1,6 +1,6 @@
 // "What if we had used another rule?": fork this run at an event, under other decision rules, and
 // optionally re-enact the later moves (POST /fork, facilitator only). The fork's links are shown,
-// and the compare panel is filled in with the fork's observer link.
+// and the compare panel is filled in with the fork's facilitator link (the caller's own view).
 
 import { postJSON, exercisePath } from "../api.js";
 import { field, fill, h, select } from "../dom.js";
@@ -63,15 +63,16 @@ export function forkPanel({ exerciseId, token }) {
       fill(status, "");
       const seat = (name) => (out.seats || []).find((s) => s.seat === name);
       const fac = seat("facilitator");
-      const obs = seat("observer");
       fill(result,
         facts([[t("New exercise"), out.id], [t("Re-enacted moves"), String(out.reenacted ?? 0)],
           [t("Skipped moves"), String((out.skipped || []).length)]]),
         fac ? h("p", {}, h("a", { href: fac.join_url, target: "_blank", rel: "noopener noreferrer", id: "fork-open" },
           t("Open the fork as its facilitator"))) : null,
-        note(t("The fork's seat links are secret, like this run's. Its observer link is now in the comparison below.")));
+        note(t("The fork's seat links are secret, like this run's. Its facilitator link is now in the comparison below: both runs are then compared through the facilitator's full view, as you see this one.")));
+      // the link that gives the same view as the caller's (the facilitator's): an observer's link
+      // would make what the observer may not see look like a change
       const compare = document.getElementById("compare-token");
-      if (compare && obs) compare.value = obs.join_url;
+      if (compare && fac) compare.value = fac.join_url;
     } catch (e) {
       fill(status, h("span", { role: "alert" }, e.message));
     } finally {

@@ -8,8 +8,9 @@ import { hms } from "../clock.js";
 import { field, fill, h, select } from "../dom.js";
 import { actionForm } from "../forms.js";
 import { registerPanel, STAFF_ROLES } from "../registry.js";
-import { bodyName, capitalize, decisionKindName, humanize, milestones, seatKindName, seatList, seatName, statusName, term }
+import { bodyName, capitalize, decisionKindName, humanize, milestones, seatKindName, seatList, seatName, statusName, term, voteWord }
   from "../words.js";
+import { canVerify, verifyExport } from "../verify.js";
 import { badge, cellText, facts, note, objectTable, panel } from "./common.js";
 import { language, N_, t } from "../i18n.js";
 
@@ -40,8 +41,18 @@ const stateWord = (s) => (STATES[s] ? t(STATES[s]) : humanize(s));
 
 function statusBadge(status) {
   const cls = { met: "st-adopted", missed: "st-rejected", pending: "st-pending", not_triggered: "", adopted: "st-adopted",
-    rejected: "st-rejected", lapsed: "st-lapsed", open: "st-open" }[status] || "";
+    rejected: "st-rejected", lapsed: "st-lapsed", open: "st-open", delivered: "st-delivered", averted: "st-averted",
+    not_delivered: "" }[status] || "";
   return badge(STATES[status] ? t(STATES[status]) : humanize(status), cls);
+}
+
+/** A chain's step: its delay, and "inferred" when the move did not say which inject it answered. */
+function stepCell(step) {
+  if (!step) return "—";
+  const who = step.actor ? ` ${step.actor}` : "";
+  return step.link === "inferred"
+    ? [delay(step.delay), h("span", { class: "hint inferred", title: t("The move named no inject: credited to the latest inject its seat had received") }, `${who} ${t("(inferred)")}`)]
+    : [delay(step.delay), h("span", { class: "hint" }, who)];
 }
 
 export function renderReport(report, view) {
@@ -84,15 +95,23 @@ export function renderReport(report, view) {
     [t("Notified"), (d) => ((d.notifications || []).length
       ? d.notifications.map((n) => `${n.recipient_name || n.recipient} ${delay(n.delay ?? null)}`).join("; ") : "—")],
   ], { id: "report-decisions" }));
-  out.push(h("h3", {}, t("Response chains")), table(t("For each inject: time to the first response of each kind"), report.chains || [], [
+  out.push(h("h3", {}, t("Injects")), table(t("Every inject this view knows of: delivered, averted or pending"), report.injects || [], [
+    [t("Inject"), (i) => i.title],
+    [t("Trigger"), (i) => humanize(i.trigger || "manual")],
+    [t("To"), (i) => seatList(view, i.to)],
+    [t("Status"), (i) => statusBadge(i.status)],
+    [t("Delivered"), (i) => at(i.delivered_at)],
+  ], { id: "report-injects" }));
+  out.push(h("h3", {}, t("Response chains")), table(t("For each inject: time to the first response of each kind that answered it"), report.chains || [], [
     [t("Inject"), (c) => c.title],
     [t("Delivered"), (c) => at(c.delivered_at)],
-    ...steps(report, view).map(([key, label]) => [label, (c) => delay(c.steps && c.steps[key] ? c.steps[key].delay : null)]),
+    ...steps(report, view).map(([key, label]) => [label, (c) => stepCell(c.steps ? c.steps[key] : null)]),
     [capitalize(term(view, "implementation")), (c) => {
       const impl = Object.entries(c.implementation || {});
       const done = impl.filter(([, v]) => v);
       return impl.length ? t("{done} of {n}", { done: done.length, n: impl.length }) : "—";
     }],
+    [t("Answers"), (c) => (c.responses ? t("{linked} linked, {inferred} inferred", c.responses) : "—")],
   ], { id: "report-chains" }));
   out.push(h("h3", {}, t("Activity per seat")), table(t("What each seat did"), report.seats || [], [
     [t("Seat"), (s) => seatName(view, s.seat)],
@@ -119,30 +138,37 @@ export function reportPanel({ exerciseId, token, send }) {
   const downloads = h("div", { class: "buttons downloads", hidden: true });
   const content = h("div", { class: "report-content", id: "report-content" });
   const scoring = h("div", { class: "scoring", id: "scoring" });
-  p.body.append(h("div", { class: "buttons" }, reload), status, downloads, content, scoring);
+  const verifier = verifyControl();
+  p.body.append(h("div", { class: "buttons" }, reload), status, downloads, verifier, content, scoring);
 
   for (const [fmt, label] of [["html", t("Download HTML (printable)")], ["md", t("Download Markdown")], ["csv", t("Download CSV")]]) {
     const b = h("button", { type: "button", class: "download", dataset: { format: fmt } }, label);
-    b.addEventListener("click", () => download(fmt, b));
+    // the printable report in the reader's language (the data formats stay in English)
+    const query = fmt === "html" ? `report?format=html&lang=${encodeURIComponent(language())}` : `report?format=${fmt}`;
+    b.addEventListener("click", () => download(exercisePath(exerciseId, query), `${exerciseId}-report.${fmt}`,
+      t("the report"), b));
     downloads.append(b);
   }
+  // the whole log with its hash chain (GET /export, facilitator): `ttx verify FILE` checks it offline
+  const exportLog = h("button", { type: "button", class: "download", id: "export-log", hidden: true }, t("Export log (NDJSON)"));
+  exportLog.addEventListener("click", () => download(exercisePath(exerciseId, "export"), `${exerciseId}.ndjson`, t("the log"),
+    exportLog, t("Check it offline with: ttx verify FILE")));
+  downloads.append(exportLog);
 
-  async function download(fmt, button) {
+  async function download(path, filename, what, button, hint = "") {
     button.disabled = true;
     try {
-      // the printable report in the reader's language (the data formats stay in English)
-      const query = fmt === "html" ? `report?format=html&lang=${encodeURIComponent(language())}` : `report?format=${fmt}`;
-      const resp = await request(exercisePath(exerciseId, query), { token, accept: "*/*" });
+      const resp = await request(path, { token, accept: "*/*" });
       const blob = await resp.blob();
       const url = URL.createObjectURL(blob);
-      const a = h("a", { href: url, download: `${exerciseId}-report.${fmt}`, hidden: true });
+      const a = h("a", { href: url, download: filename, hidden: true });
       document.body.append(a);
       a.click();
       a.remove();
       setTimeout(() => URL.revokeObjectURL(url), 30000);
-      fill(status, t("Saved {file}.", { file: `${exerciseId}-report.${fmt}` }));
+      fill(status, t("Saved {file}.", { file: filename }) + (hint ? ` ${hint}` : ""));
     } catch (e) {
-      fill(status, h("span", { role: "alert" }, t("Could not download the report: {why}", { why: e.message })));
+      fill(status, h("span", { role: "alert" }, t("Could not download {what}: {why}", { what, why: e.message })));
     } finally {
       button.disabled = false;
     }
@@ -187,6 +213,7 @@ export function reportPanel({ exerciseId, token, send }) {
     el: p.el,
     activate(c) {
       ctx = c;
+      exportLog.hidden = !c.perms.facilitator;
       scoresSeen = JSON.stringify(c.view.scores || {});
       return load();
     },
@@ -198,6 +225,32 @@ export function reportPanel({ exerciseId, token, send }) {
       scoresSeen = scores;
     },
   };
+}
+
+/** "Verify a file": an exported log checked here, in the browser, as `ttx verify` checks it. */
+function verifyControl() {
+  const input = h("input", { type: "file", id: "verify-file", accept: ".ndjson,.jsonl,application/x-ndjson,text/plain" });
+  const out = h("p", { class: "status", id: "verify-status", "aria-live": "polite" });
+  input.addEventListener("change", async () => {
+    const file = input.files && input.files[0];
+    if (!file) return;
+    if (!canVerify()) {
+      fill(out, h("span", { role: "alert" }, "This browser cannot check the chain here (it needs HTTPS and a recent browser): use ttx verify FILE."));
+      return;
+    }
+    fill(out, `Checking ${file.name}…`);
+    try {
+      const r = await verifyExport(file, { onProgress: (n) => fill(out, `Checking ${file.name}: ${n} events so far…`) });
+      fill(out, r.ok ? h("span", { class: "verified" }, `${file.name}: ok: ${r.events} events, chain verified, head ${r.head.slice(0, 16)}…`)
+        : h("span", { role: "alert", class: "broken" }, `${file.name}: ${r.problem}`));
+    } catch (e) {
+      fill(out, h("span", { role: "alert" }, `Could not read ${file.name}: ${e.message}`));
+    } finally {
+      input.value = "";
+    }
+  });
+  return h("div", { class: "field verify" }, h("label", { for: input.id }, "Verify a file (an exported log, checked in this browser; nothing is uploaded)"),
+    input, out);
 }
 
 function scoreForm(send, x, current, result) {
@@ -281,32 +334,69 @@ function side(v, fn) {
   return v ? fn(v) : "—";
 }
 
+/** A measured time that moved beyond the tolerance: both times. */
+function moved(x) {
+  return x.times ? ` (${at(x.times.a)} → ${at(x.times.b)})` : "";
+}
+
+function changedText(x) {
+  if (!x.changed) return t("no");
+  return `${t("yes")}: ${(x.changes || []).map(humanize).join(", ")}${moved(x)}`;
+}
+
+const rulesText = (rules) => (rules || []).map((r) => `${r.applies_to || `${r.body}/${r.kind}`}: ${r.description}`).join("; ");
+
 export function renderCompare(out, view) {
   if (!out || typeof out !== "object" || !out.a) return objectTable([out]);
-  const name = (s) => `${s.exercise_id}${s.forked_from ? ` ${t("(fork of {id} at {at})", { id: s.forked_from.exercise_id, at: s.forked_from.at })}` : ""}`;
+  const name = (s) => `${s.title || ""} · ${s.exercise_id}${s.forked_from ? ` ${t("(a fork, after event {at})", { at: s.forked_from.at })}` : ""}`;
+  const votes = (x) => Object.entries(x.votes || {}).map(([s, v]) => `${seatName(view, s)} ${voteWord(view, v)}`).join(", ");
   return [
     facts([["A", name(out.a)], ["B", name(out.b)],
-      [t("Rules A"), (out.a.rules || []).map((r) => `${r.body}/${r.kind}: ${r.description}`).join("; ")],
-      [t("Rules B"), (out.b.rules || []).map((r) => `${r.body}/${r.kind}: ${r.description}`).join("; ")],
-      out.changes ? [t("Changed"), t("{decisions} decision outcome(s), {expectations} expectation(s)", out.changes)] : null]),
-    h("h3", {}, t("Decisions")), table(t("Decisions in both runs"), out.decisions, [
+      [t("Read as"), out.view === "facilitator" ? t("the facilitator's view of both runs") : t("the observer's view of both runs")],
+      [t("Rules A"), rulesText(out.a.rules)], [t("Rules B"), rulesText(out.b.rules)],
+      [t("Times differ when"), t("more than {time} apart", { time: hms(out.tolerance ?? 60) })],
+      out.changes ? [t("Changed"), t("{decisions} decision(s), {expectations} expectation(s)", out.changes)] : null]),
+    out.note ? note(out.note) : null,
+    h("h3", {}, t("Decisions")), table(t("Each decision under each run's rule: outcome, votes and time to settle"), out.decisions, [
       [t("Decision"), (d) => d.title],
-      ["A", (d) => side(d.a, (x) => [statusBadge(x.outcome), ` ${x.rule_description}; ${cellText(x.reason)}`])],
-      ["B", (d) => side(d.b, (x) => [statusBadge(x.outcome), ` ${x.rule_description}; ${cellText(x.reason)}`])],
-      [t("Changed"), (d) => (d.changed ? t("yes") : t("no"))],
+      ["A", (d) => side(d.a, (x) => [statusBadge(x.outcome), ` ${x.rule_description}; ${cellText(x.reason)}; ${t("settled in {time}", { time: delay(x.time_to_settle) })}`,
+        h("br"), h("span", { class: "hint" }, votes(x))])],
+      ["B", (d) => side(d.b, (x) => [statusBadge(x.outcome), ` ${x.rule_description}; ${cellText(x.reason)}; ${t("settled in {time}", { time: delay(x.time_to_settle) })}`,
+        h("br"), h("span", { class: "hint" }, votes(x))])],
+      [t("Changed"), (d) => changedText(d)],
     ], { id: "compare-decisions" }),
+    settleChart(out.decisions),
     h("h3", {}, t("Expectations")), table(t("Expectations in both runs"), out.expectations, [
       [t("Expectation"), (e) => e.title],
       ["A", (e) => side(e.a, (x) => [statusBadge(x.status), ` ${delay(x.measured)}`])],
       ["B", (e) => side(e.b, (x) => [statusBadge(x.status), ` ${delay(x.measured)}`])],
-      [t("Changed"), (e) => (e.changed ? t("yes") : t("no"))],
-    ]),
+      [t("Changed"), (e) => changedText(e)],
+      [t("Depends on"), (e) => ((e.depends_on || []).map((d) => d.title).join(", ") || "—")],
+    ], { id: "compare-expectations" }),
     h("h3", {}, t("Response chains")), table(t("Delays after each inject"), out.chains, [
       [t("Inject"), (c) => c.title],
       ...compareSteps(out, view).map(([key, label]) => [label,
         (c) => `A ${side(c.a, (x) => delay(x.steps[key]))} · B ${side(c.b, (x) => delay(x.steps[key]))}`]),
-    ]),
+    ], { id: "compare-chains" }),
   ];
+}
+
+/** Time to settle of each decision in A and B, as paired bars (progress elements: no script-made
+ * markup, text as text), longest time the full bar. */
+function settleChart(decisions) {
+  const rows = (decisions || []).filter((d) => (d.a && d.a.time_to_settle !== null) || (d.b && d.b.time_to_settle !== null));
+  if (!rows.length) return null;
+  const max = Math.max(...rows.flatMap((d) => [d.a && d.a.time_to_settle, d.b && d.b.time_to_settle].filter((x) => typeof x === "number")), 1);
+  const bar = (d, k) => {
+    const x = d[k] && typeof d[k].time_to_settle === "number" ? d[k].time_to_settle : null;
+    const label = `${k.toUpperCase()}: ${x === null ? t("not settled") : hms(x)}${d[k] ? ` (${stateWord(d[k].outcome)})` : ` ${t("(not in this run)")}`}`;
+    return h("div", { class: `settle-bar run-${k}` },
+      h("progress", { max: String(max), value: String(x === null ? 0 : x), "aria-label": `${d.title}, ${label}` }),
+      h("span", { class: "hint" }, label));
+  };
+  return h("figure", { class: "settle-chart", id: "compare-chart" },
+    h("table", {}, h("caption", {}, t("Time to settle each decision, run A above run B")),
+      h("tbody", {}, rows.map((d) => h("tr", {}, h("th", { scope: "row" }, d.title), h("td", {}, bar(d, "a"), bar(d, "b")))))));
 }
 
 registerPanel({ id: "report", tab: "review", order: 20, roles: STAFF_ROLES, create: (env) => reportPanel(env) });

@@ -394,17 +394,27 @@ def _view(state: State, seat: str, w: Words) -> dict[str, Any]:
     assert sc is not None
     delivered = DELIVERED.of(state)
     if is_staff(seat):
-        # the whole schedule: delivered, pending and triggered
+        # the whole schedule: delivered, pending, averted. The observer's lists only the injects
+        # sent to every seat (or to it): of one sent to some seats it sees neither the text nor the
+        # delivery, so it is not listed at all rather than pending for ever.
         out = []
+        watches = WATCHES.of(state)
+        _, seen_until = horizon(state, seat)
         for inj in sc.injects:
+            if inj.to != "all" and not can_see(tuple(inj.to), seat):
+                continue
             d = delivered.get(inj.id)
-            if d is not None and not can_see(d.audience, seat):
-                d = None  # the observer knows the schedule, not deliveries addressed to others
+            w = watches.get(inj.id)
+            # an `unless` inject whose event came in time will never be delivered: averted. The
+            # observer is told once its own horizon is past the deadline (by then it knows anyway),
+            # so the status says nothing about an event it may not see.
+            averted = d is None and w is not None and w.satisfied and (seat == FACILITATOR or seen_until >= w.due)
             out.append({"id": inj.id, "title": inj.title, "body": inj.body, "to": inj.to, "at": inj.at,
                         "at_seconds": inj.at_seconds, "trigger": inj.trigger,
                         "when": inj.when.model_dump(mode="json") if inj.when else None,
                         "unless": inj.unless.model_dump(mode="json") if inj.unless else None,
-                        "delivered_at": d.at if d else None, "status": "delivered" if d else "pending"})
+                        "delivered_at": d.at if d else None,
+                        "status": "delivered" if d else "averted" if averted else "pending"})
         scheduled = {i.id for i in sc.injects}
         out += [{"id": d.id, "title": d.title, "trigger": d.trigger, "delivered_at": d.at, "status": "delivered",
                  "to": "all" if d.audience is None else list(d.audience)}
