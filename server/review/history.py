@@ -41,7 +41,7 @@ class Possible:
     def __init__(self, speeds: tuple[float, float] | None = None) -> None:
         self.speeds = speeds  # the clock speeds this server lets a facilitator set (settings), if bounded
         self.expected: list[Event] = []  # what the engine derived and the log must hold next
-        self.ids: dict[str, str] = {}  # the engine's id -> the log's id
+        self.ids: dict[str, str] = {}  # the engine's id -> the log's id, within the batch being checked
         self.scenario: Any = None
 
     def __call__(self, state: State, ev: Event) -> str | None:
@@ -68,6 +68,9 @@ class Possible:
         if self.expected:
             want = self.expected.pop(0)
             return self._same(want, ev, "the engine records next")
+        # a new batch: the ids the last one created are the log's in the state from here on, so the
+        # correspondence is needed only within a batch (and memory stays flat over a long log)
+        self.ids.clear()
         try:
             produced = self._derive(state, ev)
         except Refused as exc:
