@@ -107,7 +107,9 @@ async def run_command(service: ExerciseService, exercise_id: str, authorization:
     events = await service.execute(exercise_id, seat.seat, command, idempotency_key=idempotency_key,
                                    body_hash=request_hash(body))
     shown = list(visible_events(events, seat.seat))
-    return {"events": [e.envelope() for e in shown], "next_after": events[-1].seq if events else None}
+    # the seat's own last event, not the batch's: a triggered inject for other seats comes after it
+    # (issue 13, case 7: its seq told the seat that it happened)
+    return {"events": [e.envelope() for e in shown], "next_after": shown[-1].seq if shown else None}
 
 
 async def _resolve_alias(service: ExerciseService, exercise_id: str, body: dict[str, Any], kind: str) -> dict[str, Any]:

@@ -205,6 +205,17 @@ async def test_a_seat_reads_no_count_version_or_time_beyond_its_last_visible_eve
     assert (await exercise.state("ARM", at=head + 5))["exercise"]["version"] == 6
 
 
+async def test_a_commands_answer_ends_at_the_seats_own_last_event(exercise):
+    """KGZ's request for assistance triggers an inject for UZB, TJK and SG only, in the same batch:
+    the answer's `next_after` is KGZ's own event, not the inject's seq after it."""
+    await exercise.command("facilitator", {"type": "start_exercise"})
+    out = await exercise.command("KGZ", {"type": "request_assistance", "kinds": ["military"], "summary": "Help"})
+    mine = out["events"][-1]
+    after = [e for e in await exercise.events("facilitator") if e["seq"] > mine["seq"]]
+    assert after and after[0]["type"] == "inject_delivered" and "KGZ" not in (after[0]["audience"] or ["KGZ"])
+    assert [e["type"] for e in out["events"]] == ["assistance_requested"] and out["next_after"] == mine["seq"]
+
+
 async def test_the_observers_report_names_the_head_it_sees_not_the_logs(exercise):
     await exercise.command("facilitator", {"type": "start_exercise"})
     await exercise.command("KAZ", {"type": "report_threat", "kind": "threat", "summary": "Shelling"})
