@@ -175,6 +175,14 @@ async def test_imported_data_the_engine_could_not_have_recorded_is_refused_and_n
     assert await stored_ids(app) == before
 
 
+async def test_a_definition_that_names_a_seat_twice_is_a_422_not_a_constraint_failure(client):
+    from tests.live.test_multiprocess import DEFINITION
+
+    seats = [*DEFINITION["seats"], dict(DEFINITION["seats"][0])]
+    r = await client.post("/api/exercises", json={"definition": {**DEFINITION, "seats": seats}})
+    assert r.status_code == 422 and r.json()["error"]["code"] in ("invalid_scenario", "duplicate_seat"), r.text
+
+
 @pytest.mark.parametrize("speed,status", [(1e-320, 422), (0.05, 422), (101, 422), (0.1, 201), (100, 201)])
 async def test_a_definition_whose_clock_runs_outside_the_servers_speeds_is_refused(client, speed, status):
     """Case 8's bound holds for a scenario's own default speed too (1e-320 froze the clock)."""
