@@ -4,9 +4,11 @@ bytes), as an attacker would, with and without recomputing the hash chain after 
 it to `POST /api/exercises/import` on the app in-process.
 
 Whatever it finds, the answer is 201 (the edit left a log the engine could have recorded) or a 4xx
-with an error code; never a 5xx. And a refusal stores nothing: the exercises, events and snapshots
-tables are as they were. Runs on SQLite and on PostgreSQL (where the column limits bite), in a few
-seconds each.
+with an error code; never a 5xx. A refusal stores nothing: the exercises, events and snapshots
+tables are as they were. An accepted log is read back (state, events, reports, a fork, the fork
+resumed), which is where imported data broke the server before (issue 13, case 4). Runs on SQLite
+and on PostgreSQL (where the column limits bite); the examples are fixed (derandomized), about 10 s
+and 5 s.
 """
 
 from __future__ import annotations
@@ -104,7 +106,7 @@ def mutated_logs(draw: st.DrawFn) -> bytes:
     header: dict[str, Any] = json.loads(json.dumps(HEADER))
     events: list[Any] = json.loads(json.dumps(EVENTS))
     for _ in range(draw(st.integers(1, 3))):
-        kind = draw(st.sampled_from(["field", "field", "data", "data", "drop_field", "order", "header", "line"]))
+        kind = draw(st.sampled_from(["field", "field", "data", "data", "drop_field", "order", "header"]))
         i = draw(st.integers(0, len(events) - 1))
         env = events[i]
         if kind == "field" and isinstance(env, dict):
