@@ -13,7 +13,9 @@ a 20k-event exercise". Steps:
    queue 8), its workers started by a first round of requests (not counted);
 4. `--rounds` rounds (3) of phases of `--seconds` each (20): idle, then `--clients` clients each asking
    in a closed loop for the report (JSON), then for a compare of the exercise with itself, then for a
-   fork at the middle with re-enactment (at most `--max-requests` each per phase); a fifth client (a
+   fork at the middle with re-enactment, then for a QR code of 1,024 CJK characters (anonymous; issue
+   13 measured four such clients putting /healthz's median at 600 ms when QR codes were made on the
+   event loop) (at most `--max-requests` each per phase); a fifth client (a
    process of its own) asks for `/healthz` one request after another, every 20 ms at most, the whole
    time.
 
@@ -38,6 +40,11 @@ from server.harness import ServerProcess
 
 from .common import Run, engine_guard, loadavg, median, percentile, r, sqlite_database
 from .probe import HealthzProbe
+
+
+QR_TEXT = "漢" * 1024  # the issue's QR code: 1,024 CJK characters
+
+WHAT = {"report": "reports", "compare": "compares", "fork": "forks", "qr": "QR codes of 1,024 CJK characters"}
 
 
 # --- the exercise ---------------------------------------------------------------------------------
@@ -81,7 +88,7 @@ async def _inline_costs(url: str, ex: str, fork_at: int) -> dict[str, float]:
         await fork_exercise(service, ex, at=fork_at, rules=None, replay=True)
         out[f"fork at {fork_at} with re-enactment"] = time.perf_counter() - t0
         t0 = time.perf_counter()
-        qr("漢" * 1024)
+        qr(QR_TEXT)
         out["QR code, 1,024 CJK characters"] = time.perf_counter() - t0
     finally:
         await store.close()
@@ -107,6 +114,8 @@ def _heavy_clients(base: str, kind: str, ex: str, tokens: dict[str, str], fork_a
                 t0 = time.perf_counter()
                 if kind == "report":
                     resp = c.get(f"/api/exercises/{ex}/report", headers=fac)
+                elif kind == "qr":  # anonymous: ~0.2 s of CPU each, on the event loop before the pool
+                    resp = c.post("/api/qr", json={"text": QR_TEXT})
                 elif kind == "compare":
                     resp = c.post("/api/compare", json={"a": {"exercise_id": ex, "token": tokens["facilitator"]},
                                                         "b": {"exercise_id": ex, "token": tokens["observer"]}})
@@ -231,8 +240,9 @@ def _serve(run: Run, url: str, ex: str, tokens: dict[str, str], worker_kind: str
                   f"{row['server_main_cpu_s']} s) per round; idle control server p99 {row['control_p99_ms']} max "
                   f"{row['control_max_ms']} ms  loads {row['load_by_round']}", flush=True)
             if kind != "idle":
-                run.target(f"{worker_kind} workers: /healthz p99 while {args.clients} clients ask for {kind}s of a "
-                           f"{args.events:,}-event exercise", row["healthz_p99_ms"], "< 50 ms",
+                what = (f"{WHAT[kind]} of a {args.events:,}-event exercise" if kind != "qr" else WHAT[kind])
+                run.target(f"{worker_kind} workers: /healthz p99 while {args.clients} clients ask for {what}",
+                           row["healthz_p99_ms"], "< 50 ms",
                            row["healthz_p99_ms"] < 50, "ms")
 
 
@@ -242,7 +252,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seconds", type=float, default=20.0, help="length of each phase")
     p.add_argument("--rounds", type=int, default=3, help="rounds of the phases (figures: medians over the rounds)")
     p.add_argument("--max-requests", type=int, default=20, help="at most this many requests per client per phase")
-    p.add_argument("--phases", default="idle,report,compare,fork")
+    p.add_argument("--phases", default="idle,report,compare,fork,qr")
     p.add_argument("--kinds", default="process", help="TTX_WORKER_KIND values to run (process, thread)")
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--queue", type=int, default=8)

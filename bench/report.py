@@ -149,8 +149,11 @@ def _import(doc: dict[str, Any]) -> list[str]:
 
 def _heavy(doc: dict[str, Any]) -> list[str]:
     p = doc["params"]
-    out = [f"### heavy: /healthz while {p['clients']} clients ask for reports, compares, forks of a {p['events']:,}-event "
-           f"exercise ({p.get('rounds', 1)} rounds of {p['seconds']} s per phase; medians over the rounds)", ""]
+    names = {"report": "reports", "compare": "compares", "fork": "forks", "qr": "QR codes"}
+    phases = list(dict.fromkeys(x["phase"] for x in doc["results"] if x.get("phase") not in (None, "idle")))
+    asked = ", ".join(names.get(k, k) for k in phases) or "reports, compares, forks"
+    out = [f"### heavy: /healthz while {p['clients']} clients ask for {asked} (of a {p['events']:,}-event "
+           f"exercise; {p.get('rounds', 1)} rounds of {p['seconds']} s per phase; medians over the rounds)", ""]
     out += _provenance(doc)
     inline = doc.get("inline_seconds")
     if inline:

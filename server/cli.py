@@ -259,6 +259,7 @@ def import_(file: str) -> None:
     from tqdm import tqdm
 
     from .api.exercises import join_url
+    from .review.history import Possible
     from .review.importing import ImportLimits, file_chunks, import_stream
     from .review.operations import ReviewRefused
 
@@ -277,7 +278,8 @@ def import_(file: str) -> None:
 
             created = await import_stream(service, file_chunks(file), limits=limits,
                                           offload=lambda fn, *a: loop.run_in_executor(pool, fn, *a),
-                                          snapshot_every=10 * settings.snapshot_interval, progress=progress)
+                                          snapshot_every=10 * settings.snapshot_interval, progress=progress,
+                                          check=Possible(speeds=(settings.clock_speed_min, settings.clock_speed_max)))
         return created, settings
 
     try:

@@ -58,7 +58,7 @@ class Settings(BaseSettings):
                                  description="permessage-deflate on WebSockets (costs ~100 KiB of memory per connection)")
     ws_heartbeat_seconds: float = Field(default=20.0, gt=0, validation_alias="TTX_WS_HEARTBEAT")
     ws_max_message_bytes: int = Field(default=64 * 1024, ge=1024, le=16 * 1024 * 1024, validation_alias="TTX_WS_MAX_MESSAGE",
-                                      description="largest WebSocket message; a bigger frame is refused (1009) by the "
+                                      description="largest WebSocket message; a bigger frame is refused (4413) by the "
                                                   "protocol layer before its payload is read")
     ws_hello_seconds: float = Field(default=10.0, gt=0, le=300, validation_alias="TTX_WS_HELLO_SECONDS",
                                     description="a connection that has not sent its hello this long is closed (4408)")

@@ -113,7 +113,9 @@ async def run_command(service: ExerciseService, exercise_id: str, authorization:
                                                           else {**body, "on_behalf_of": on_behalf_of}),
                                    on_behalf_of=on_behalf_of)
     shown = list(visible_events(events, seat.seat))
-    return {"events": [e.envelope() for e in shown], "next_after": events[-1].seq if events else None}
+    # the seat's own last event, not the batch's: a triggered inject for other seats comes after it
+    # (issue 13, case 7: its seq told the seat that it happened)
+    return {"events": [e.envelope() for e in shown], "next_after": shown[-1].seq if shown else None}
 
 
 def _on_behalf_of(body: dict[str, Any]) -> str | None:

@@ -60,6 +60,10 @@ async def create_exercise(body: CreateExercise, request: Request, service: Servi
             raise ApiError(422, "unknown_scenario", f"There is no scenario {body.scenario!r}. Shipped: {known}.")
     else:
         scenario = validate_definition(body.definition)
+    low, high = service.speeds
+    if not low <= scenario.speed <= high:  # 1e-320 froze the clock: the bounds a facilitator's speed meets
+        raise ApiError(422, "speed_out_of_range", f"The clock runs between {low:g}x and {high:g}x; the scenario's "
+                                                  f"speed {scenario.speed:g}x is not one of the speeds this server allows.")
     exercise_id, issued = await service.create(scenario)
     return created_body(base_url(request, settings), exercise_id, scenario.id, scenario.title, issued)
 

@@ -5,6 +5,7 @@ the worker pool (reports, compares, forks: server/work/) or to the streamed impo
 from __future__ import annotations
 
 import asyncio
+from functools import partial
 from typing import Annotated, Any, AsyncIterator, Literal
 
 from fastapi import APIRouter, Query, Request
@@ -121,7 +122,7 @@ async def import_log(request: Request, service: Service, settings: AppSettings, 
         chunks = body.chunks()
         try:
             done = await work.import_log(service, chunks, limits=limits, snapshot_every=10 * settings.snapshot_interval,
-                                         check_factory=Possible)
+                                         check_factory=partial(Possible, speeds=service.speeds))
         except ReviewRefused as exc:
             await chunks.aclose()
             drained = await body.drain(settings.max_import_bytes, DRAIN_SECONDS)

@@ -8,7 +8,8 @@ behind (resume with `after`), 4413 message over 64 KiB, 4429 too many messages, 
 connections from one address (`TTX_WS_MAX_PER_ADDRESS`) or too many failed hellos from it.
 
 The message bound (`TTX_WS_MAX_MESSAGE`, 64 KiB) is enforced twice: by uvicorn's frame parser,
-which closes with 1009 before a byte of an oversized payload is buffered (`server/serving.py`), and
+which closes with 4413 before a byte of an oversized payload is buffered (`server/serving.py`,
+`server/live/frames.py`), and
 here, as a second line for a server started with other options. The hello must come within
 `TTX_WS_HELLO_SECONDS` (10 s), counted from the accept, however slowly its bytes trickle in.
 """

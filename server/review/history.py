@@ -38,15 +38,21 @@ TIME_TOLERANCE = 0.0015  # exercise times are rounded to milliseconds where they
 class Possible:
     """The history check of an import: call it with (state before, event), in order."""
 
-    def __init__(self) -> None:
+    def __init__(self, speeds: tuple[float, float] | None = None) -> None:
+        self.speeds = speeds  # the clock speeds this server lets a facilitator set (settings), if bounded
         self.expected: list[Event] = []  # what the engine derived and the log must hold next
-        self.ids: dict[str, str] = {}  # the engine's id -> the log's id
+        self.ids: dict[str, str] = {}  # the engine's id -> the log's id, within the batch being checked
         self.scenario: Any = None
 
     def __call__(self, state: State, ev: Event) -> str | None:
         if ev.seq == 1:
             self.format_1 = ev.type == "exercise_created" and ev.data.get("format") == 1  # see legacy.created_v1
-            return None if ev.type == "exercise_created" else "the log does not start with the exercise's creation"
+            if ev.type != "exercise_created":
+                return "the log does not start with the exercise's creation"
+            scenario = ev.data.get("scenario")
+            if self.format_1:
+                return None
+            return self._speed(scenario.get("speed", 1.0) if isinstance(scenario, Mapping) else 1.0, "the scenario's speed")
         if getattr(self, "format_1", False):
             # recorded before scenarios declared their institutions, by an engine whose rules were
             # written into the engine (and settled votes later): not decided again under today's; such a
@@ -55,9 +61,16 @@ class Possible:
         if state.scenario is None:
             return "the log does not start with the exercise's creation"
         self.scenario = state.scenario
+        if ev.type == "clock_speed_set":
+            problem = self._speed(ev.data.get("factor"), "the clock speed")
+            if problem is not None:
+                return problem
         if self.expected:
             want = self.expected.pop(0)
             return self._same(want, ev, "the engine records next")
+        # a new batch: the ids the last one created are the log's in the state from here on, so the
+        # correspondence is needed only within a batch (and memory stays flat over a long log)
+        self.ids.clear()
         try:
             produced = self._derive(state, ev)
         except Refused as exc:
@@ -73,6 +86,17 @@ class Possible:
         if problem is None:
             self.expected = rest
         return problem
+
+    def _speed(self, factor: Any, what: str) -> str | None:
+        """A speed outside this server's bounds (settings) is refused as a command would be: the
+        domain accepts any positive factor, and 1e-320 froze the clock of a fork resumed from it."""
+        if self.speeds is None:
+            return None
+        low, high = self.speeds
+        if type(factor) not in (int, float) or not low <= factor <= high:
+            return f"the engine refuses this move here (speed_out_of_range: {what} {factor!r} is not between {low:g}x " \
+                   f"and {high:g}x)"
+        return None
 
     def _derive(self, state: State, ev: Event) -> list[Event]:
         at = float(ev.exercise_time)

@@ -136,7 +136,7 @@ def _exercise(log: _Log, events: Sequence[Event], state, membership: Membership,
         "in_world_end": log.in_world(last_time),
         "events": len(log.events),
         "last_seq": log.events[-1].seq,
-        "log_head": {"seq": events[-1].seq, "hash": events[-1].hash},
+        "log_head": {"seq": log.events[-1].seq, "hash": log.events[-1].hash},  # the seat's own head (issue 13, case 7)
         "forked_from": ({"exercise_id": fork[0].data.get("from_exercise_id"), "at": fork[0].data.get("at"),
                          "seq": fork[0].seq, "rules": thaw(fork[0].data.get("rules"))} if fork else None),
         "members": list(membership.at()),

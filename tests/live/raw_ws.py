@@ -70,7 +70,9 @@ class RawWebSocket:
         return self._answered
 
     async def close_code(self, timeout: float) -> int | None:
-        """Read frames until a close frame (its code) or the end of the stream (None)."""
+        """Read frames until a close frame (its code) or the end of the stream (None); the text
+        frames before it are kept in `texts`."""
+        self.texts: list[str] = []
         async def read() -> int | None:
             while True:
                 try:
@@ -85,6 +87,8 @@ class RawWebSocket:
                 elif length == 127:
                     (length,) = struct.unpack("!Q", await self.reader.readexactly(8))
                 body = await self.reader.readexactly(length)
+                if first & 0x0F == 0x1:  # a text frame: kept for the test to read
+                    self.texts.append(body.decode("utf-8"))
                 if first & 0x0F == CLOSE:
                     return struct.unpack("!H", body[:2])[0] if len(body) >= 2 else None
 

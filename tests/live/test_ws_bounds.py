@@ -53,13 +53,15 @@ async def test_a_hello_trickled_slower_than_the_timeout_is_closed_4408(short_hel
         ws.abort()
 
 
-async def test_a_frame_announcing_16_mib_is_closed_1009_at_its_header(live_server):
-    """Only the 14-byte header is sent: the server closes without waiting for the payload."""
+async def test_a_frame_announcing_16_mib_is_closed_4413_at_its_header(live_server):
+    """Only the 14-byte header is sent: the server answers the product's error and closes 4413
+    without waiting for the payload (the protocol library's own close would be 1009)."""
     ex = create(live_server)
     ws = await RawWebSocket.open("127.0.0.1", live_server.port, f"/ws/exercises/{ex['id']}")
     await ws.send_raw(ws.frame_header(16 * 1024 * 1024))
     try:
-        assert await ws.close_code(timeout=5) == 1009
+        assert await ws.close_code(timeout=5) == 4413
+        assert [json.loads(t)["code"] for t in ws.texts] == ["message_too_large"]
     finally:
         ws.abort()
 

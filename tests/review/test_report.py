@@ -299,3 +299,31 @@ def test_the_inject_list_is_consistent_for_each_view():
     assert statuses("observer")["consultation-nudge"] == "averted"
     p.do("facilitator", "end_exercise", t=2000)
     assert statuses("facilitator")["second-wave"] == "not_delivered"
+
+
+def test_occurrences_every_costs_linear_work_in_the_log_not_quadratic(monkeypatch):
+    """Issue 13, case 6: each anchor of an `occurrences: every` expectation scanned the whole log
+    again (3,000 statements, each an anchor: 4.6 s). Counted in pattern matches, not timed: the
+    report matches each event against each expectation's patterns a bounded number of times."""
+    from server.domain.events import EventSpec
+    from tests.review.support import border_crisis
+
+    sc = border_crisis()
+    exps = [e.model_copy(update={"occurrences": "every"}) if e.id == "every-member-answers" else e for e in sc.expectations]
+    p = Play(sc.model_copy(update={"expectations": exps}))
+    for i in range(150):
+        p.do("TJK", "request_assistance", t=60 + i, kinds=["military"], summary=f"Request {i}")
+        req = p.last("assistance_requested").data["request_id"]
+        p.do("KAZ", "respond_to_assistance", t=60 + i, request_id=req, response="pledge")
+    calls = 0
+    matches = EventSpec.matches
+
+    def counted(self, ev):
+        nonlocal calls
+        calls += 1
+        return matches(self, ev)
+
+    monkeypatch.setattr(EventSpec, "matches", counted)
+    every = next(e for e in build_report(p.events)["expectations"] if e["id"] == "every-member-answers")
+    assert len(every["checks"]) == 150 and every["checks"][0]["by_seat"]["KAZ"]["seq"] == p.first("assistance_responded").seq
+    assert calls <= 4 * len(exps) * len(p.events), (calls, len(p.events))  # before: 150 anchors x the whole log
