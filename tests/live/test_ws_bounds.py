@@ -66,6 +66,20 @@ async def test_a_frame_announcing_16_mib_is_closed_4413_at_its_header(live_serve
         ws.abort()
 
 
+async def test_a_whole_oversized_message_gets_the_error_then_4413(live_server):
+    """The client sends all of a 70 KB message (as a browser would): the error frame still comes
+    first, then 4413; the payload after the header is discarded, never buffered."""
+    ex = create(live_server)
+    ws = await RawWebSocket.open("127.0.0.1", live_server.port, f"/ws/exercises/{ex['id']}")
+    payload = json.dumps({"type": "ping", "pad": "x" * 70_000}).encode()
+    try:
+        await ws.send_raw(ws.frame_header(len(payload)) + payload)
+        assert await ws.close_code(timeout=5) == 4413
+        assert [json.loads(t)["code"] for t in ws.texts] == ["message_too_large"]
+    finally:
+        ws.abort()
+
+
 @pytest.fixture
 def lax_protocol(sqlite_url):
     """A server started with uvicorn's own 16 MiB bound, as `uvicorn server.app:...` by hand would."""

@@ -211,6 +211,13 @@ def read_until_closed(ws) -> tuple[list[dict[str, Any]], int | None]:
 
 
 def assert_refused(frames: list[dict[str, Any]], code: int | None, expected: int, what: str) -> None:
+    if expected == TOO_BIG:
+        # The server sends the error frame, then closes 4413, as soon as the header announces the
+        # size; this client library drops a message that arrives while its own send is still being
+        # written, so the frame is checked with a raw client in tests/live/test_ws_bounds.py
+        # (test_a_whole_oversized_message_gets_the_error_then_4413).
+        assert code == TOO_BIG, f"{what}: close code {code}, expected {TOO_BIG}"
+        return
     errors = [f for f in frames if f.get("type") == "error"]
     assert errors, f"{what}: no error frame before the close (frames {frames[:3]}, close code {code})"
     assert isinstance(errors[-1].get("code"), str) and isinstance(errors[-1].get("message"), str)
