@@ -140,11 +140,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
 
     errors.install(app)
     app.include_router(exercises.router)
-    app.include_router(commands.router)
-    commands.install_command_schemas(app)
     app.include_router(queries.router)
     app.include_router(ws.router)
     app.include_router(lab.router)
+    commands.install(app)  # first of the routes (see server/api/commands.py)
     try:
         from .api import review
 

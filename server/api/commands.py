@@ -20,7 +20,13 @@ from .errors import ApiError, _validation_details, describe, error_headers, erro
 from .responses import json_response
 from .schemas import ErrorResponses, EventsOut
 
+# The commands route is served by a plain Starlette route put first in the app's routes
+# (`install`): FastAPI's matching and per-request parameter solving around an endpoint cost about a
+# fifth of a command under load (bench/http_load.py under cProfile), and `post_command` reads the
+# path, headers and body itself. This router is never mounted: it documents the same endpoint, so
+# the OpenAPI is generated from the same models as for every other route.
 router = APIRouter(prefix="/api/exercises", tags=["commands"])
+COMMANDS_PATH = "/api/exercises/{exercise_id}/commands"
 log = logging.getLogger("ttx.api")
 
 _KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
@@ -28,15 +34,26 @@ _SEAT = re.compile(r"[A-Za-z0-9_-]{1,32}")
 _COMMAND_SCHEMA = TypeAdapter(AnyCommand).json_schema(ref_template="#/components/schemas/{model}")
 
 
-def install_command_schemas(app: Any) -> None:
-    """Put the command models, which the commands endpoint documents by reference, where OpenAPI
-    tools look for them: `components.schemas`."""
+def install(app: Any) -> None:
+    """The commands route, first of the app's routes, and its documentation in the OpenAPI, with
+    the command models where OpenAPI tools look for them: `components.schemas`."""
+    from fastapi.openapi.utils import get_openapi
+    from starlette.routing import Route
+
+    async def commands(request: Request) -> Response:
+        return await post_command(request.path_params["exercise_id"], request)
+
+    app.router.routes.insert(0, Route(COMMANDS_PATH, commands, methods=["POST"], name="post_command"))
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             schema = generate()
+            documented = get_openapi(title=app.title, version=app.version, routes=router.routes)
+            schema.setdefault("paths", {}).update(documented.get("paths", {}))
             schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+            for name, model in documented.get("components", {}).get("schemas", {}).items():
+                schemas.setdefault(name, model)
             for path in schema.get("paths", {}).values():
                 for operation in path.values():
                     schemas.update(operation.pop("x-command-schemas", None) or {})

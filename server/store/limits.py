@@ -9,7 +9,7 @@ answer on both, names the field and the seq, and follows the schema when a colum
 from __future__ import annotations
 
 import math
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from sqlalchemy import BigInteger, Boolean, Float, Integer, String, Table, Text
 
@@ -67,13 +67,49 @@ def _problem(column: Any, value: Any) -> str | None:
     return None
 
 
+def _checker(column: Any) -> Callable[[Any], str | None]:
+    """`_problem` for one column, with the column's type looked at once: the common value (text
+    within its length, plain ASCII, no NUL; an int within range) is passed by a few comparisons."""
+    kind = column.type
+    if isinstance(kind, (String, Text)) and not isinstance(kind, Boolean):
+        length = kind.length
+
+        def text(value: Any) -> str | None:
+            if type(value) is str and value.isascii() and "\x00" not in value and (length is None or len(value) <= length):
+                return None
+            return _problem(column, value)
+
+        return text
+    if isinstance(kind, (Integer, BigInteger)):
+        low, high = INT64 if isinstance(kind, BigInteger) else INT32
+
+        def integer(value: Any) -> str | None:
+            if type(value) is int and low <= value <= high:
+                return None
+            return _problem(column, value)
+
+        return integer
+    return lambda value: _problem(column, value)
+
+
+_CHECKERS: dict[int, dict[str, Callable[[Any], str | None]]] = {}
+
+
+def _checkers(table: Table) -> dict[str, Callable[[Any], str | None]]:
+    found = _CHECKERS.get(id(table))
+    if found is None:
+        found = _CHECKERS[id(table)] = {c.name: _checker(c) for c in table.c}
+    return found
+
+
 def check_row(table: Table, row: Mapping[str, Any], *, seq: int | None = None) -> None:
     """Raise `RecordRefused` for the first value of `row` its column in `table` cannot hold."""
+    checkers = _checkers(table)
     for name, value in row.items():
-        column = table.c.get(name)
-        if column is None:
+        check = checkers.get(name)
+        if check is None:
             continue
-        problem = _problem(column, value)
+        problem = check(value)
         if problem is not None:
             where = f"seq {seq}: " if seq is not None else ""
             raise RecordRefused("unstorable_value", f"{where}{table.name}.{name} {problem}.", table=table.name,

@@ -245,6 +245,22 @@ def _requirements(sc: Scenario) -> dict[str, tuple[_Requirement, ...]]:
     return found
 
 
+def _requirements_by_type(sc: Scenario) -> dict[str, tuple[tuple[str, EventSpec], ...]]:
+    """event type -> (requirement key, pattern) that an event of that type may meet: a fold looks
+    only at those (most events meet none)."""
+    idx = inst.index(sc)
+    found = idx.memo.get("requirements_by_type")
+    if found is None:
+        by_type: dict[str, list[tuple[str, EventSpec]]] = {}
+        for kind_reqs in _requirements(sc).values():
+            for r in kind_reqs:
+                for spec in r.specs:
+                    for t in spec.types:
+                        by_type.setdefault(t, []).append((r.key, spec))
+        found = idx.memo["requirements_by_type"] = {t: tuple(v) for t, v in by_type.items()}
+    return found
+
+
 @S.watch
 def _note_requirements(d: Draft, e: Event) -> None:
     """Remember when an event first met a decision kind's requirement (injects are remembered as
@@ -252,14 +268,14 @@ def _note_requirements(d: Draft, e: Event) -> None:
     sc = d.scenario
     if sc is None:
         return
-    reqs = _requirements(sc)
-    if not reqs:
+    candidates = _requirements_by_type(sc).get(e.type)
+    if not candidates:
         return
     facts = FACTS.of(d)
-    for kind_reqs in reqs.values():
-        for r in kind_reqs:
-            if r.key not in facts and any(spec.matches(e) for spec in r.specs):
-                FACTS.own(d)[r.key] = e.exercise_time
+    for key, spec in candidates:
+        if key not in facts and spec.matches(e):
+            FACTS.own(d)[key] = e.exercise_time
+            facts = FACTS.of(d)
 
 
 def _unmet(state: State, kind: DecisionKind) -> str | None:
