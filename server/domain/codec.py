@@ -130,5 +130,5 @@ def state_from_json(doc: dict[str, Any], scenario: Scenario) -> State:
         if table is None:
             raise ValueError(f"snapshot has a table {name!r} that no slice registers")
         item = _decoder(table.value)
-        tables[name] = Rows((k, item(v)) for k, v in rows.items())
+        tables[name] = {k: item(v) for k, v in rows.items()} if table.small else Rows((k, item(v)) for k, v in rows.items())
     return State(scenario=scenario, tables=tables, **fields)

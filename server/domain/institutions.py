@@ -85,7 +85,14 @@ def _grants_of(sc: Scenario, seat: Seat | None, status_id: str | None) -> dict[s
 _INDEXES: dict[int, tuple["weakref.ref[Scenario]", Index]] = {}
 
 
+_last: tuple[Any, Any] = (None, None)  # the last (scenario, Index) asked for: a fold asks for one, many times an event
+
+
 def index(sc: Scenario) -> Index:
+    global _last
+    last = _last  # one read: the tuple is replaced whole
+    if last[0] is sc:
+        return last[1]  # type: ignore[no-any-return]
     entry = _INDEXES.get(id(sc))
     found = entry[1] if entry is not None and entry[0]() is sc else None
     if found is None:
@@ -102,6 +109,7 @@ def index(sc: Scenario) -> Index:
                       {k: tuple(v) for k, v in of_event.items()}, words_for(sc))
         _INDEXES[id(sc)] = (weakref.ref(sc), found)
         weakref.finalize(sc, _INDEXES.pop, id(sc), None)
+    _last = (sc, found)
     return found
 
 

@@ -145,10 +145,12 @@ class RowsDraft(MutableMapping[str, Any]):
         return value is not _GONE
 
     def __setitem__(self, key: str, value: Any) -> None:
-        if key not in self:  # a new entry (or one deleted and added again): it goes last
+        pending = self._pending
+        was = pending.get(key, _MISSING)
+        if was is _GONE or (was is _MISSING and key not in self._base._map):  # new (or deleted and added again): last
             self._new_ranks[key] = self._next
             self._next += 1
-        self._pending[key] = value
+        pending[key] = value
 
     def __delitem__(self, key: str) -> None:
         if key not in self:

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Annotated, Any, Callable, Literal, Mapping
+from typing import Iterable, Annotated, Any, Callable, Literal, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -117,6 +117,7 @@ class Table:
     name: str
     value: Any  # the type of a value, for snapshots (a dataclass, or a typing hint such as Mapping[str, str])
     slice: str
+    small: bool = False  # a few dozen entries at most, written by nearly every event: a plain dict, copied on write
 
     def of(self, state: Any) -> Mapping[str, Any]:
         """The table in a State or a Draft."""
@@ -135,6 +136,7 @@ class Registry:
     due: list[DueItems] = field(default_factory=list)
     views: list[tuple[str, ViewPart]] = field(default_factory=list)
     watchers: list[Evolver] = field(default_factory=list)
+    watch_types: dict[Evolver, Callable[[Any], Iterable[str]]] = field(default_factory=dict)  # watcher -> types(scenario)
     followers: dict[str, list[Evolver]] = field(default_factory=dict)
     subject_checks: dict[str, SubjectCheck] = field(default_factory=dict)
     slices: list[str] = field(default_factory=list)
@@ -153,10 +155,13 @@ class Slice:
         self.registry = registry
         registry.slices.append(name)
 
-    def table(self, name: str, value: Any) -> Table:
+    def table(self, name: str, value: Any, *, small: bool = False) -> Table:
+        """`small`: a table bounded by the scenario's size (its seats, the event types), not by the
+        log, and written by nearly every event: kept as a dict copied once per fold, cheaper than
+        a persistent map at that size."""
         if name in self.registry.tables:
             raise ValueError(f"table {name!r} registered twice")
-        t = Table(name, value, self.name)
+        t = Table(name, value, self.name, small)
         self.registry.tables[name] = t
         return t
 
@@ -227,11 +232,19 @@ class Slice:
 
         return register
 
-    def watch(self, fn: Evolver) -> Evolver:
+    def watch(self, fn: Evolver | None = None, *, types: Callable[[Any], Iterable[str]] | None = None) -> Any:
         """`fn(draft, event)` runs on every event folded, whatever its type (the scenario's
-        `unless` triggers watch for what did not happen). Keep these few and cheap."""
-        self.registry.watchers.append(fn)
-        return fn
+        `unless` triggers watch for what did not happen). Keep these few and cheap. With
+        `types(scenario)`: only on events of the types it gives for that scenario (a fold then
+        does not call it at all for the others)."""
+
+        def register(f: Evolver) -> Evolver:
+            self.registry.watchers.append(f)
+            if types is not None:
+                self.registry.watch_types[f] = types
+            return f
+
+        return register(fn) if fn is not None else register
 
     def subject_check(self, change: str) -> Callable[[SubjectCheck], SubjectCheck]:
         """`fn(state, subject, kind)` refuses a proposal of a decision whose effect is `change`

@@ -52,20 +52,20 @@ WATCHES = S.table("watches", Watch)
 # seat -> (seq, exercise time) of the last event that seat may see; "*" for the last event everyone
 # may see. A seat's view shows its own horizon, never the log's head: the number of events and
 # the time of the last one are facts about events it may not see.
-HORIZONS = S.table("horizons", tuple[float, ...])
+HORIZONS = S.table("horizons", tuple[float, ...], small=True)
 PUBLIC = "*"
-COUNTS = S.table("event_counts", int)  # event type -> how many the log holds (the service bounds them)
+COUNTS = S.table("event_counts", int, small=True)  # event type -> how many the log holds (the service bounds them)
 
 
 @S.watch
 def _horizon(d: Draft, e: Event) -> None:
-    counts = COUNTS.own(d)
+    counts = d.own_table("event_counts")  # COUNTS and HORIZONS: every event writes both
     counts[e.type] = counts.get(e.type, 0) + 1
     mark = (e.seq, e.exercise_time)
+    table = d.own_table("horizons")
     if e.audience is None:
-        HORIZONS.own(d)[PUBLIC] = mark
+        table[PUBLIC] = mark
     else:
-        table = HORIZONS.own(d)
         for seat in e.audience:
             table[seat] = mark
 
@@ -317,7 +317,7 @@ def _start_watch(d: Draft, inject_id: str, anchor: float) -> None:
     WATCHES.own(d)[inject_id] = Watch(inject_id, anchor, anchor + parse_offset(inj.unless.within))
 
 
-@S.watch
+@S.watch(types=lambda sc: triggers(sc).watched_types)
 def _follow_unless_triggers(d: Draft, e: Event) -> None:
     """Start `unless` triggers anchored on this event, and mark those it satisfies."""
     sc = d.scenario

@@ -55,7 +55,7 @@ class Consultation:
 
 THREATS = S.table("threats", Threat)
 CONSULTATIONS = S.table("consultations", Consultation)
-STATEMENTS = S.table("statement_counts", int)  # consultation -> statements made: the hottest counter, kept flat
+STATEMENTS = S.table("statement_counts", int, small=True)  # consultation -> statements made: the hottest counter, kept flat (as many as consultations: bounded by the exercise limits)
 
 
 def threat(state: State, threat_id: str | None, what: str = "threat_id") -> Threat | None:

@@ -29,7 +29,7 @@ class Score:
     note: str | None
 
 
-COUNTS = S.table("control_counts", int)  # observations, control_messages
+COUNTS = S.table("control_counts", int, small=True)  # observations, control_messages
 SCORES = S.table("scores", Score)
 
 

@@ -245,9 +245,16 @@ def _requirements(sc: Scenario) -> dict[str, tuple[_Requirement, ...]]:
     return found
 
 
+_last_by_type: tuple[Any, Any] = (None, None)  # (scenario, its table): a fold asks once per event, for one scenario
+
+
 def _requirements_by_type(sc: Scenario) -> dict[str, tuple[tuple[str, EventSpec], ...]]:
     """event type -> (requirement key, pattern) that an event of that type may meet: a fold looks
     only at those (most events meet none)."""
+    global _last_by_type
+    last = _last_by_type  # one read: a tuple is replaced whole, never changed
+    if last[0] is sc:
+        return last[1]  # type: ignore[no-any-return]
     idx = inst.index(sc)
     found = idx.memo.get("requirements_by_type")
     if found is None:
@@ -258,10 +265,11 @@ def _requirements_by_type(sc: Scenario) -> dict[str, tuple[tuple[str, EventSpec]
                     for t in spec.types:
                         by_type.setdefault(t, []).append((r.key, spec))
         found = idx.memo["requirements_by_type"] = {t: tuple(v) for t, v in by_type.items()}
+    _last_by_type = (sc, found)
     return found
 
 
-@S.watch
+@S.watch(types=lambda sc: _requirements_by_type(sc).keys())
 def _note_requirements(d: Draft, e: Event) -> None:
     """Remember when an event first met a decision kind's requirement (injects are remembered as
     delivered anyway)."""
