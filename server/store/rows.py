@@ -10,7 +10,8 @@ from functools import lru_cache
 from types import MappingProxyType
 from typing import Any, Iterator, Sequence
 
-from ..domain.events import EVENT_VERSIONS, Event, format_timestamp, thaw, upcast
+from ..domain.events import Event, format_timestamp, thaw, upcast
+from ..domain.registry import REGISTRY
 from .base import ExerciseRecord
 from .chain import canonical_body, canonical_json, chain, event_id_from_nonce, new_nonce
 from .sealed import SealedEvent, nonce_of
@@ -117,10 +118,14 @@ def seal(exercise_id: str, events: Sequence[Event], prev_hash: str) -> tuple[lis
 _new_sealed = tuple.__new__
 
 
+_EVENT_TYPES = REGISTRY.events
+
+
 def row_to_event(exercise_id: str, row: Sequence[Any]) -> SealedEvent:
     seq, id_, type_, version, actor, exercise_time, recorded_ms, audience, data, hash_, nonce = row
     payload = _loads(data)
-    if version != EVENT_VERSIONS.get(type_, version):
+    spec = _EVENT_TYPES.get(type_)  # the registry's dict itself: a read looks up every row's type
+    if spec is not None and version != spec.version:
         version, payload = upcast(type_, version, payload)
     return _new_sealed(SealedEvent, (type_, actor, MappingProxyType(payload), exercise_time, recorded_ms / 1000, seq,
                                      tuple(_loads(audience)) if audience is not None else None, version, id_, hash_,

@@ -59,13 +59,20 @@ COUNTS = S.table("event_counts", int, small=True)  # event type -> how many the 
 
 @S.watch
 def _horizon(d: Draft, e: Event) -> None:
-    counts = d.own_table("event_counts")  # COUNTS and HORIZONS: every event writes both
-    counts[e.type] = counts.get(e.type, 0) + 1
-    mark = (e.seq, e.exercise_time)
-    table = d.own_table("horizons")
+    # COUNTS and HORIZONS: every event writes both (small tables: plain dicts, owned once a fold)
+    drafts = d._owned_tables
+    counts = drafts.get("event_counts") if drafts is not None else None
+    if counts is None:
+        counts = d.own_table("event_counts")
+    table = drafts.get("horizons") if drafts is not None else None
+    if table is None:
+        table = d.own_table("horizons")
+    kind = e.type
+    counts[kind] = counts.get(kind, 0) + 1
     if e.audience is None:
-        table[PUBLIC] = mark
+        table[PUBLIC] = (e.seq, e.exercise_time)
     else:
+        mark = (e.seq, e.exercise_time)
         for seat in e.audience:
             table[seat] = mark
 
