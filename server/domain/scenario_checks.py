@@ -169,6 +169,14 @@ def cross_check_raw(doc: Any) -> Errors:
             add(("rules", i, "body"), f"unknown body {rule.get('body')!r}")
         if rule.get("kind", "*") not in decision_kinds | {"*"}:
             add(("rules", i, "kind"), f"unknown decision kind {rule.get('kind')!r}")
+        authority = rule.get("authority")
+        if isinstance(authority, str) and authority not in seats:
+            add(("rules", i, "authority"), f"unknown seat {authority!r}: the authority of a single_authority rule is a seat")
+        weights = rule.get("weights")
+        if isinstance(weights, dict):
+            for seat in weights:
+                if seat not in seats:
+                    add(("rules", i, "weights", seat), f"unknown seat {seat!r}")
     if _items(doc, "rules") and not any(r.get("body", "*") == "*" and r.get("kind", "*") == "*" for _, r in _items(doc, "rules")):
         add(("rules",), "no default rule: add one with body \"*\" and kind \"*\"")
 

@@ -180,3 +180,17 @@ aliases:
     assert by_field["decision_kinds[0].requires[0].any_of[0]"] == "requirement names unknown inject 'no-such-inject'"
     assert by_field["aliases[0].means.tone"] == "notify has no field 'tone'"
     assert by_field["aliases[0].means.recipient"] == "unknown recipient 'PRESS'"
+
+
+def test_a_rule_names_only_seats_the_scenario_has(tmp_path):
+    """A single authority, or a weight, given to a seat that does not exist would make a rule that
+    can never be met (or a weight nobody carries): refused at load, naming the field."""
+    text = HEAD + """\
+rules:
+  - {body: "*", kind: "*", rule: single_authority, authority: CIS0}
+  - {body: "*", kind: general, rule: weighted, threshold: 0.5, weights: {TJK: 2, RU5: 3}}
+"""
+    by_field = {i.field: i.message for i in issues_of(tmp_path, text)}
+    assert by_field["rules[0].authority"].startswith("unknown seat 'CIS0'")
+    assert by_field["rules[1].weights.RU5"] == "unknown seat 'RU5'"
+    assert not any(f.startswith("rules[1].weights.TJK") for f in by_field)
