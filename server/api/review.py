@@ -143,6 +143,8 @@ class RunRef(StrictBody):
 class CompareRequest(StrictBody):
     a: RunRef
     b: RunRef
+    tolerance_seconds: float = Field(default=60.0, ge=0, le=86_400,
+                                     description="a measured time counts as changed beyond this many exercise seconds")
 
 
 @router.post("/api/compare", responses=ErrorResponses,
@@ -154,5 +156,5 @@ async def compare(body: CompareRequest, service: Service, work: Work, request: R
                                        address=address_of(request.scope))
         require(seat, FACILITATOR, OBSERVER, what="compare runs")
         seats.append(seat.seat)
-    result = await work.run("compare", body.a.exercise_id, seats[0], body.b.exercise_id, seats[1])
+    result = await work.run("compare", body.a.exercise_id, seats[0], body.b.exercise_id, seats[1], body.tolerance_seconds)
     return Response(result, media_type="application/json")

@@ -17,7 +17,7 @@ from ..service import ExerciseService, IssuedSeat, UnknownExercise
 from .export import ParsedExport, parse_export
 from .fork import BadFork, RulesIn, plan_fork
 from .log import BadEnvelope, current, stored_event
-from .compare import NotComparable, common_view, compare_reports
+from .compare import TOLERANCE, NotComparable, common_view, compare_reports
 from .reenact import event_type
 from .report import build_report
 
@@ -72,13 +72,16 @@ def decision_id_map(original: Sequence[Event], id_map: dict[str, str], scenario:
     return {k: v for k, v in id_map.items() if k in decisions}
 
 
-async def compare_runs(service: ExerciseService, a_id: str, a_seat: str, b_id: str, b_seat: str) -> dict[str, Any]:
-    """Two runs compared through one seat's view (`common_view`), matched through the fork's id map."""
+async def compare_runs(service: ExerciseService, a_id: str, a_seat: str, b_id: str, b_seat: str,
+                       tolerance: float = TOLERANCE) -> dict[str, Any]:
+    """Two runs compared through one seat's view (`common_view`), matched through the fork's id map;
+    a time counts as changed when the runs differ by more than `tolerance` exercise seconds."""
     seat = common_view(a_seat, b_seat)
     a = await report_for(service, a_id, seat)
     b = await report_for(service, b_id, seat)
     try:
-        out = compare_reports(a, b, a_id=a_id, b_id=b_id, id_map=await fork_id_map(service, a_id, b_id))
+        out = compare_reports(a, b, a_id=a_id, b_id=b_id, id_map=await fork_id_map(service, a_id, b_id),
+                              tolerance=tolerance)
     except NotComparable as exc:
         raise ReviewRefused(409, "not_comparable", str(exc))
     if (a_seat, b_seat) != (seat, seat):

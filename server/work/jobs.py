@@ -148,11 +148,12 @@ async def report(service: ExerciseService, exercise_id: str, seat: str, fmt: str
     return _json_bytes(built) if fmt == "json" else render(built, fmt, lang).encode("utf-8")
 
 
-async def compare(service: ExerciseService, a_id: str, a_seat: str, b_id: str, b_seat: str) -> bytes | Refusal:
+async def compare(service: ExerciseService, a_id: str, a_seat: str, b_id: str, b_seat: str,
+                  tolerance: float = 60.0) -> bytes | Refusal:
     from ..review.operations import ReviewRefused, compare_runs
 
     try:
-        return _json_bytes(await compare_runs(service, a_id, a_seat, b_id, b_seat))
+        return _json_bytes(await compare_runs(service, a_id, a_seat, b_id, b_seat, tolerance))
     except ReviewRefused as exc:
         return Refusal(exc.status, exc.code, exc.message, exc.details)
 

@@ -431,3 +431,33 @@ async def test_compare_matches_through_the_forks_id_map_and_reads_mixed_links_th
         consult = next(e for e in mixed["expectations"] if e["id"] == "consultations-open")
         assert consult["changed"] is False
         assert [d["title"] for d in mixed["decisions"] if d["changed"]] == ["Deploy"]
+
+
+async def test_compare_takes_the_tolerance_on_times_from_the_request(client, clock):
+    """Two runs in which the same decision settles 50 and 100 exercise seconds after its proposal:
+    within the default 60 s it is no change; with `tolerance_seconds: 10` it is, with both times;
+    a tolerance out of bounds is a 422."""
+    async def run(delay: float) -> Exercise:
+        ex = await create_exercise(client)
+        await ex.command("facilitator", {"type": "start_exercise"})
+        out = await ex.command("RUS", {"type": "propose_decision", "body": "CCS", "kind": "general",
+                                       "title": "Statement", "text": "We condemn it."})
+        clock.advance(delay)
+        for m in MEMBERS:
+            await ex.command(m, {"type": "cast_vote", "decision_id": out["events"][0]["data"]["decision_id"], "vote": "for"})
+        return ex
+
+    a, b = await run(50), await run(100)
+
+    async def compare(**extra: Any) -> httpx.Response:
+        return await client.post("/api/compare", json={"a": {"exercise_id": a.id, "token": a.tokens["facilitator"]},
+                                                      "b": {"exercise_id": b.id, "token": b.tokens["facilitator"]},
+                                                      **extra})
+
+    (d,) = (await compare()).json()["decisions"]
+    assert d["changed"] is False
+    got = (await compare(tolerance_seconds=10)).json()
+    assert got["tolerance"] == 10
+    (d,) = got["decisions"]
+    assert d["changed"] is True and d["times"] == {"a": 50.0, "b": 100.0}
+    assert (await compare(tolerance_seconds=-1)).status_code == 422
