@@ -398,8 +398,9 @@ def _proposed(d: Draft, e: Event) -> None:
 
 # --- votes and settlement --------------------------------------------------------------------------
 
-def _decision(b: Batch, decision_id: str) -> Decision:
-    dec = DECISIONS.of(b.state).get(decision_id)
+def decision(state: State, decision_id: str) -> Decision:
+    """The decision with this id, or the refusal a move about an unknown one gets."""
+    dec = DECISIONS.of(state).get(decision_id)
     if dec is None:
         raise conflict("unknown_decision", f"There is no decision {decision_id!r}.")
     return dec
@@ -410,7 +411,7 @@ def _vote(b: Batch, cmd: CastVote, seat: str) -> None:
     require_participant(b.state, seat)
     require_in_play(b.state, seat)
     st = b.state
-    dec = _decision(b, cmd.decision_id)
+    dec = decision(b.state, cmd.decision_id)
     sc = st.scenario
     assert sc is not None
     body = sc.body(dec.body)
@@ -547,7 +548,7 @@ def _close_vote(b: Batch, cmd: CloseVote, seat: str) -> None:
     st = b.state
     if seat != FACILITATOR:
         require_participant(st, seat)
-    dec = _decision(b, cmd.decision_id)
+    dec = decision(b.state, cmd.decision_id)
     sc = st.scenario
     assert sc is not None
     body = sc.body(dec.body)
@@ -565,7 +566,7 @@ def _close_vote(b: Batch, cmd: CloseVote, seat: str) -> None:
 def _extend(b: Batch, cmd: ExtendDeadline, seat: str) -> None:
     require_facilitator(seat, "extend deadlines")
     require_in_play(b.state, seat)
-    dec = _decision(b, cmd.decision_id)
+    dec = decision(b.state, cmd.decision_id)
     if dec.status != "open":
         raise conflict("decision_settled", f"This decision has already been settled ({dec.status}).")
     start = dec.deadline if dec.deadline is not None and dec.deadline > b.time else b.time
@@ -589,7 +590,7 @@ def _extended(d: Draft, e: Event) -> None:
 def _implementation(b: Batch, cmd: RecordImplementation, seat: str) -> None:
     require_participant(b.state, seat)
     require_in_play(b.state, seat)
-    dec = _decision(b, cmd.decision_id)
+    dec = decision(b.state, cmd.decision_id)
     if dec.status != "adopted":
         raise conflict("not_adopted", f"Only adopted decisions are implemented; this one is {dec.status}.")
     if seat not in dec.bound:

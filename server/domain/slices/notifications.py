@@ -10,7 +10,7 @@ from typing import Any, Literal, Mapping
 
 from .. import institutions as inst
 from ..batch import Batch, require_in_play, require_participant
-from ..errors import conflict, forbidden, invalid
+from ..errors import forbidden, invalid
 from ..events import Event
 from ..fields import Ref, Summary
 from ..fold import Draft
@@ -18,7 +18,7 @@ from ..registry import Command, Move, Slice
 from ..state import State
 from ..words import Words
 from .consultations import threat
-from .decisions import DECISIONS
+from .decisions import decision
 
 S = Slice("notifications")
 
@@ -59,8 +59,8 @@ def _notify(b: Batch, cmd: Notify, seat: str) -> None:
     if not inst.may_notify(st, seat, recipient.id):
         raise forbidden("cannot_notify", f"{inst.who(st, seat)} may not notify the {recipient.name}.")
     require_in_play(st, seat)
-    if cmd.decision_id is not None and cmd.decision_id not in DECISIONS.of(st):
-        raise conflict("unknown_decision", f"There is no decision {cmd.decision_id!r}.")
+    if cmd.decision_id is not None:
+        decision(st, cmd.decision_id)
     threat(st, cmd.threat_id)
     b.emit("notification_sent", seat, {"notification_id": b.new_id("not"), "recipient": recipient.id,
                                        "summary": cmd.summary, "decision_id": cmd.decision_id, "threat_id": cmd.threat_id})
