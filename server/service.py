@@ -28,6 +28,7 @@ from .domain.fold import fold
 from .domain.state import State
 from .store.base import ConcurrencyConflict, EventStore, IdempotencyRecord, SeatRecord
 from .store.chain import GENESIS
+from .store.rows import dumps
 
 log = logging.getLogger("ttx.service")
 
@@ -339,23 +340,18 @@ class ExerciseService:
         if state.version // self.snapshot_interval <= old_version // self.snapshot_interval:
             return
         if not self.background_snapshots:
-            await self._save_snapshot(exercise_id, state, head_hash, _snapshot_json(state, head_hash))
+            await self._take_snapshot(exercise_id, state, head_hash, in_thread=False)
             return
         if exercise_id in self._snapshots:  # one is being taken: take this one (the newest) after it
             self._next_snapshot[exercise_id] = (state, head_hash)
             return
-        task = asyncio.get_running_loop().create_task(self._snapshot_in_thread(exercise_id, state, head_hash))
+        task = asyncio.get_running_loop().create_task(self._snapshots_in_thread(exercise_id, state, head_hash))
         self._snapshots[exercise_id] = task
 
-    async def _snapshot_in_thread(self, exercise_id: str, state: State, head_hash: str) -> None:
+    async def _snapshots_in_thread(self, exercise_id: str, state: State, head_hash: str) -> None:
         try:
             while True:
-                try:
-                    data = await asyncio.to_thread(_snapshot_json, state, head_hash)
-                except Exception:
-                    log.exception("could not encode a snapshot of %s at %s", exercise_id, state.version)
-                else:
-                    await self._save_snapshot(exercise_id, state, head_hash, data)
+                await self._take_snapshot(exercise_id, state, head_hash, in_thread=True)
                 waiting = self._next_snapshot.pop(exercise_id, None)
                 if waiting is None:
                     return
@@ -363,11 +359,13 @@ class ExerciseService:
         finally:
             self._snapshots.pop(exercise_id, None)
 
-    async def _save_snapshot(self, exercise_id: str, state: State, head_hash: str, data: str) -> None:
+    async def _take_snapshot(self, exercise_id: str, state: State, head_hash: str, *, in_thread: bool) -> None:
         try:
+            data = (await asyncio.to_thread(snapshot_json, state, head_hash) if in_thread
+                    else snapshot_json(state, head_hash))
             await self.store.save_snapshot(exercise_id, state.version, SNAPSHOT_FORMAT, data)
         except Exception:  # a snapshot is a cache: never fail a command for it
-            log.exception("could not save a snapshot of %s at %s", exercise_id, state.version)
+            log.exception("could not take a snapshot of %s at %s", exercise_id, state.version)
 
     async def settle(self) -> None:
         """Wait until the snapshots being taken in the background are stored."""
@@ -375,11 +373,12 @@ class ExerciseService:
             await asyncio.gather(*list(self._snapshots.values()), return_exceptions=True)
 
 
-def _snapshot_json(state: State, head_hash: str) -> str:
-    """A snapshot as stored. Reads `state` only (a State is never changed once made), so any thread may run it."""
+def snapshot_json(state: State, head_hash: str) -> str:
+    """A snapshot as stored (the service's and an import's alike), with the hash of the event it is
+    after. Reads `state` only (a State is never changed once made), so any thread may run it."""
     doc = state_to_json(state)
     doc["_head_hash"] = head_hash
-    return json.dumps(doc, separators=(",", ":"))
+    return dumps(doc)
 
 
 async def _maybe_await(value: Any) -> None:

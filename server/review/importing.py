@@ -33,7 +33,7 @@ try:
 except ImportError:  # pragma: no cover
     from json import JSONDecodeError, loads as _loads  # type: ignore[assignment]
 
-from ..domain.codec import SNAPSHOT_FORMAT, state_to_json
+from ..domain.codec import SNAPSHOT_FORMAT
 from ..domain.decide import scenario_hash
 from ..domain.events import EVENT_VERSIONS, Event, upcast_event
 from ..domain.institutions import index
@@ -41,7 +41,7 @@ from ..domain.scenario import Scenario
 from ..domain.fold import evolve, fold
 from ..domain.state import State
 from ..scenarios import ScenarioError, validate_definition
-from ..service import ExerciseService, hash_token, issue_seats, new_exercise_id
+from ..service import ExerciseService, hash_token, issue_seats, new_exercise_id, snapshot_json
 from ..store.chain import GENESIS, ChainBreak
 from ..store.rows import dumps
 from .envelope import BadEvent, HashMismatch, check_envelope
@@ -234,9 +234,7 @@ class LogReader:
             i += len(run)
             self.state = self._fold_run(self.state, run)
             if self.state.version == next_snapshot:
-                doc = state_to_json(self.state)
-                doc["_head_hash"] = run[-1][0].hash
-                piece.snapshots.append((self.state.version, dumps(doc)))
+                piece.snapshots.append((self.state.version, snapshot_json(self.state, run[-1][0].hash)))
 
     def _fold_run(self, state: State, run: Sequence[tuple[Event, int]]) -> State:
         if self.check is None:
