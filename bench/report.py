@@ -7,7 +7,6 @@ Only the part between the `bench:begin` and `bench:end` markers is rewritten; th
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 from .common import RESULTS_DIR, ROOT

@@ -10,7 +10,7 @@ from typing import Annotated, Any, AsyncIterator, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
+from pydantic import Field
 from starlette.requests import ClientDisconnect
 
 from ..domain.events import FACILITATOR, OBSERVER

@@ -67,7 +67,6 @@ def cross_check_raw(doc: Any) -> Errors:
     seat_kinds = set(_ids(doc, "seat_kinds"))
     statuses = set(_ids(doc, "statuses"))
     bodies = {x.get("id") for _, x in _items(doc, "bodies")}
-    regions = {x.get("id") for _, x in _items(doc, "regions")}
     injects = {x.get("id") for _, x in _items(doc, "injects")}
     recipients = set(_ids(doc, "recipients"))
     decision_kinds = set(_ids(doc, "decision_kinds")) if "decision_kinds" in doc else {"general"}

@@ -23,7 +23,6 @@ import pytest
 from click.testing import CliRunner
 
 from server.cli import main
-from server.domain.events import freeze, thaw
 from server.store.chain import GENESIS, event_hash
 from tests.api.test_chain_privacy import private_talk
 from tests.conftest import create_exercise

@@ -4,7 +4,6 @@ refused at the first event the engine could not have recorded, saying why."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 
 from server.domain.events import freeze, thaw
 from server.domain.fold import evolve, fold

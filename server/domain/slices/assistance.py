@@ -15,7 +15,7 @@ from ..errors import conflict, forbidden, invalid
 from ..events import Event
 from ..fields import KindRef, Note, Ref, Summary
 from ..fold import Draft
-from ..registry import Command, Move, Slice
+from ..registry import Move, Slice
 from ..state import State
 from ..words import Words
 from .consultations import threat

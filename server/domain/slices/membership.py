@@ -20,7 +20,7 @@ from ..batch import Batch, require_in_play, require_participant
 from ..errors import conflict, forbidden
 from ..events import SYSTEM, Event
 from ..fold import Draft
-from ..registry import Command, Due, Move, Slice
+from ..registry import Due, Move, Slice
 from ..scenario import DecisionKind, parse_offset
 from ..state import State
 from ..words import Words
