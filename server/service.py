@@ -19,7 +19,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 from .domain.registry import Command
 from .domain.codec import SNAPSHOT_FORMAT, state_from_json, state_to_json
-from .domain.decide import create, decide, next_due_wall
+from .domain.decide import create, decide_and_fold, next_due_wall
 from .domain.errors import Refused, conflict
 from .domain.events import FACILITATOR, OBSERVER, SYSTEM, Event, upcast_event
 from .domain.slices.clock import COUNTS
@@ -270,8 +270,8 @@ class ExerciseService:
                 raise conflict("read_only", "This exercise was imported for review; it is read-only.")
             cached = await self._load(exercise_id, fresh=fresh or attempt > 0)
             try:
-                new = decide(cached.state, command, seat=seat, now=self.now(), salt=secrets.token_bytes(16),
-                             on_behalf_of=on_behalf_of)
+                new, state = decide_and_fold(cached.state, command, seat=seat, now=self.now(), salt=secrets.token_bytes(16),
+                                             on_behalf_of=on_behalf_of)
             except Refused:
                 if idempotency_key is not None:
                     prior = await self._prior(exercise_id, seat, idempotency_key, body_hash)
@@ -285,7 +285,6 @@ class ExerciseService:
                 return []
             if seat != SYSTEM:
                 self._within_limits(cached.state, new)
-            state = fold(new, cached.state)
             try:
                 stored = await self.store.append(
                     exercise_id, new, expected_version=cached.state.version, prev_hash=cached.head_hash,

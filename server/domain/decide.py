@@ -43,7 +43,14 @@ def create(scenario: Scenario, *, now: float) -> list[Event]:
 
 def decide(state: State, command: Command, *, seat: str, now: float, at: float | None = None,
            salt: bytes = b"", on_behalf_of: str | None = None) -> list[Event]:
-    """The events `command` by `seat` records at wall time `now`, or `Refused`.
+    """The events `command` by `seat` records at wall time `now`, or `Refused` (see `decide_and_fold`)."""
+    return decide_and_fold(state, command, seat=seat, now=now, at=at, salt=salt, on_behalf_of=on_behalf_of)[0]
+
+
+def decide_and_fold(state: State, command: Command, *, seat: str, now: float, at: float | None = None,
+                    salt: bytes = b"", on_behalf_of: str | None = None) -> tuple[list[Event], State]:
+    """The events `command` by `seat` records at wall time `now`, or `Refused`; with the state after
+    them, which deciding folds as it goes (a caller need not fold them again).
 
     `at` fixes the exercise time instead of reading it off the clock: a fork that re-enacts the
     moves of another run places each at the exercise time it had there. `salt` keys the ids of the
@@ -68,7 +75,7 @@ def decide(state: State, command: Command, *, seat: str, now: float, at: float |
         batch.link = (seat, link)
     spec.decide(batch, command, seat)
     react(batch)
-    return batch.events
+    return batch.events, batch.state
 
 
 def _check_played_for(state: State, by: str, seat: str, target: str) -> None:
