@@ -88,6 +88,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         notifier = make_notifier(settings)
         hub = Hub(store=store, notifier=notifier, settings=settings, now=clock.now)
         service = ExerciseService(store=store, publish=notifier.publish, snapshot_interval=settings.snapshot_interval,
+                                  snapshot_growth=settings.snapshot_growth,
                                   background_snapshots=True,
                                   now=clock.now,
                                   limits=settings.exercise_limits,

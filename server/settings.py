@@ -33,7 +33,12 @@ class Settings(BaseSettings):
     scheduler: bool = Field(default=True, validation_alias="TTX_SCHEDULER",
                             description="take part in running the scheduler (one process at a time runs it)")
     scheduler_interval: float = Field(default=0.2, gt=0, le=10, validation_alias="TTX_SCHEDULER_INTERVAL")
-    snapshot_interval: int = Field(default=500, ge=10, validation_alias="TTX_SNAPSHOT_INTERVAL")
+    snapshot_interval: int = Field(default=500, ge=10, validation_alias="TTX_SNAPSHOT_INTERVAL",
+                                   description="events between an exercise's first snapshots")
+    snapshot_growth: float = Field(default=0.5, ge=0, le=10, validation_alias="TTX_SNAPSHOT_GROWTH",
+                                   description="after a snapshot at event v the next comes max(interval, growth x v) "
+                                               "events later, so that snapshots cost each command the same however "
+                                               "long the exercise (0: every interval)")
     max_body_bytes: int = Field(default=64 * 1024, validation_alias="TTX_MAX_BODY_BYTES")
     max_import_bytes: int = Field(default=256 * 1024 * 1024, ge=1024, validation_alias="TTX_MAX_IMPORT_BYTES",
                                   description="largest import body (413 beyond)")

@@ -198,6 +198,31 @@ async def test_a_server_takes_its_snapshots_in_the_background_and_none_is_lost(s
     assert await fresh.state(ex) == await service.state(ex)
 
 
+async def test_snapshots_are_spaced_in_proportion_to_the_log(store):
+    """A snapshot costs in proportion to the state, so after one at version v the next comes
+    max(interval, growth x v) events later: its cost per command does not grow with the exercise.
+    interval 10, growth 0.5: snapshots at 10, 20, 30, 45, 67, not every 10. A process that starts
+    afresh knows the newest snapshot from the store and goes on from it."""
+    service = ExerciseService(store=store, snapshot_interval=10, snapshot_growth=0.5)
+    ex, _ = await service.create(border_crisis())
+    for i in range(59):
+        await service.execute(ex, FACILITATOR, observation(f"note {i}"))
+    assert (await service.state(ex)).version == 60
+    taken = sorted({(await store.load_snapshot(ex, upto=v))[0] for v in range(10, 61)})
+    assert taken == [10, 20, 30, 45]
+    fresh = ExerciseService(store=store, snapshot_interval=10, snapshot_growth=0.5)
+    for i in range(10):
+        await fresh.execute(ex, FACILITATOR, observation(f"more {i}"))
+    assert (await store.load_snapshot(ex))[0] == 67
+    every = ExerciseService(store=store, snapshot_interval=10, snapshot_growth=0)
+    for i in range(3):
+        await every.execute(ex, FACILITATOR, observation(f"last {i}"))
+    assert (await store.load_snapshot(ex))[0] == 67  # 73 events: with growth 0, the next is at 77
+    for i in range(4):
+        await every.execute(ex, FACILITATOR, observation(f"later {i}"))
+    assert (await store.load_snapshot(ex))[0] == 77
+
+
 @pytest.mark.postgres
 @pytest.mark.slow
 def test_two_processes_appending_to_one_exercise_on_postgres(pg_url):
