@@ -14,6 +14,8 @@ from fastapi import FastAPI
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
+from .api.commands import COMMANDS_ROUTE as _COMMANDS_ROUTE
+from .api.commands import serve as _serve_command
 from .clock import Clock, SystemClock
 from .db import make_engine
 from .live.hub import Hub
@@ -30,6 +32,20 @@ from .work.pool import WorkPool
 
 log = logging.getLogger("ttx")
 GC_THRESHOLDS = (20_000, 20, 50)  # Python's defaults are (700, 10, 10)
+
+
+class App(FastAPI):
+    """The FastAPI application, with `POST /api/exercises/{id}/commands` answered before the
+    middleware stack by its one handler (`server.api.commands.serve`: why, there)."""
+
+    async def __call__(self, scope, receive, send) -> None:  # type: ignore[no-untyped-def]
+        if scope["type"] == "http" and scope["method"] == "POST":
+            match = _COMMANDS_ROUTE.fullmatch(scope["path"])
+            if match is not None:
+                scope["app"] = self
+                await _serve_command(match[1], scope, receive, send)
+                return
+        await super().__call__(scope, receive, send)
 
 
 class SchemaNotCurrent(RuntimeError):
@@ -121,7 +137,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             await service.settle()
             await store.close()
 
-    app = FastAPI(
+    app = App(
         title="ttx: tabletop exercises",
         version="0.1.0",
         summary="An event-sourced tabletop exercise service: every move recorded, replayed and reviewed.",

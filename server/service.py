@@ -201,10 +201,11 @@ class ExerciseService:
         snapshot_at = cached.snapshot_at if cached is not None else 0
         if cached is not None and (upto is None or cached.state.version <= upto):
             base, base_hash = cached.state, cached.head_hash
-        snap = await self.store.load_snapshot(exercise_id, upto=upto)
+        # only a snapshot newer than the cached state is worth reading (a long one is megabytes)
+        snap = await self.store.load_snapshot(exercise_id, upto=upto, after=base.version if base is not None else 0)
         if snap is not None and upto is None:
             snapshot_at = max(snapshot_at, snap[0])
-        if snap is not None and snap[1] == SNAPSHOT_FORMAT and (base is None or snap[0] > base.version):
+        if snap is not None and snap[1] == SNAPSHOT_FORMAT:
             try:
                 doc = json.loads(snap[2])
                 base = state_from_json(doc, await self._scenario(exercise_id))

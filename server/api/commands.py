@@ -7,6 +7,7 @@ import logging
 import re
 from typing import Any
 
+import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import TypeAdapter, ValidationError
@@ -16,17 +17,23 @@ from ..domain.visibility import visible_events
 from ..service import ExerciseService, request_hash
 from .admission import admit_command
 from .deps import bearer
-from .errors import ApiError, _validation_details, describe, error_headers, error_response
-from .responses import json_response
+from .errors import ApiError, _validation_details, describe, error_body, error_headers
+from .failsafe import _BODY as _INTERNAL
+from .limits import _too_large
 from .schemas import ErrorResponses, EventsOut
 
-# The commands route is served by a plain Starlette route put first in the app's routes
-# (`install`): FastAPI's matching and per-request parameter solving around an endpoint cost about a
-# fifth of a command under load (bench/http_load.py under cProfile), and `post_command` reads the
-# path, headers and body itself. This router is never mounted: it documents the same endpoint, so
-# the OpenAPI is generated from the same models as for every other route.
+# `POST /commands` is the hot path, so it is served by one plain ASGI function, `serve`, that reads
+# the path, headers and body itself and answers with the body serialised once. The application
+# (`server.app.App`) calls it before its middleware stack, for every POST to the path: FastAPI's and
+# Starlette's layers (error middleware, telemetry, body limits, exception middleware, the router,
+# the Request object) cost about a quarter of a command (measured, docs/PERFORMANCE.md), and `serve`
+# gives the same guarantees itself: the body limit, one error body for every refusal, a 500 that
+# keeps the connection for an unexpected error. The same function is also the route in the router
+# (which answers 405 to other methods), and this router, never mounted, documents it, so the OpenAPI
+# is generated from the same models as for every other route.
 router = APIRouter(prefix="/api/exercises", tags=["commands"])
 COMMANDS_PATH = "/api/exercises/{exercise_id}/commands"
+COMMANDS_ROUTE = re.compile(r"/api/exercises/([^/]+)/commands")  # the same path, for `server.app.App`
 log = logging.getLogger("ttx.api")
 
 _KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
@@ -40,10 +47,10 @@ def install(app: Any) -> None:
     from fastapi.openapi.utils import get_openapi
     from starlette.routing import Route
 
-    async def commands(request: Request) -> Response:
-        return await post_command(request.path_params["exercise_id"], request)
+    async def commands(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        await serve(scope["path_params"]["exercise_id"], scope, receive, send)
 
-    app.router.routes.insert(0, Route(COMMANDS_PATH, commands, methods=["POST"], name="post_command"))
+    app.router.routes.insert(0, Route(COMMANDS_PATH, _Asgi(commands), methods=["POST"], name="post_command"))
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -79,17 +86,69 @@ def _command_openapi() -> dict[str, Any]:
              summary="Send a command; answers with the events it recorded",
              openapi_extra=_command_openapi())
 async def post_command(exercise_id: str, request: Request) -> Response:
-    """The one path of every command. Refusals are answered here, not raised through the
-    framework's middleware (the hot path: measured in docs/PERFORMANCE.md)."""
+    """Documentation only: requests are answered by `serve`."""
+    raise NotImplementedError  # pragma: no cover
+
+
+class _Asgi:
+    """An ASGI callable Starlette's `Route` takes as an app of its own (not a request handler)."""
+
+    def __init__(self, fn: Any) -> None:
+        self.fn = fn
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        await self.fn(scope, receive, send)
+
+
+_JSON = (b"content-type", b"application/json")
+
+
+async def serve(exercise_id: str, scope: dict[str, Any], receive: Any, send: Any) -> None:
+    """The one path of every command, as plain ASGI: the body within `max_body_bytes` (413
+    otherwise), `run_command`, and the answer; a refusal is its error body, an unexpected error a
+    logged 500 (the connection lives, as under `Failsafe`)."""
+    app = scope["app"]
+    limit = app.state.settings.max_body_bytes
+    authorization = idempotency_key = None
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            authorization = value.decode("latin-1")
+        elif name == b"idempotency-key":
+            idempotency_key = value.decode("latin-1")
+        elif name == b"content-length" and (not value.isdigit() or int(value) > limit):
+            await _too_large(send, limit)
+            return
+    chunks = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            await _too_large(send, limit)
+            return
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    raw = chunks[0] if len(chunks) == 1 else b"".join(chunks)
     try:
-        payload = await run_command(request.app.state.service, exercise_id, request.headers.get("authorization"),
-                                    request.headers.get("idempotency-key"), await request.body(), scope=request.scope)
+        payload = await run_command(app.state.service, exercise_id, authorization, idempotency_key, raw, scope=scope)
+        status, body, extra = 200, orjson.dumps(payload), None
     except Exception as exc:
         err = describe(exc)
         if err is None:
-            raise
-        return error_response(err.status, err.code, err.message, err.details, error_headers(err))
-    return json_response(payload)
+            log.exception("unhandled error in POST %s", scope.get("path"))
+            status, body, extra = 500, _INTERNAL, None
+        else:
+            status, body = err.status, orjson.dumps(error_body(err.code, err.message, err.details))
+            extra = error_headers(err)
+    headers = [_JSON, (b"content-length", str(len(body)).encode())]
+    if extra:
+        headers.extend((k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in extra.items())
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 async def run_command(service: ExerciseService, exercise_id: str, authorization: str | None,

@@ -14,6 +14,7 @@ request would be admitted, rounded up.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import math
 import time
@@ -131,7 +132,11 @@ def address_of(scope: dict[str, Any]) -> str:
     """The client address a limit counts by: the IP of the connection (as uvicorn reports it, after
     its trusted-proxy handling), IPv6 by its /64, which one subscriber usually holds whole."""
     client = scope.get("client")
-    host = client[0] if client else ""
+    return _address(client[0] if client else "")
+
+
+@functools.lru_cache(maxsize=4096)
+def _address(host: str) -> str:
     try:
         ip = ipaddress.ip_address(host)
     except ValueError:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import ItemsView, KeysView, Mapping, MutableMapping, ValuesView
 from operator import itemgetter
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from immutables import Map
 
@@ -29,7 +29,7 @@ _EMPTY = Map()
 class Rows(Mapping[str, Any]):
     """An immutable, insertion-ordered mapping with O(log n) derived copies (see `RowsDraft`)."""
 
-    __slots__ = ("_map", "_rank", "_next", "_keys")
+    __slots__ = ("_map", "_rank", "_next", "_keys", "_memo")
 
     def __init__(self, items: Mapping[str, Any] | Iterable[tuple[str, Any]] = ()) -> None:
         values, ranks, n = _EMPTY.mutate(), _EMPTY.mutate(), 0
@@ -42,12 +42,25 @@ class Rows(Mapping[str, Any]):
         self._rank: Map = ranks.finish()
         self._next = n
         self._keys: list[str] | None = None
+        self._memo: dict[str, Any] | None = None
 
     @classmethod
     def _make(cls, values: Map, ranks: Map, next_rank: int) -> Rows:
         rows = cls.__new__(cls)
-        rows._map, rows._rank, rows._next, rows._keys = values, ranks, next_rank, None
+        rows._map, rows._rank, rows._next, rows._keys, rows._memo = values, ranks, next_rank, None, None
         return rows
+
+    def derived(self, name: str, fn: Callable[[Rows], Any]) -> Any:
+        """`fn(self)`, worked out once for this table (a `Rows` never changes): what a slice reads
+        off a whole table on every command (the open deadlines among all decisions) costs a scan
+        only after the table was written, not on every command that leaves it as it was."""
+        memo = self._memo
+        if memo is None:
+            memo = self._memo = {}
+        found = memo.get(name, _MISSING)
+        if found is _MISSING:
+            found = memo[name] = fn(self)
+        return found
 
     def __getitem__(self, key: str) -> Any:
         return self._map[key]
@@ -97,6 +110,12 @@ class Rows(Mapping[str, Any]):
 
 
 EMPTY_ROWS = Rows()
+
+
+def derived(table: Any, name: str, fn: Callable[[Any], Any]) -> Any:
+    """`Rows.derived` for a table of a State; worked out afresh for anything else (a table being
+    written while events are folded, a small table held as a dict)."""
+    return table.derived(name, fn) if type(table) is Rows else fn(table)
 
 
 def as_rows(rows: Any) -> Rows:

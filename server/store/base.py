@@ -93,7 +93,9 @@ class EventStore(Protocol):
 
     async def save_snapshot(self, exercise_id: str, seq: int, fmt: int, state: str) -> None: ...
 
-    async def load_snapshot(self, exercise_id: str, *, upto: int | None = None) -> tuple[int, int, str] | None: ...
+    async def load_snapshot(self, exercise_id: str, *, upto: int | None = None,
+                            after: int = 0) -> tuple[int, int, str] | None:
+        """The newest snapshot at or before `upto` (and after `after`): (seq, format, state JSON)."""
 
     async def seq_at_time(self, exercise_id: str, exercise_time: float) -> int: ...
 

@@ -194,8 +194,12 @@ class SqlEventStore:
         events = await self.read(exercise_id, after=first - 1, upto=last)
         return IdempotentResult(request_hash, events)
 
-    async def load_snapshot(self, exercise_id: str, *, upto: int | None = None) -> tuple[int, int, str] | None:
+    async def load_snapshot(self, exercise_id: str, *, upto: int | None = None,
+                            after: int = 0) -> tuple[int, int, str] | None:
         sql, params = "SELECT seq, format, state FROM snapshots WHERE exercise_id = ?", [exercise_id]
+        if after:
+            sql += " AND seq > ?"
+            params.append(after)
         if upto is not None:
             sql += " AND seq <= ?"
             params.append(upto)

@@ -52,3 +52,27 @@ def test_tables_travel_to_worker_processes_in_order():
     rows = as_rows({"z": 1, "a": 2, "m": 3})
     again = pickle.loads(pickle.dumps(rows))
     assert type(again) is Rows and list(again.items()) == [("z", 1), ("a", 2), ("m", 3)]
+
+
+def test_what_is_derived_from_a_table_is_worked_out_once_per_table_and_afresh_after_a_write():
+    from server.domain.persistent import derived
+
+    calls = []
+
+    def open_ones(rows):
+        calls.append(1)
+        return tuple(k for k, v in rows.items() if v == "open")
+
+    table = Rows({"a": "open", "b": "closed"})
+    assert derived(table, "open", open_ones) == ("a",)
+    assert derived(table, "open", open_ones) == ("a",)
+    assert len(calls) == 1
+    draft = table.draft()
+    draft["b"] = "open"
+    written = draft.snapshot()
+    assert derived(written, "open", open_ones) == ("a", "b")
+    assert derived(table, "open", open_ones) == ("a",)  # the old table is unchanged, and so is its result
+    assert len(calls) == 2
+    assert derived({"c": "open"}, "open", open_ones) == ("c",)  # a plain dict: worked out each time
+    assert derived({"c": "open"}, "open", open_ones) == ("c",)
+    assert len(calls) == 4

@@ -23,6 +23,7 @@ from ..errors import conflict, forbidden, invalid
 from ..events import FACILITATOR, SYSTEM, Event, EventSpec
 from ..fields import KindRef, Minutes, Note, Ref, SeatRef, Summary, Title
 from ..fold import Draft
+from ..persistent import derived
 from ..registry import REGISTRY, Command, Move, Due, NotAMove, Slice
 from ..rules import Settlement, describe, explain, settle, tally
 from ..scenario import Body, DecisionKind, RuleBinding, Scenario
@@ -515,14 +516,18 @@ for _outcome in ("adopted", "rejected", "lapsed"):
 
 @S.due
 def _due(state: State) -> list[Due]:
-    items = []
-    for dec in DECISIONS.of(state).values():
-        if dec.status == "open" and dec.deadline is not None:
-            items.append(Due(dec.deadline, 10_000, "deadline", dec.id, _deadline(dec.id)))
-    for ses in SESSIONS.of(state).values():
-        if ses.open:
-            items.append(Due(ses.ends_at, 10_001, "session_end", ses.id, _session_end(ses.id)))
-    return items
+    # scanned once after the tables change, not on every command (docs/PERFORMANCE.md, the cost model)
+    return [*derived(DECISIONS.of(state), "due", _deadlines), *derived(SESSIONS.of(state), "due", _session_ends)]
+
+
+def _deadlines(decisions: Any) -> tuple[Due, ...]:
+    return tuple(Due(dec.deadline, 10_000, "deadline", dec.id, _deadline(dec.id)) for dec in decisions.values()
+                 if dec.status == "open" and dec.deadline is not None)
+
+
+def _session_ends(sessions: Any) -> tuple[Due, ...]:
+    return tuple(Due(ses.ends_at, 10_001, "session_end", ses.id, _session_end(ses.id)) for ses in sessions.values()
+                 if ses.open)
 
 
 def _deadline(decision_id: str) -> Any:
