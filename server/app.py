@@ -7,6 +7,7 @@ import gc
 import logging
 import os
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 from typing import AsyncIterator
 
@@ -28,7 +29,7 @@ from .service import ExerciseService
 from .settings import Settings, plain_postgres_dsn
 from .store.sql import open_store
 from .work.jobs import WorkerConfig
-from .work.pool import WorkPool
+from .work.pool import PoolFull, WorkPool
 
 log = logging.getLogger("ttx")
 GC_THRESHOLDS = (20_000, 20, 50)  # Python's defaults are (700, 10, 10)
@@ -46,6 +47,13 @@ class App(FastAPI):
                 await _serve_command(match[1], scope, receive, send)
                 return
         await super().__call__(scope, receive, send)
+
+
+async def _snapshot_in_worker(work: WorkPool, exercise_id: str, version: int) -> None:
+    try:
+        await work.run("snapshot", exercise_id, version)
+    except PoolFull:  # a snapshot is a cache: the next one comes a little later
+        log.info("the worker pool is busy: no snapshot of %s at %s", exercise_id, version)
 
 
 class SchemaNotCurrent(RuntimeError):
@@ -106,6 +114,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         service = ExerciseService(store=store, publish=notifier.publish, snapshot_interval=settings.snapshot_interval,
                                   snapshot_growth=settings.snapshot_growth,
                                   background_snapshots=True,
+                                  snapshots_by=partial(_snapshot_in_worker, work),
                                   now=clock.now,
                                   limits=settings.exercise_limits,
                                   speeds=(settings.clock_speed_min, settings.clock_speed_max))

@@ -15,7 +15,7 @@ import secrets
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Awaitable, Callable, Mapping, Sequence
 
 from .domain.registry import Command
 from .domain.codec import SNAPSHOT_FORMAT, state_from_json, state_to_json
@@ -94,13 +94,17 @@ class ExerciseService:
     def __init__(self, *, store: EventStore, publish: Callable[[str, int], Any] | None = None,
                  snapshot_interval: int = 500, snapshot_growth: float = 0.5, now: Callable[[], float] = time.time,
                  limits: Mapping[str, int] | None = None, speeds: tuple[float, float] = (0.1, 100.0),
-                 background_snapshots: bool = False) -> None:
+                 background_snapshots: bool = False,
+                 snapshots_by: Callable[[str, int], Awaitable[Any]] | None = None) -> None:
         self.store = store
         # A snapshot of a long exercise costs tens of milliseconds of CPU to encode; a server takes
-        # it in a thread after the command has been answered (at most one running and one waiting
-        # per exercise: the newest), rather than holding up the event loop. Tools and workers take
-        # it inline. `settle()` waits for those in flight.
+        # it after the command has been answered (at most one running and one waiting per exercise:
+        # the newest), rather than holding up the event loop: with `snapshots_by` (the server's
+        # worker pool: the state folded again and encoded in a worker process, so the event loop
+        # does not even share the interpreter with it), else in a thread. Tools and workers take it
+        # inline. `settle()` waits for those in flight.
         self.background_snapshots = background_snapshots
+        self._snapshots_by = snapshots_by
         self._snapshots: dict[str, asyncio.Task[None]] = {}
         self._next_snapshot: dict[str, tuple[State, str]] = {}
         self.limits = dict(limits or {})
@@ -373,11 +377,22 @@ class ExerciseService:
 
     async def _take_snapshot(self, exercise_id: str, state: State, head_hash: str, *, in_thread: bool) -> None:
         try:
+            if in_thread and self._snapshots_by is not None:
+                await self._snapshots_by(exercise_id, state.version)
+                return
             data = (await asyncio.to_thread(snapshot_json, state, head_hash) if in_thread
                     else snapshot_json(state, head_hash))
             await self.store.save_snapshot(exercise_id, state.version, SNAPSHOT_FORMAT, data)
         except Exception:  # a snapshot is a cache: never fail a command for it
             log.exception("could not take a snapshot of %s at %s", exercise_id, state.version)
+
+    async def take_snapshot(self, exercise_id: str, version: int) -> None:
+        """Store the snapshot of the exercise after event `version` (a worker's job: the state is
+        folded from the store's nearest earlier snapshot)."""
+        loaded = await self._load(exercise_id, upto=version)
+        if loaded.state.version != version:
+            raise conflict("bad_at", f"the exercise has no event {version}")
+        await self.store.save_snapshot(exercise_id, version, SNAPSHOT_FORMAT, snapshot_json(loaded.state, loaded.head_hash))
 
     async def settle(self) -> None:
         """Wait until the snapshots being taken in the background are stored."""

@@ -1,4 +1,4 @@
-"""The jobs the worker pool runs: report, compare, fork, QR code. Each runs in a worker (a process,
+"""The jobs the worker pool runs: report, compare, fork, QR code, snapshot. Each runs in a worker (a process,
 or a thread of the server) with its own event loop and its own connection to the database: it
 reads the events itself by exercise id, so nothing large crosses from the server to the worker,
 and it answers with bytes ready to send (or a short result), so nothing large is decoded on the
@@ -283,6 +283,13 @@ def lab_compare(definition: Any, rule_sets: Any, per_set: Any, runs: int, seed: 
     return render(compare(scenario, sets, per_set, runs=runs, seed=seed), fmt).encode("utf-8")
 
 
+async def snapshot(service: ExerciseService, exercise_id: str, version: int) -> int:
+    """Take the exercise's snapshot at `version` here, off the server's event loop (its state is
+    folded again from the store: nothing large crosses from the server)."""
+    await service.take_snapshot(exercise_id, version)
+    return version
+
+
 JOBS: dict[str, Callable[..., Any]] = {"report": report, "compare": compare, "fork": fork, "qr": qr, "ready": ready,
-                                       "lab_runs": lab_runs, "lab_compare": lab_compare}
+                                       "lab_runs": lab_runs, "lab_compare": lab_compare, "snapshot": snapshot}
 PLAIN = frozenset({"qr", "ready", "lab_runs", "lab_compare"})  # plain functions, no database

@@ -4,6 +4,7 @@ loop, never an unbounded backlog (503 with Retry-After when full)."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import threading
 from typing import Any, AsyncIterator
@@ -87,3 +88,32 @@ async def test_the_pool_admits_workers_plus_queue_jobs_and_refuses_the_next(sqli
     finally:
         gate.set()
         await pool.close()
+
+
+async def test_a_server_takes_its_snapshots_in_a_worker_process(sqlite_url, monkeypatch):
+    """A snapshot of a long exercise is tens of milliseconds of encoding: the server leaves it to a
+    worker (which folds the state again from the store), so its event loop never does it. Here
+    this process cannot encode a snapshot at all, and the snapshots are there all the same, and
+    each is the state at its seq."""
+    from server import service as service_module
+    from server.app import create_app
+    from server.domain.codec import state_from_json
+
+    app = create_app(make_settings(sqlite_url, TTX_SNAPSHOT_INTERVAL=10, TTX_SNAPSHOT_GROWTH=0))
+
+    def not_here(*_: Any) -> str:
+        raise AssertionError("a snapshot was encoded in the server's process")
+
+    monkeypatch.setattr(service_module, "snapshot_json", not_here)
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
+            ex = await create_exercise(client)
+            for i in range(24):
+                await ex.command("facilitator", {"type": "add_observation", "text": f"note {i}"})
+            service, store = app.state.service, app.state.store
+            await service.settle()
+            stored = [await store.load_snapshot(ex.id, upto=v) for v in (10, 20)]
+            assert [s[0] for s in stored] == [10, 20]
+            for seq, _fmt, data in stored:
+                snap = state_from_json(json.loads(data), await service.scenario(ex.id))
+                assert snap == await service.state(ex.id, at=seq)
