@@ -17,7 +17,7 @@ from ..fields import KindRef, Note, Ref, Summary
 from ..fold import Draft
 from ..registry import Move, Slice
 from ..state import State
-from ..words import Words
+from ..words import N_, Words
 from .consultations import threat
 
 S = Slice("assistance")
@@ -162,10 +162,10 @@ def _respond(b: Batch, cmd: RespondToAssistance, seat: str) -> None:
 def _responded_summary(e: Event, d: Mapping[str, Any], w: Words) -> str:
     kinds = ", ".join(w.assistance_kind(k) for k in d.get("kinds") or [])
     pledge = d.get("response") == "pledge"
-    templates = {(True, True, True): "{seat} pledges {kinds}: {text}", (True, True, False): "{seat} pledges {kinds}",
-                 (True, False, True): "{seat} pledges: {text}", (True, False, False): "{seat} pledges",
-                 (False, True, True): "{seat} declines {kinds}: {text}", (False, True, False): "{seat} declines {kinds}",
-                 (False, False, True): "{seat} declines: {text}", (False, False, False): "{seat} declines"}
+    templates = {(True, True, True): N_("{seat} pledges {kinds}: {text}"), (True, True, False): N_("{seat} pledges {kinds}"),
+                 (True, False, True): N_("{seat} pledges: {text}"), (True, False, False): N_("{seat} pledges"),
+                 (False, True, True): N_("{seat} declines {kinds}: {text}"), (False, True, False): N_("{seat} declines {kinds}"),
+                 (False, False, True): N_("{seat} declines: {text}"), (False, False, False): N_("{seat} declines")}
     return w.say(templates[pledge, bool(kinds), bool(d.get("details"))], seat=w.seat(e.actor), kinds=kinds,
                  text=w.clip(d.get("details")))
 

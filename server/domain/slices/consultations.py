@@ -18,7 +18,7 @@ from ..fold import Draft
 from ..registry import Command, Move, Slice
 from ..state import State
 from ..visibility import can_see
-from ..words import Words
+from ..words import N_, Words
 
 S = Slice("consultations")
 
@@ -197,10 +197,10 @@ def _request_consultation(b: Batch, cmd: RequestConsultation, seat: str) -> None
 
 
 def _opened_summary(e: Event, d: Mapping[str, Any], w: Words) -> str:
-    templates = {(False, False): '{seat} opens consultation "{topic}" with {seats}',
-                 (True, False): '{seat} opens a private consultation "{topic}" with {seats}',
-                 (False, True): '{seat} opens consultation "{topic}" in the {region} with {seats}',
-                 (True, True): '{seat} opens a private consultation "{topic}" in the {region} with {seats}'}
+    templates = {(False, False): N_('{seat} opens consultation "{topic}" with {seats}'),
+                 (True, False): N_('{seat} opens a private consultation "{topic}" with {seats}'),
+                 (False, True): N_('{seat} opens consultation "{topic}" in the {region} with {seats}'),
+                 (True, True): N_('{seat} opens a private consultation "{topic}" in the {region} with {seats}')}
     return w.say(templates[bool(d.get("private")), bool(d.get("region"))], seat=w.seat(e.actor), topic=w.clip(d.get("topic"), 80),
                  region=w.region(d.get("region")), seats=w.seats(d.get("members")))
 
@@ -262,7 +262,7 @@ def _statement(b: Batch, cmd: PostStatement, seat: str) -> None:
 
 
 @S.event("statement_posted", fields=("consultation_id", "statement_id", "text"), creates="statement_id",
-         summary=lambda e, d, w: w.say("{seat}: {text}", seat=w.seat(e.actor), text=w.clip(d.get("text"))),
+         summary=lambda e, d, w: f"{w.seat(e.actor)}: {w.clip(d.get('text'))}",  # the same in every language
          reenact=lambda e, d, tr: PostStatement(type="post_statement", consultation_id=tr(d["consultation_id"]), text=d["text"]))
 def _stated(d: Draft, e: Event) -> None:
     counts = STATEMENTS.own(d)
@@ -278,10 +278,10 @@ def _close(b: Batch, cmd: CloseConsultation, seat: str) -> None:
 
 
 def _closed_summary(e: Event, d: Mapping[str, Any], w: Words) -> str:
-    templates = {(True, True): "{seat} closes the consultation with a coordinated position: {text}",
-                 (True, False): "{seat} closes the consultation with a coordinated position",
-                 (False, True): "{seat} closes the consultation without agreement: {text}",
-                 (False, False): "{seat} closes the consultation without agreement"}
+    templates = {(True, True): N_("{seat} closes the consultation with a coordinated position: {text}"),
+                 (True, False): N_("{seat} closes the consultation with a coordinated position"),
+                 (False, True): N_("{seat} closes the consultation without agreement: {text}"),
+                 (False, False): N_("{seat} closes the consultation without agreement")}
     return w.say(templates[d.get("outcome") == "coordinated", bool(d.get("position"))], seat=w.seat(e.actor),
                  text=w.clip(d.get("position")))
 

@@ -27,7 +27,7 @@ from ..registry import REGISTRY, Command, Move, Due, NotAMove, Slice
 from ..rules import Settlement, describe, explain, say_reason, settle, tally
 from ..scenario import Body, DecisionKind, RuleBinding, Scenario
 from ..state import State
-from ..words import Words
+from ..words import N_, Words
 from .clock import DELIVERED
 from .consultations import threat
 
@@ -481,8 +481,8 @@ def _settle_on_vote(b: Batch, ev: Event) -> None:
         settle_decision(b, dec)
 
 
-_SETTLED_SUMMARIES = {"adopted": '"{title}" adopted: {reason}', "rejected": '"{title}" rejected: {reason}',
-                      "lapsed": '"{title}" lapsed: {reason}'}
+_SETTLED_SUMMARIES = {"adopted": N_('"{title}" adopted: {reason}'), "rejected": N_('"{title}" rejected: {reason}'),
+                      "lapsed": N_('"{title}" lapsed: {reason}')}
 
 
 def _settled_summary(outcome: str) -> Any:
@@ -610,8 +610,8 @@ def _implementation(b: Batch, cmd: RecordImplementation, seat: str) -> None:
     b.emit("implementation_recorded", seat, {"decision_id": dec.id, "status": cmd.status, "note": cmd.note})
 
 
-_IMPLEMENTED = {(True, True): "{seat} records implementation: in force: {text}", (True, False): "{seat} records implementation: in force",
-                (False, True): "{seat} records implementation: blocked: {text}", (False, False): "{seat} records implementation: blocked"}
+_IMPLEMENTED = {(True, True): N_("{seat} records implementation: in force: {text}"), (True, False): N_("{seat} records implementation: in force"),
+                (False, True): N_("{seat} records implementation: blocked: {text}"), (False, False): N_("{seat} records implementation: blocked")}
 
 
 @S.event("implementation_recorded", fields=("decision_id", "status", "note"),
@@ -648,10 +648,10 @@ def _fork(b: Batch, cmd: Fork, seat: str) -> None:
 
 
 def _fork_summary(e: Event, d: Mapping[str, Any], w: Words) -> str:
-    templates = {(False, False): "Forked from {id} after event {at}",
-                 (True, False): "Forked from {id} after event {at} under new rules",
-                 (False, True): "Forked from {id} after event {at}; {n} open decision(s) re-ruled",
-                 (True, True): "Forked from {id} after event {at} under new rules; {n} open decision(s) re-ruled"}
+    templates = {(False, False): N_("Forked from {id} after event {at}"),
+                 (True, False): N_("Forked from {id} after event {at} under new rules"),
+                 (False, True): N_("Forked from {id} after event {at}; {n} open decision(s) re-ruled"),
+                 (True, True): N_("Forked from {id} after event {at} under new rules; {n} open decision(s) re-ruled")}
     return w.say(templates[bool(d.get("rules")), bool(d.get("reruled"))], id=d.get("from_exercise_id"), at=d.get("at"),
                  n=len(d.get("reruled") or ()))
 

@@ -188,7 +188,7 @@ def _give_notice(b: Batch, cmd: GiveNoticeOfWithdrawal, seat: str) -> None:
 
 
 @S.event("withdrawal_notified", fields=("seat", "effective_at"),
-         summary=lambda e, d, w: w.say("{seat}: {move}", seat=w.seat(e.actor), move=w.move("give_notice_of_withdrawal")),
+         summary=lambda e, d, w: f"{w.seat(e.actor)}: {w.move('give_notice_of_withdrawal')}",  # the same in every language
          reenact=lambda e, d, tr: GiveNoticeOfWithdrawal(type="give_notice_of_withdrawal"))
 def _notified(d: Draft, e: Event) -> None:
     NOTICES.own(d)[e.data["seat"]] = Notice(e.data["seat"], e.exercise_time, float(e.data["effective_at"]))
