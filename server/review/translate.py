@@ -34,6 +34,15 @@ def catalog(lang: str) -> Callable[[str], str]:
     return lambda text: messages.get(text, text)
 
 
+def recorded_sentences(lang: str) -> dict[str, str]:
+    """The templates of the sentences the engine records in its events (a settlement's reason), each
+    with its text in `lang`, for the page (GET /api/sentences/{lang})."""
+    from ..domain.rules import REASONS
+
+    say = catalog(lang)
+    return {t: say(t) for t in REASONS}
+
+
 def translator(lang: str) -> Translate:
     """`_("Status")`, `_("{n} events", n=3)`: the text in `lang`, placeholders filled after."""
     messages = _messages(lang if lang in LANGUAGES else "en")
