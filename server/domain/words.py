@@ -120,7 +120,9 @@ class Words:
             label = self.catalog(DEFAULT_MOVES[move])
         else:
             label = move.replace("_", " ").capitalize()
-        return MoveLabel(label, given.reference if given else None, given.help if given else None)
+        reference = self._given.get(f"move_reference:{move}", given.reference) if given else None
+        help = self._given.get(f"move_help:{move}", given.help) if given else None
+        return MoveLabel(label, reference, help)
 
     def say(self, template: str, **params: Any) -> str:
         """One of the engine's sentences: `template` is its English and its message id, `{name}`
