@@ -11,6 +11,9 @@ import { createStore } from "./store.js";
 import { exerciseIdFromPath, forget, remember, takeToken, tokenFrom } from "./token.js";
 import { buildLayout } from "./views/layout.js";
 import { exerciseTitle } from "./words.js";
+import { translateStatic } from "./i18n.js";
+
+translateStatic(document);
 import { t } from "./i18n.js";
 
 const app = document.getElementById("app");

@@ -102,6 +102,12 @@ export function recorded(text) {
   return text;
 }
 
+/** A page's own words written in its HTML: each element marked `data-t` gets its text in the reader's
+ * language (the HTML's English, spaces folded, is the message id); the page's `lang` follows. */
+export function translateStatic(root) {
+  for (const el of root.querySelectorAll("[data-t]")) el.textContent = t(el.textContent.trim().replace(/\s+/g, " "));
+}
+
 export function setLanguage(code) {
   try { localStorage.setItem(KEY, code); } catch { /* this page only */ }
   location.reload();

@@ -29,11 +29,85 @@ def code_of(path: Path) -> str:
                      if not line.lstrip().startswith(("//", "*", "/*")))
 
 
+# an element of a page's HTML marked `data-t`: its text is a message id (client/js/i18n.js translateStatic)
+STATIC = re.compile(r"<(\w+)[^>]*\bdata-t\b[^>]*>([^<]*)</\1>")
+
+
 def client_ids() -> set[str]:
     ids: set[str] = set()
     for path in CLIENT.rglob("*.js"):
         ids.update(json.loads(f'"{m}"') for m in CLIENT_CALL.findall(code_of(path)))
+    for path in CLIENT.parent.glob("*.html"):
+        ids.update(" ".join(text.split()) for _, text in STATIC.findall(path.read_text(encoding="utf-8")))
     return ids
+
+
+# A string literal in client code that reads as English words ("Record the move", "Forget",
+# `${n} new`), not through t() or N_(): what the catalog would miss.
+LITERAL = re.compile(r"""(?P<pre>\b(?:t|N_)\(\s*)?(?P<q>["'`])(?P<s>(?:\\.|(?!(?P=q)).)*)(?P=q)""")
+WORDS = re.compile(r"[A-Z][a-z]+|[a-z]{2,} [a-z]{2,}")
+TEMPLATE_WORD = re.compile(r"(?<=\s)[a-z]{3,}\b")  # `${n} new`: a word beside what a template fills in
+# where a literal is a name for the machine, not a word for people: attributes, events, selectors
+MACHINE = re.compile(r"(?:\b(?:class|className|id|type|role|rel|href|src|name|for|kind|autocomplete|inputmode|key|code)\s*:|"
+                     r"\b(?:querySelector|querySelectorAll|closest|addEventListener|removeEventListener|getElementById|"
+                     r"createElement|setAttribute|getAttribute|classList\.\w+)\(|===?|!==?|\bcase)\s*$")
+# messages for developers, never shown to participants (a programming error, a close reason on the wire)
+FOR_DEVELOPERS = {"h(): X is not allowed", "a description of X is registered twice", "panel X is registered twice",
+                  "copy refused", "client drop"}
+# HTTP header names, key names and CSS classes that look like words
+NOT_WORDS = {"Bearer X", "Content-Type", "Idempotency-Key", "readOnly", "htmlFor", "tabIndex", "ArrowRight", "ArrowLeft",
+             "Home", "End", "status busy", "status ok", "status error", "type field", "badge status-badge st-X", "seg seg-X wX",
+             # the lab's example input: JSON a user edits, not words
+             'scenario\\n{"name": "qualified majority 0.67", "rules": [{"rule": "qualified_majority", "threshold": 0.67, '
+             '"deadline_minutes": 45}]}'}
+
+
+def flatten(line: str) -> str:
+    """A line with what templates fill in (`${...}`, nested templates too) put as X, and a trailing
+    comment cut, so that only the literal text of each string is left to read."""
+    line = re.sub(r"\s//\s.*$", "", line)
+    while True:
+        flat = re.sub(r"(?<!\$)\{[^{}`]*\}", "O", line)  # an object literal, innermost first
+        flat = re.sub(r"\$\{[^{}`]*\}", "X", flat)
+        flat = re.sub(r"`[^`$]*`(?=[^`]*\})", "S", flat)  # a template inside a ${...}
+        if flat == line:
+            return flat
+        line = flat
+
+
+def bare_literals() -> list[str]:
+    found = []
+    for path in sorted(CLIENT.rglob("*.js")):
+        if path.name == "i18n.js":  # the catalog's own module: language names, each in itself
+            continue
+        for no, line in enumerate(path.read_text(encoding="utf-8").split("\n"), 1):
+            if line.lstrip().startswith(("//", "*", "/*", "import ", "export {")):
+                continue
+            line = flatten(line)
+            for m in LITERAL.finditer(line):
+                text = m.group("s")
+                words = re.sub(r"\bttx\b", "", text.replace("X", " "))  # the product's name is not English
+                wordy = WORDS.search(words) or (m.group("q") == "`" and TEMPLATE_WORD.search(words))
+                if m.group("pre") or not wordy or MACHINE.search(line[:m.start()]):
+                    continue
+                if text in FOR_DEVELOPERS or text in NOT_WORDS:
+                    continue
+                found.append(f"{path.relative_to(ROOT)}:{no}: {text[:80]}")
+    return found
+
+
+def test_no_string_of_the_client_bypasses_the_catalog():
+    assert bare_literals() == []
+
+
+def test_the_bypass_check_sees_a_bare_string(tmp_path, monkeypatch):
+    import tests.browser.test_russian_catalog as me
+
+    (tmp_path / "x.js").write_text('const a = h("button", {}, "Record the move");\nconst b = t("Forget");\n'
+                                   'setText(el, `${n} new`);\nel.className = "status busy";\n')
+    monkeypatch.setattr(me, "CLIENT", tmp_path)
+    monkeypatch.setattr(me, "ROOT", tmp_path)
+    assert [x.split(": ", 1)[1] for x in me.bare_literals()] == ["Record the move", "X new"]
 
 
 def said(source: str) -> set[str]:

@@ -236,21 +236,21 @@ function verifyControl() {
     const file = input.files && input.files[0];
     if (!file) return;
     if (!canVerify()) {
-      fill(out, h("span", { role: "alert" }, "This browser cannot check the chain here (it needs HTTPS and a recent browser): use ttx verify FILE."));
+      fill(out, h("span", { role: "alert" }, t("This browser cannot check the chain here (it needs HTTPS and a recent browser): use ttx verify FILE.")));
       return;
     }
-    fill(out, `Checking ${file.name}…`);
+    fill(out, t("Checking {file}…", { file: file.name }));
     try {
-      const r = await verifyExport(file, { onProgress: (n) => fill(out, `Checking ${file.name}: ${n} events so far…`) });
-      fill(out, r.ok ? h("span", { class: "verified" }, `${file.name}: ok: ${r.events} events, chain verified, head ${r.head.slice(0, 16)}…`)
+      const r = await verifyExport(file, { onProgress: (n) => fill(out, t("Checking {file}: {n} events so far…", { file: file.name, n })) });
+      fill(out, r.ok ? h("span", { class: "verified" }, t("{file}: ok: {n} events, chain verified, head {head}…", { file: file.name, n: r.events, head: r.head.slice(0, 16) }))
         : h("span", { role: "alert", class: "broken" }, `${file.name}: ${r.problem}`));
     } catch (e) {
-      fill(out, h("span", { role: "alert" }, `Could not read ${file.name}: ${e.message}`));
+      fill(out, h("span", { role: "alert" }, t("Could not read {file}: {error}", { file: file.name, error: e.message })));
     } finally {
       input.value = "";
     }
   });
-  return h("div", { class: "field verify" }, h("label", { for: input.id }, "Verify a file (an exported log, checked in this browser; nothing is uploaded)"),
+  return h("div", { class: "field verify" }, h("label", { for: input.id }, t("Verify a file (an exported log, checked in this browser; nothing is uploaded)")),
     input, out);
 }
 
