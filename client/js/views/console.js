@@ -276,7 +276,30 @@ export function composeInject(send) {
   };
 }
 
+/** A participant's injects: those delivered to this seat, newest first, with their text. */
+export function receivedInjectsPanel() {
+  const p = panel(t("Injects"), { className: "received-injects", id: "received-injects" });
+  const list = h("ol", { class: "cards", id: "received-inject-list" });
+  const empty = note(t("No inject has reached your seat yet."));
+  p.body.append(empty, list);
+  let shown = 0;
+  return {
+    el: p.el,
+    update(ctx) {
+      const injects = ctx.events.filter((e) => e.type === "inject_delivered");
+      empty.hidden = injects.length > 0;
+      if (injects.length === shown) return;
+      shown = injects.length;
+      fill(list, injects.slice().reverse().map((e) => h("li", { class: "card inject", dataset: { seq: String(e.seq) } },
+        h("p", { class: "meta" }, when(ctx.view, e.exercise_time)), h("h3", {}, e.data.title),
+        e.data.body ? h("p", { class: "inject-body" }, e.data.body) : null)));
+    },
+  };
+}
+
 registerPanel({ id: "clock", column: "side", order: 10, roles: STAFF_ROLES, create: (env) => clockControls(env.send) });
+registerPanel({ id: "received-injects", column: "main", order: 5, roles: ["participant"], create: () => receivedInjectsPanel(),
+  news: (e) => e.type === "inject_delivered" });
 registerPanel({ id: "presence", column: "side", order: 20, roles: STAFF_ROLES, create: () => presencePanel() });
 registerPanel({ id: "injects", column: "main", order: 10, roles: STAFF_ROLES, create: (env) => injectsPanel(env.send) });
 registerPanel({ id: "compose", column: "main", order: 20, roles: ["facilitator"], create: (env) => composeInject(env.send) });

@@ -8,7 +8,7 @@ import { countdown, hms, inWorldText } from "../clock.js";
 import { field, fill, h, select, setOptions, setText, syncList } from "../dom.js";
 import { actionButton, actionForm, allow, statusLine } from "../forms.js";
 import { describeRule, explain, tally as tallyOf } from "../rules.js";
-import { ALL_ROLES, registerDescription, registerFold, registerPanel, registerSnapshot } from "../registry.js";
+import { ALL_ROLES, generic, registerDescription, registerFold, registerPanel, registerSnapshot } from "../registry.js";
 import {
   bodyName, capitalize, decisionKind, decisionKindName, decisionKindTitle, humanize, moveLabel, moveTitle, regionName,
   seatLabel, seatList, seatName, term, voteWord,
@@ -196,7 +196,8 @@ export function decisionsPanel(send) {
   return { el: p.el, update, tick };
 }
 
-registerPanel({ id: "decisions", column: "main", order: 30, roles: ALL_ROLES, create: (env) => decisionsPanel(env.send) });
+registerPanel({ id: "decisions", column: "main", order: 30, roles: ALL_ROLES, create: (env) => decisionsPanel(env.send),
+  news: (e, view) => generic(view, e).type === "decision_proposed" });
 
 function proposeForm(send) {
   const body = select([]);
