@@ -15,6 +15,8 @@ import { N_, t } from "../i18n.js";
 const STAFF = new Set(STAFF_ROLES);
 const find = (list, id) => list.find((x) => x.id === id);
 
+const FAST = 10; // a clock speed above this is confirmed before it is sent
+
 registerFold("exercise_started", (v, e) => {
   v.exercise.status = "running";
   v.exercise.clock = { running: true, speed: v.exercise.clock.speed, anchor_time: 0, anchor_wall: epochSeconds(e.recorded_at) };
@@ -93,13 +95,21 @@ export function clockControls(send) {
   end.addEventListener("click", () => { confirmBox.hidden = false; cancelEnd.focus(); });
   cancelEnd.addEventListener("click", () => { confirmBox.hidden = true; end.focus(); });
   // the server's range of speeds is its own setting: it says when a speed is out of it
+  // above ten times real time, the speed is asked for twice: a slip of the keyboard (x1000) is not a run-away clock
   const factor = h("input", { type: "number", min: 0, step: "any", value: "1", required: true });
+  let confirming = null; // the fast speed asked for once, waiting for the second press
+  factor.addEventListener("input", () => { confirming = null; });
   const speed = actionForm(send, {
     legend: t("Clock speed"), submit: t("Set speed"), className: "speed-form", done: t("Speed set."),
     children: [field(t("Exercise seconds per real second"), factor, t("1 = real time; 2 = twice as fast; 0.5 = half speed.")).wrap],
     build() {
       const f = Number(factor.value);
       if (!(f > 0)) throw t("The speed is a number above 0.");
+      if (f > FAST && confirming !== f) {
+        confirming = f;
+        throw t("×{speed} runs more than ten times faster than real time: press “Set speed” again to confirm.", { speed: f });
+      }
+      confirming = null;
       return { type: "set_clock_speed", factor: f };
     },
   });
