@@ -4,20 +4,27 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
+# two stamps: the server's own dependencies (enough for demo and serve), and the test and benchmark
+# extras on top of them (Playwright, schemathesis, eventsourcing, psycopg, ...), which only test and
+# bench need
+SERVER := $(VENV)/.installed-server
 STAMP  := $(VENV)/.installed
 
 .PHONY: demo serve test chromium bench clean
 
-$(STAMP): pyproject.toml
+$(SERVER): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e .
+	touch $(SERVER)
+
+$(STAMP): $(SERVER)
 	$(BIN)/python -m pip install -q -e '.[test,bench]'
 	touch $(STAMP)
 
-demo: $(STAMP)
+demo: $(SERVER)
 	$(BIN)/ttx serve --demo
 
-serve: $(STAMP)
+serve: $(SERVER)
 	$(BIN)/ttx serve
 
 chromium:

@@ -108,6 +108,16 @@ def db_upgrade(revision: str) -> None:
     click.echo(f"schema at {revision} on {_safe_url(settings.database_url)}")
 
 
+def database_named(url: str) -> str:
+    """The database a command used, as a person finds it: a SQLite file by its absolute path (a
+    relative DATABASE_URL is read from the directory the command ran in), a server by its URL
+    without the password."""
+    scheme, sep, rest = url.partition(":///")
+    if scheme.startswith("sqlite") and sep:
+        return f"{scheme}:///{Path(rest).resolve()}" if rest and not rest.startswith(":memory:") else url
+    return _safe_url(url)
+
+
 def _safe_url(url: str) -> str:
     scheme, sep, rest = url.partition("://")
     if "@" in rest:
@@ -238,8 +248,10 @@ def report(source: str, fmt: str, output: str | None, seat: str) -> None:
 
         events = asyncio.run(_with_service(load))
         if not events:
-            click.echo(f"{source}: no such file, and no exercise with this id in the database", err=True)
+            click.echo(f"{source}: no such file, and no exercise with this id in the database "
+                       f"{database_named(Settings().database_url)}", err=True)
             sys.exit(1)
+        click.echo(f"read {source} from {database_named(Settings().database_url)}", err=True)
     text = render(build_report(events, seat=seat), fmt)
     if output:
         Path(output).write_text(text, encoding="utf-8")
@@ -289,7 +301,7 @@ def import_(file: str) -> None:
         sys.exit(1)
     base = (settings.public_url or f"http://{settings.host}:{settings.port}").rstrip("/")
     count = created.origin["event_count"]
-    lines = [f"imported {file}: {count} events, chain verified",
+    lines = [f"imported {file}: {count} events, chain verified, into {database_named(settings.database_url)}",
              f"exercise {created.exercise_id} (read-only): {created.scenario.title}", "Seats (keep the tokens secret):"]
     for s in created.issued:
         lines.append(f"  {s.seat:<12} {s.token}  {join_url(base, created.exercise_id, s.token)}")
@@ -309,7 +321,7 @@ def export(exercise_id: str, output: str | None) -> None:
     async def write(service, _settings):
         record = await service.store.exercise(exercise_id)
         if record is None:
-            return f"{exercise_id}: no exercise with this id in the database"
+            return f"{exercise_id}: no exercise with this id in the database {database_named(_settings.database_url)}"
         out = open(output, "wb") if output else sys.stdout.buffer
         try:
             with tqdm(total=record.head_seq, unit="events", desc=f"exporting {exercise_id}", file=sys.stderr,

@@ -4,6 +4,7 @@
 import { ApiError, getEvents, getState, sendCommand } from "./api.js";
 import { exerciseNow } from "./clock.js";
 import { fill, h } from "./dom.js";
+import { expireStatuses } from "./forms.js";
 import { Live } from "./live.js";
 import { permissions } from "./perms.js";
 import "./slices.js"; // every area registers its fold, sentences and panels
@@ -11,11 +12,22 @@ import { createStore } from "./store.js";
 import { exerciseIdFromPath, forget, remember, takeToken, tokenFrom } from "./token.js";
 import { buildLayout } from "./views/layout.js";
 import { exerciseTitle } from "./words.js";
+import { translateStatic } from "./i18n.js";
+
+translateStatic(document);
 import { t } from "./i18n.js";
 
 const app = document.getElementById("app");
 const exerciseId = exerciseIdFromPath();
 let token = exerciseId ? takeToken(exerciseId) : null;
+
+// A join link pasted into the address bar of a tab already on this exercise changes only what follows
+// `#`, so the browser does not load the page again: the link's seat takes over, as if opened afresh.
+window.addEventListener("hashchange", () => {
+  if (!exerciseId || !tokenFrom(location.hash.slice(1))) return;
+  takeToken(exerciseId);
+  location.reload();
+});
 
 function message(title, text, ...extra) {
   fill(app, h("main", { id: "main", class: "message-page", tabIndex: -1 }, h("h1", {}, title), h("p", {}, text), ...extra));
@@ -101,6 +113,7 @@ function start(view, events) {
   const render = () => {
     layout.update(ctxOf());
     store.renderedSeq = store.lastSeq; // what the page shows, not just what it knows
+    expireStatuses(store.renderedSeq);
   };
   store.subscribe(render);
   render();

@@ -7,29 +7,47 @@ import { NetworkError, newKey } from "./api.js";
 import { fill, h, setText } from "./dom.js";
 import { t } from "./i18n.js";
 
+// The success messages on the page, each with the seq of the last event its command recorded: once
+// the page shows a later event, the exercise has moved on and "Resumed." is old news (expireStatuses).
+const standing = new Set();
+
+/** Clear the success messages older than what the page now shows (`seq`: the last event rendered). */
+export function expireStatuses(seq) {
+  for (const line of standing) if (seq > line.seq) line.clear();
+}
+
 /** Where a form tells the user how its last action went. */
 export function statusLine() {
   const el = h("p", { class: "status", "aria-live": "polite" });
-  return {
+  const line = {
     el,
+    seq: null,
     busy() {
+      standing.delete(line);
       el.className = "status busy";
       fill(el, t("Sending…"));
     },
-    ok(text) {
+    /** `seq`: the last event the action recorded; the message stands until a later one is shown. */
+    ok(text, seq = null) {
       el.className = "status ok";
       fill(el, text);
+      line.seq = seq;
+      if (seq !== null) standing.add(line);
+      else standing.delete(line);
     },
     error(text) {
+      standing.delete(line);
       el.className = "status error";
       // a freshly inserted role=alert is announced at once by screen readers
       fill(el, h("span", { role: "alert" }, text));
     },
     clear() {
+      standing.delete(line);
       el.className = "status";
       fill(el);
     },
   };
+  return line;
 }
 
 /** Remembers the key of an action whose outcome is unknown, to reuse it if the same command is sent again. */
@@ -65,7 +83,8 @@ export async function runCommand(send, body, { controls = [], status, keys, done
   try {
     const result = await send(body, key);
     keys.clear();
-    status && (done ? status.ok(done) : status.clear());
+    const recorded = result && Array.isArray(result.events) && result.events.length ? result.events[result.events.length - 1].seq : null;
+    status && (done ? status.ok(done, recorded) : status.clear());
     return result;
   } catch (e) {
     if (e instanceof NetworkError) {

@@ -6,6 +6,11 @@
 // finds every string either way. Scenario words (seat names, labels) come from the scenario, and
 // participant text is never translated.
 //
+// The engine's recorded sentences (a decision's reason: "consensus: 2 for, none against", kept in
+// the log in English) are not the client's: their templates and translations are the server's
+// catalog (server/review/locale/<lang>.po), read from GET /api/sentences/<lang>; `recorded(text)`
+// finds a sentence's template and values again and says it in the reader's language.
+//
 // The language: the one chosen with the switch (remembered in localStorage), else the browser's
 // (navigator.languages, which is what it sends as Accept-Language), else English. The catalog is
 // loaded before any module that imports this one runs (top-level await), so `t()` works at once;
@@ -39,13 +44,32 @@ async function load(code) {
   }
 }
 
+async function loadSentences(code) {
+  if (code === "en") return {};
+  try {
+    const r = await fetch(`/api/sentences/${code}`, { cache: "no-cache" });
+    return r.ok ? await r.json() : {};
+  } catch {
+    return {};
+  }
+}
+
 let lang = chosen();
-let catalog = await load(lang);
+let [catalog, sentences] = await Promise.all([load(lang), loadSentences(lang)]);
 if (catalog === null) { // the catalog did not come: English rather than a page of ids
   lang = "en";
   catalog = {};
+  sentences = {};
 }
 document.documentElement.lang = lang;
+
+const escapeRe = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+// the longest templates first: the most specific one that matches a sentence is its template
+const readers = Object.keys(sentences).sort((a, b) => b.length - a.length).map((template) => {
+  const names = [];
+  const source = template.split(/\{(\w+)\}/).map((part, i) => (i % 2 ? (names.push(part), "(.+?)") : escapeRe(part))).join("");
+  return [template, new RegExp(`^${source}$`), names];
+});
 
 export function language() {
   return lang;
@@ -59,6 +83,29 @@ export function t(text, params) {
   const found = Object.prototype.hasOwnProperty.call(catalog, text) ? catalog[text] : text;
   if (!params) return found;
   return found.replace(/\{(\w+)\}/g, (m, name) => (name in params ? String(params[name]) : m));
+}
+
+/** A sentence the engine recorded in English, in the reader's language (as it is if it is not one of the engine's). */
+export function recorded(text) {
+  if (!text || !readers.length) return text;
+  for (const [template, re, names] of readers) {
+    const m = re.exec(text);
+    if (!m) continue;
+    const params = Object.fromEntries(names.map((n, i) => [n, m[i + 1]]));
+    if ("reason" in params) {
+      const inner = recorded(params.reason);
+      if (inner === params.reason) return text;
+      params.reason = inner;
+    }
+    return sentences[template].replace(/\{(\w+)\}/g, (x, name) => (name in params ? params[name] : x));
+  }
+  return text;
+}
+
+/** A page's own words written in its HTML: each element marked `data-t` gets its text in the reader's
+ * language (the HTML's English, spaces folded, is the message id); the page's `lang` follows. */
+export function translateStatic(root) {
+  for (const el of root.querySelectorAll("[data-t]")) el.textContent = t(el.textContent.trim().replace(/\s+/g, " "));
 }
 
 export function setLanguage(code) {

@@ -2,6 +2,8 @@
 // every visible event after it, in order, and each new one live. When the connection drops we
 // retry with exponential back-off (capped at 10 s) and resume from the last seq we received.
 
+import { t } from "./i18n.js";
+
 const FATAL = new Set([4401, 4403, 4404]);
 const PING_EVERY = 15000;
 const SILENT_LIMIT = 45000; // the server sends heartbeats; this long without a word means the link is dead
@@ -28,7 +30,7 @@ export class Live {
     this.lastHeard = 0;
     this.pingSent = 0;
     this.onOnline = () => this.reconnectNow();
-    this.onOffline = () => this.drop("Your device is offline.");
+    this.onOffline = () => this.drop(t("Your device is offline."));
     window.addEventListener("online", this.onOnline);
     window.addEventListener("offline", this.onOffline);
   }
@@ -98,7 +100,7 @@ export class Live {
       if (this.stopped) return;
       if (FATAL.has(ev.code)) {
         this.stopped = true;
-        this.onStatus({ state: "fatal", message: (fatal && fatal.message) || "The server refused this seat's link." });
+        this.onStatus({ state: "fatal", message: (fatal && fatal.message) || t("The server refused this seat's link.") });
         return;
       }
       this.scheduleRetry();
@@ -112,7 +114,7 @@ export class Live {
     this.ping();
     this.pingTimer = setInterval(() => {
       if (Date.now() - this.lastHeard > SILENT_LIMIT) {
-        this.drop("The connection went quiet.");
+        this.drop(t("The connection went quiet."));
         return;
       }
       this.ping();

@@ -39,11 +39,14 @@ export function registerDescription(type, fn) {
  * A panel of the exercise page. `create(env)` returns {el, update(ctx), tick?(ctx), activate?(ctx),
  * deactivate?()}; env = {send, exerciseId, token, view, role, ctxOf}. `tab`: "live" (default) or
  * "review"; `column`: "main" or "side"; `order`: its place in the column; `roles`: the seats that
- * get it (participant, facilitator, observer); `when(view)`: a further condition, checked once.
+ * get it (participant, facilitator, observer); `when(view)`: a further condition, checked once;
+ * `news(event, view)`: which events are news to this panel, counted as unread in its heading until
+ * the seat looks at it (js/views/attention.js).
  */
-export function registerPanel({ id, create, tab = "live", column = "main", order = 100, roles = ALL_ROLES, when = null }) {
+export function registerPanel({ id, create, tab = "live", column = "main", order = 100, roles = ALL_ROLES, when = null,
+  news = null }) {
   if (panels.some((p) => p.id === id)) throw new Error(`panel ${id} is registered twice`);
-  panels.push({ id, create, tab, column, order, roles, when });
+  panels.push({ id, create, tab, column, order, roles, when, news });
 }
 
 /** `part(view)` gives this area's part of the replay's snapshot of the state (nodes). */

@@ -10,7 +10,9 @@ import { ApiError, getEvents, getState } from "./api.js";
 import { countdown, exerciseNow, hms, inWorldText, zoneLabel } from "./clock.js";
 import { describeEvent } from "./describe.js";
 import { fill, h, setText, syncList } from "./dom.js";
-import { languageSwitch, N_, t } from "./i18n.js";
+import { languageSwitch, N_, t, translateStatic } from "./i18n.js";
+
+translateStatic(document);
 import { Live } from "./live.js";
 import "./slices.js"; // the areas' folds and sentences
 import { createStore } from "./store.js";

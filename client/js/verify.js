@@ -7,6 +7,8 @@
 // of the values Python's `json.loads` reads: so numbers keep their source text to know an int
 // (no ".", "e") from a float, and a float is written as Python's repr writes it.
 
+import { t } from "./i18n.js";
+
 export const GENESIS = "0".repeat(64);
 export const FORMAT = "ttx-export";
 const HASHED_FIELDS = ["seq", "id", "type", "version", "actor", "exercise_time", "recorded_at", "audience", "data"];
@@ -39,7 +41,7 @@ const pad2 = (n) => String(n).padStart(2, "0");
 /** Python's repr of a float (`float.__repr__`): shortest round-trip digits, fixed notation when
  * the decimal point falls within 16 places, else `1e-05` / `1.5e+16`. */
 export function pyFloat(x) {
-  if (!Number.isFinite(x)) throw new Unhashable("Out of range float values are not JSON compliant");
+  if (!Number.isFinite(x)) throw new Unhashable(t("Out of range float values are not JSON compliant"));
   const negative = x < 0 || Object.is(x, -0);
   const [mant, exp] = Math.abs(x).toExponential().split("e");
   const digits = mant.replace(".", "");
@@ -95,7 +97,8 @@ class Break {
   }
 
   toString() {
-    return `hash chain breaks at seq ${this.seq}${this.line !== null ? ` (line ${this.line})` : ""}: ${this.reason}`;
+    return this.line !== null ? t("hash chain breaks at seq {seq} (line {line}): {reason}", this)
+      : t("hash chain breaks at seq {seq}: {reason}", this);
   }
 }
 
@@ -132,10 +135,10 @@ export async function verifyExport(blob, { onProgress } = {}) {
     try {
       obj = parse(text);
     } catch {
-      return fail(count + 1, line, "line is not valid JSON");
+      return fail(count + 1, line, t("line is not valid JSON"));
     }
     if (obj === null || typeof obj !== "object" || Array.isArray(obj) || obj instanceof Num) {
-      return fail(count + 1, line, "line is not a JSON object");
+      return fail(count + 1, line, t("line is not a JSON object"));
     }
     if (obj.format === FORMAT && count === 0 && header === null) {
       header = obj;
@@ -144,9 +147,10 @@ export async function verifyExport(blob, { onProgress } = {}) {
     const seq = obj.seq;
     if (!(seq instanceof Num) || Number(seq.source) !== expected) { // as Python's `seq != expected`
       if (isInt(seq) && BigInt(seq.source) > BigInt(expected)) {
-        return fail(expected, line, `seq ${expected} is missing (found ${seq.source}): an event was deleted or reordered`);
+        return fail(expected, line, t("seq {expected} is missing (found {found}): an event was deleted or reordered", { expected, found: seq.source }));
       }
-      return fail(expected, line, `found seq ${seq instanceof Num ? seq.source : JSON.stringify(seq)} where ${expected} was expected: events out of order`);
+      return fail(expected, line, t("found seq {found} where {expected} was expected: events out of order",
+        { found: seq instanceof Num ? seq.source : JSON.stringify(seq), expected }));
     }
     const fields = obj.nonce === undefined || obj.nonce === null ? HASHED_FIELDS : [...HASHED_FIELDS, "nonce"];
     const body = Object.fromEntries(fields.map((k) => [k, obj[k] === undefined ? null : obj[k]]));
@@ -154,9 +158,9 @@ export async function verifyExport(blob, { onProgress } = {}) {
     try {
       computed = await sha256hex(prev + canonical(body));
     } catch (e) {
-      return fail(expected, line, `event cannot be hashed: ${e.message}`);
+      return fail(expected, line, t("event cannot be hashed: {error}", { error: e.message }));
     }
-    if (computed !== obj.hash) return fail(expected, line, "the event's content does not match its hash: it was edited");
+    if (computed !== obj.hash) return fail(expected, line, t("the event's content does not match its hash: it was edited"));
     prev = computed;
     expected += 1;
     count += 1;
@@ -167,12 +171,14 @@ export async function verifyExport(blob, { onProgress } = {}) {
     const promised = header.event_count;
     if (isInt(promised) && BigInt(promised.source) !== BigInt(count)) {
       const n = Number(promised.source);
-      return fail(n > count ? count + 1 : n + 1, null, `the header promises ${n} events but the log has ${count}: events were ${n > count ? "deleted from the end" : "added"}`);
+      return fail(n > count ? count + 1 : n + 1, null, n > count
+        ? t("the header promises {n} events but the log has {count}: events were deleted from the end", { n, count })
+        : t("the header promises {n} events but the log has {count}: events were added", { n, count }));
     }
     if (count && header.head_hash !== undefined && header.head_hash !== null && header.head_hash !== last) {
-      return fail(count, null, "the last event's hash differs from the header's head_hash");
+      return fail(count, null, t("the last event's hash differs from the header's head_hash"));
     }
   }
-  if (!count) return fail(1, null, "the log has no events");
+  if (!count) return fail(1, null, t("the log has no events"));
   return { ok: true, events: count, head: last };
 }

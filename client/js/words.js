@@ -115,7 +115,8 @@ export function decisionKind(view, id) {
 /** A decision kind with its reference ("Deployment (Charter s. 12)"), as the scenario words it. */
 export function decisionKindTitle(view, id) {
   const k = decisionKind(view, id);
-  return k && k.reference ? `${decisionKindName(view, id)} (${k.reference})` : decisionKindName(view, id);
+  const reference = tr(view, `decision_kind_reference:${id}`) || (k && k.reference);
+  return reference ? `${decisionKindName(view, id)} (${reference})` : decisionKindName(view, id);
 }
 
 /** A seat's standing in words: its status's name, or its kind's. */
@@ -141,7 +142,8 @@ export function moveLabel(view, m) {
 export function moveTitle(view, m) {
   const w = move(view, m);
   const label = moveLabel(view, m);
-  return w && w.reference ? `${label} (${w.reference})` : label;
+  const reference = tr(view, `move_reference:${m}`) || (w && w.reference);
+  return reference ? `${label} (${reference})` : label;
 }
 
 /** The scenario's help text of a move, or "". */

@@ -17,7 +17,7 @@ from ..domain.visibility import visible_events
 from ..service import ExerciseService, request_hash
 from .admission import admit_command
 from .deps import bearer
-from .errors import ApiError, _validation_details, describe, error_body, error_headers
+from .errors import ApiError, _validation_details, describe, error_body, error_headers, worded
 from .failsafe import _BODY as _INTERNAL
 from .limits import _too_large
 from .schemas import ErrorResponses, EventsOut
@@ -173,10 +173,11 @@ async def run_command(service: ExerciseService, exercise_id: str, authorization:
     try:
         command = parse_command(body)
     except ValidationError as exc:
-        details = _validation_details(list(exc.errors()))
+        errors = list(exc.errors())
+        details = _validation_details(errors)
         details = [dict(d, field=d["field"].removeprefix(f"{kind}.")) for d in details]
-        first = details[0]
-        raise ApiError(422, "invalid_command", f"{kind}: {first['field']}: {first['message']}", details)
+        # the message for the person who sent it; the details keep the validator's words for tools
+        raise ApiError(422, "invalid_command", worded(errors[0]), details)
     factor = getattr(command, "factor", None) if command.type == "set_clock_speed" else None
     if factor is not None and not service.speeds[0] <= factor <= service.speeds[1]:
         low, high = service.speeds

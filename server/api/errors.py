@@ -49,6 +49,34 @@ def _validation_details(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+def worded(error: dict[str, Any]) -> str:
+    """A command's validation error as a sentence for the person who sent it ("The title cannot be
+    empty.") rather than the validator's ("title: String should have at least 1 character"); the
+    error's details keep the validator's words for tools."""
+    loc = [str(p) for p in error.get("loc", ()) if p != "body" and "[" not in str(p) and not str(p).isdigit()]
+    name = (loc[-1] if loc else "command").replace("_", " ")
+    kind, ctx = error.get("type", ""), error.get("ctx") or {}
+    said = {
+        "missing": f"The {name} is missing.",
+        "string_too_short": (f"The {name} cannot be empty." if ctx.get("min_length") == 1
+                             else f"The {name} needs at least {ctx.get('min_length')} characters."),
+        "string_too_long": f"The {name} is too long: at most {ctx.get('max_length')} characters.",
+        "too_short": f"The {name} needs at least {ctx.get('min_length')} entries.",
+        "too_long": f"The {name} has too many entries: at most {ctx.get('max_length')}.",
+        "greater_than": f"The {name} must be more than {ctx.get('gt')}.",
+        "greater_than_equal": f"The {name} must be at least {ctx.get('ge')}.",
+        "less_than": f"The {name} must be less than {ctx.get('lt')}.",
+        "less_than_equal": f"The {name} must be at most {ctx.get('le')}.",
+        "literal_error": f"The {name} must be one of {ctx.get('expected')}.",
+        "extra_forbidden": f"This move takes no “{name}”.",
+        "int_type": f"The {name} must be a whole number.", "float_type": f"The {name} must be a number.",
+        "string_type": f"The {name} must be text.", "bool_type": f"The {name} must be true or false.",
+        "list_type": f"The {name} must be a list.",
+        "string_pattern_mismatch": f"The {name} has characters it may not have.",
+    }.get(kind)
+    return said or f"The {name}: {str(error.get('msg', 'invalid')).removeprefix('Value error, ')}"
+
+
 def describe(exc: Exception) -> ApiError | None:
     """The API error a known exception stands for (None for an unexpected one): one mapping for
     the framework's exception handlers and for the commands route, which answers its own."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import Response
@@ -30,6 +30,16 @@ def scenario_out(sc: Scenario) -> dict[str, Any]:
             responses={429: ErrorResponses[429]}, dependencies=[anonymous_limit("scenarios")])
 async def list_scenarios(request: Request) -> list[dict[str, Any]]:
     return [scenario_out(s) for s in request.app.state.library.all()]
+
+
+@router.get("/sentences/{lang}", summary="The engine's recorded sentences (a settlement's reason) in a language",
+            response_model=dict[str, str])
+async def sentences(lang: Literal["en", "ru"]) -> dict[str, str]:
+    """{English template: its text in `lang`}: the page reads a reason the log keeps in English back
+    into its template and values (client/js/i18n.js `recorded`) and says it from this catalog."""
+    from ..review.translate import recorded_sentences
+
+    return recorded_sentences(lang)
 
 
 def base_url(request: Request, settings: AppSettings) -> str:

@@ -40,10 +40,13 @@ DRAIN_SECONDS = 10.0  # after refusing an import, how long the rest of its body 
 async def get_report(exercise_id: str, seat: Seat, work: Work, request: Request,
                      format: Annotated[Literal["json", "html", "md", "csv"], Query()] = "json",
                      lang: Annotated[Literal["en", "ru"] | None, Query(
-                         description="The HTML report's language; default: the request's Accept-Language, else English")] = None,
+                         description="The report's language (its names and the engine's sentences); for HTML the default is "
+                                     "the request's Accept-Language, for the data formats English")] = None,
                      ) -> Response:
     require(seat, FACILITATOR, OBSERVER, what="read the after-action report")
-    language = pick_language(lang, request.headers.get("accept-language")) if format == "html" else "en"
+    # HTML follows the reader; JSON (for the page's Review tab) only an explicit ?lang=; MD and CSV are data, in English
+    language = (pick_language(lang, request.headers.get("accept-language")) if format == "html"
+                else (lang or "en") if format == "json" else "en")
     body = await work.run("report", exercise_id, seat.seat, format, language)
     if format == "json":
         return Response(body, media_type="application/json")

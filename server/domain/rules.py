@@ -12,9 +12,10 @@ vote, at the deadline and when the vote is closed.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, Literal, Mapping, Sequence
+from typing import Any, Callable, Literal, Mapping, Sequence
 
 Vote = Literal["for", "against", "abstain"]
 Outcome = Literal["adopted", "rejected", "lapsed"]
@@ -69,6 +70,66 @@ def _weight(rule: Rule, seat: str) -> Fraction:
     return fraction(weights.get(seat, 1))
 
 
+def _say(template: str, **params: Any) -> str:
+    """A sentence in English from its template (the template is also its message id in the catalogs)."""
+    return template.format(**params) if params else template
+
+
+Say = Callable[..., str]  # (template, **params) -> the sentence; `Words.say` says it in the reader's language
+
+# The reasons a settlement records (`decision_adopted.reason` and its twins), each written once, in
+# English: the log keeps the English sentence; `read_reason` finds its template and values again, so
+# a report in another language says it from the catalog (server/review/locale/<lang>.po).
+REASONS: tuple[str, ...] = (
+    "silence broken: {n} objection(s)", "no objection",
+    "{authority} did not decide", "decided by {authority}", "{authority} did not approve",
+    "quorum not reached: {cast} of {q} needed took part", "quorum out of reach",
+    "no consensus: {n} against", "no consensus: {n} abstention(s), and abstention blocks", "no consensus: nobody voted for",
+    "consensus: {n} for, none against",
+    "unanimity: all {n} for", "not unanimous: {f} of {n} for",
+    "majority of votes cast: {f} for of {cast}", "no majority of votes cast: {f} for of {cast}",
+    "majority of members: {f} for of {n}", "no majority of members: {f} for of {n}",
+    "qualified majority: {f} for of {cast} votes cast (needs {k})", "no qualified majority: {f} for of {cast} votes cast (needs {k})",
+    "qualified majority: {f} for of {n} members (needs {k})", "no qualified majority: {f} for of {n} members (needs {k})",
+    "weighted majority: {pct} of the weight for (needs {share})", "no weighted majority: {pct} of the weight for (needs {share})",
+    "weighted majority: {pct} of the weight for (needs {share}), {f} of {n} members (needs {k})",
+    "no weighted majority: {pct} of the weight for (needs {share}), {f} of {n} members (needs {k})",
+    "{reason}; the remaining votes cannot change it",
+)
+
+
+def _reason_pattern(template: str) -> re.Pattern[str]:
+    parts = re.split(r"\{(\w+)\}", template)
+    return re.compile("".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>.+?)" for i, p in enumerate(parts)))
+
+
+# the longest templates first: the most specific one that matches a sentence is its template
+_READERS = tuple((t, _reason_pattern(t)) for t in sorted(REASONS, key=len, reverse=True))
+
+
+def read_reason(text: str) -> tuple[str, dict[str, str]] | None:
+    """The template and values of a reason as the log records it (None: not one of `REASONS`)."""
+    for template, pattern in _READERS:
+        m = pattern.fullmatch(text)
+        if m:
+            return template, m.groupdict()
+    return None
+
+
+def say_reason(text: str, say: Say) -> str | None:
+    """A recorded reason said by `say` (in the reader's language), or None if it is not one of ours."""
+    found = read_reason(text)
+    if found is None:
+        return None
+    template, params = found
+    if "reason" in params:
+        inner = say_reason(params["reason"], say)
+        if inner is None:
+            return None
+        params["reason"] = inner
+    return say(template, **params)
+
+
 def outcome(rule: Rule, electorate: Sequence[str], votes: Mapping[str, str]) -> tuple[Outcome, str]:
     """The outcome of a decision that ends with these votes standing, and a one-line reason."""
     n = len(electorate)
@@ -78,48 +139,52 @@ def outcome(rule: Rule, electorate: Sequence[str], votes: Mapping[str, str]) -> 
     name = rule["rule"]
     if name == "silence_procedure":
         if a:
-            return "rejected", f"silence broken: {a} objection(s)"
-        return "adopted", "no objection"
+            return "rejected", _say("silence broken: {n} objection(s)", n=a)
+        return "adopted", _say("no objection")
     if name == "single_authority":
         authority = rule.get("authority")
         vote = counted.get(str(authority))
         if vote is None:
-            return "lapsed", f"{authority} did not decide"
-        return ("adopted", f"decided by {authority}") if vote == "for" else ("rejected", f"{authority} did not approve")
+            return "lapsed", _say("{authority} did not decide", authority=authority)
+        return ("adopted", _say("decided by {authority}", authority=authority)) if vote == "for" \
+            else ("rejected", _say("{authority} did not approve", authority=authority))
     q = quorum_needed(rule, n)
     if p < q:
-        return "lapsed", f"quorum not reached: {p} of {q} needed took part"
+        return "lapsed", _say("quorum not reached: {cast} of {q} needed took part", cast=p, q=q)
     if name == "consensus":
         if a:
-            return "rejected", f"no consensus: {a} against"
+            return "rejected", _say("no consensus: {n} against", n=a)
         if rule.get("abstention_blocks") and x:
-            return "rejected", f"no consensus: {x} abstention(s), and abstention blocks"
+            return "rejected", _say("no consensus: {n} abstention(s), and abstention blocks", n=x)
         if f == 0:
-            return "rejected", "no consensus: nobody voted for"
-        return "adopted", f"consensus: {f} for, none against"
+            return "rejected", _say("no consensus: nobody voted for")
+        return "adopted", _say("consensus: {n} for, none against", n=f)
     if name == "unanimity":
         if f == n:
-            return "adopted", f"unanimity: all {n} for"
-        return "rejected", f"not unanimous: {f} of {n} for"
+            return "adopted", _say("unanimity: all {n} for", n=n)
+        return "rejected", _say("not unanimous: {f} of {n} for", f=f, n=n)
     base_cast = f + a + (x if rule.get("abstentions", "count") == "count" else 0)
     if name == "simple_majority":
         if rule.get("base", "members") == "votes_cast":
             ok = 2 * f > base_cast
-            return ("adopted" if ok else "rejected"), (f"{'majority' if ok else 'no majority'} of votes cast: "
-                                                       f"{f} for of {base_cast}")
+            return ("adopted" if ok else "rejected"), _say("majority of votes cast: {f} for of {cast}" if ok
+                                                           else "no majority of votes cast: {f} for of {cast}", f=f, cast=base_cast)
         ok = 2 * f > n
-        return ("adopted" if ok else "rejected"), f"{'majority' if ok else 'no majority'} of members: {f} for of {n}"
+        return ("adopted" if ok else "rejected"), _say("majority of members: {f} for of {n}" if ok
+                                                       else "no majority of members: {f} for of {n}", f=f, n=n)
     if name == "qualified_majority":
         share = rule["threshold"]
         if rule.get("base", "members") == "votes_cast":
             k = needed(share, base_cast)
             ok = base_cast >= 1 and f >= k
-            return ("adopted" if ok else "rejected"), (f"{'qualified majority' if ok else 'no qualified majority'}: "
-                                                       f"{f} for of {base_cast} votes cast (needs {k})")
+            return ("adopted" if ok else "rejected"), _say(
+                "qualified majority: {f} for of {cast} votes cast (needs {k})" if ok
+                else "no qualified majority: {f} for of {cast} votes cast (needs {k})", f=f, cast=base_cast, k=k)
         k = needed(share, n)
         ok = f >= k
-        return ("adopted" if ok else "rejected"), (f"{'qualified majority' if ok else 'no qualified majority'}: "
-                                                   f"{f} for of {n} members (needs {k})")
+        return ("adopted" if ok else "rejected"), _say(
+            "qualified majority: {f} for of {n} members (needs {k})" if ok
+            else "no qualified majority: {f} for of {n} members (needs {k})", f=f, n=n, k=k)
     if name == "weighted":
         w_for = sum((_weight(rule, s) for s, v in counted.items() if v == "for"), Fraction(0))
         if rule.get("base", "members") == "votes_cast":
@@ -132,11 +197,12 @@ def outcome(rule: Rule, electorate: Sequence[str], votes: Mapping[str, str]) -> 
         member_share = rule.get("member_share")
         by_members = member_share is None or f >= needed(member_share, n)
         ok = by_weight and by_members
-        pct = f"{float(w_for / w_base):.0%}" if w_base else "0%"
-        reason = f"{pct} of the weight for (needs {float(share):.0%})"
+        values = {"pct": f"{float(w_for / w_base):.0%}" if w_base else "0%", "share": f"{float(share):.0%}"}
+        template = "weighted majority: {pct} of the weight for (needs {share})"
         if member_share is not None:
-            reason += f", {f} of {n} members (needs {needed(member_share, n)})"
-        return ("adopted" if ok else "rejected"), ("weighted majority: " if ok else "no weighted majority: ") + reason
+            template += ", {f} of {n} members (needs {k})"
+            values.update(f=f, n=n, k=needed(member_share, n))
+        return ("adopted" if ok else "rejected"), _say(template if ok else "no " + template, **values)
     raise ValueError(f"unknown rule {name!r}")
 
 
@@ -167,34 +233,39 @@ def settle(rule: Rule, electorate: Sequence[str], votes: Mapping[str, str], *,
         if len(results) > 1:
             return None
     (known,) = results
-    reason = outcome(rule, electorate, counted)[1] if known != "lapsed" else "quorum out of reach"
-    return known, "decided", _known_reason(known, reason)
+    reason = outcome(rule, electorate, counted)[1] if known != "lapsed" else _say("quorum out of reach")
+    return known, "decided", _say("{reason}; the remaining votes cannot change it", reason=reason)
 
 
-def _known_reason(result: str, reason: str) -> str:
-    return f"{reason}; the remaining votes cannot change it"
+# the rule names `describe` says in words of their own (the others are said by their parts)
+RULE_NAMES = {"unanimity": "unanimity", "silence_procedure": "silence procedure"}
 
 
-def describe(rule: Rule) -> str:
-    """A rule in words: `qualified majority of 67% of members`."""
+def describe(rule: Rule, say: Say = _say) -> str:
+    """A rule in words: `qualified majority (67% of members)`; `say` says it in the reader's
+    language (the page's client/js/rules.js `describeRule` uses the same message ids)."""
     name = str(rule["rule"])
     base = rule.get("base", "members")
-    of = "of votes cast" + (" (abstentions ignored)" if rule.get("abstentions") == "ignore" else "") \
-        if base == "votes_cast" else "of members"
+    if base == "votes_cast":
+        of = say("of votes cast (abstentions ignored)") if rule.get("abstentions") == "ignore" else say("of votes cast")
+    else:
+        of = say("of members")
     if name == "qualified_majority":
-        return f"qualified majority ({float(rule['threshold']):.0%} {of})"
+        return say("qualified majority ({share} {of})", share=f"{float(rule['threshold']):.0%}", of=of)
     if name == "simple_majority":
-        return f"simple majority ({of})"
+        return say("simple majority ({of})", of=of)
     if name == "consensus":
-        return "consensus (abstention blocks)" if rule.get("abstention_blocks") else "consensus"
+        return say("consensus (abstention blocks)") if rule.get("abstention_blocks") else say("consensus")
     if name == "single_authority":
-        return f"decided by {rule.get('authority')} alone"
+        return say("decided by {authority} alone", authority=rule.get("authority"))
     if name == "weighted":
-        out = f"weighted majority ({float(rule['threshold']):.0%} of the weight" + (" of votes cast" if base == "votes_cast" else "")
+        share = f"{float(rule['threshold']):.0%}"
+        out = (say("weighted majority ({share} of the weight of votes cast", share=share) if base == "votes_cast"
+               else say("weighted majority ({share} of the weight", share=share))
         if rule.get("member_share") is not None:
-            out += f", and {float(rule['member_share']):.0%} of members"
+            out += say(", and {share} of members", share=f"{float(rule['member_share']):.0%}")
         return out + ")"
-    return name.replace("_", " ")
+    return say(RULE_NAMES[name]) if name in RULE_NAMES else name.replace("_", " ")
 
 
 def explain(rule: Rule, electorate: Sequence[str], votes: Mapping[str, str]) -> str:

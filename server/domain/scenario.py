@@ -519,6 +519,9 @@ def split_languages(data: Any, problem: Problem | None = None) -> Any:
         for i, item in enumerate(items):
             if isinstance(item, dict) and "name" in item and isinstance(item.get("id"), str):
                 item = {**item, "name": _one_language(item["name"], f"{prefix}:{item['id']}", (group, i, "name"), found, problem)}
+            if group == "decision_kinds" and isinstance(item, dict) and "reference" in item and isinstance(item.get("id"), str):
+                item = {**item, "reference": _one_language(item["reference"], f"decision_kind_reference:{item['id']}",
+                                                           (group, i, "reference"), found, problem)}
             fixed.append(item)
         out[group] = fixed
     words = out.get("words")
@@ -533,7 +536,7 @@ def split_languages(data: Any, problem: Problem | None = None) -> Any:
             for move, w in words["moves"].items():
                 if isinstance(w, dict):
                     w = dict(w)
-                    for attr, prefix in (("label", "move"), ("help", "move_help")):
+                    for attr, prefix in (("label", "move"), ("help", "move_help"), ("reference", "move_reference")):
                         if attr in w:
                             w[attr] = _one_language(w[attr], f"{prefix}:{move}", ("words", "moves", move, attr), found, problem)
                 moves[move] = w
@@ -575,7 +578,7 @@ class Scenario(_Model):
     expectations: list[Expectation] = Field(default_factory=list, max_length=200)
     settings: Settings = Field(default_factory=Settings)
     stances: Stances | None = Field(default=None, description="how simulated seats play, for the procedure lab")
-    translations: dict[Literal["ru"], dict[Annotated[str, Field(max_length=200)], ShortText]] = Field(
+    translations: dict[Literal["ru"], dict[Annotated[str, Field(max_length=200)], Annotated[str, Field(min_length=1, max_length=2_000)]]] = Field(
         default_factory=dict, description="the names in other languages, by language and key (`seat:<id>`, "
         "`body:<id>`, `term:member`, `move:request_assistance`, ...): written in place as `name: {en: ..., ru: ...}`, "
         "gathered here when the scenario is read")

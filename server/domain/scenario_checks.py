@@ -253,7 +253,8 @@ def _check_translations(doc: dict[str, Any], add: Callable[[tuple[Any, ...], str
     from .words import DEFAULT_MOVES, DEFAULT_TERMS
 
     moves = set(REGISTRY.commands) | set(DEFAULT_MOVES) | set((words.get("moves") or {}) if isinstance(words.get("moves"), dict) else {})
-    known |= {f"move:{m}" for m in moves} | {f"move_help:{m}" for m in moves}
+    known |= {f"move:{m}" for m in moves} | {f"move_help:{m}" for m in moves} | {f"move_reference:{m}" for m in moves}
+    known |= {f"decision_kind_reference:{x}" for x in _ids(doc, "decision_kinds") if isinstance(x, str)}
     terms = set(DEFAULT_TERMS) | set((words.get("terms") or {}) if isinstance(words.get("terms"), dict) else {})
     known |= {f"term:{t}" for t in terms} | {f"vote:{v}" for v in ("for", "against", "abstain")}
     for lang, texts in translations.items():

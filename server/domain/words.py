@@ -9,7 +9,7 @@ use. `Words` is built once per scenario (see `institutions.index`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from .scenario import EventPattern, Milestone, Scenario
 
@@ -63,29 +63,72 @@ class MoveLabel:
         return {"label": self.label, "reference": self.reference, "help": self.help}
 
 
-class Words:
-    """Lookups of what to call things in one scenario."""
+Catalog = Callable[[str], str]  # an English text (a sentence template, a default word) -> the same in a language
 
-    def __init__(self, sc: Scenario) -> None:
+
+def english(text: str) -> str:
+    return text
+
+
+def N_(template: str) -> str:
+    """Marks a sentence template kept in a table (not written where `say` is called), so the catalog
+    test (tests/browser/test_russian_catalog.py) finds it; returns it as it is."""
+    return template
+
+
+class Words:
+    """Lookups of what to call things in one scenario, in one language.
+
+    `Words(sc)` speaks English, the engine's language. `Words(sc, "ru", catalog)` speaks Russian: the
+    scenario's names from its translations (`name: {en: ..., ru: ...}`), its English where it gives
+    none; the engine's defaults and sentence templates through `catalog` (the Babel catalog the
+    review reads, server/review/locale/<lang>.po). `say` is how every sentence of the engine is
+    made, so a sentence is written once, in English, as its message id."""
+
+    def __init__(self, sc: Scenario, lang: str = "en", catalog: Catalog = english) -> None:
         self.scenario = sc
-        self._seats = {s.id: s.name for s in sc.seats}
-        self._bodies = {b.id: b.name for b in sc.bodies}
-        self._kinds = {k.id: k.name for k in sc.decision_kinds}
-        self._recipients = {r.id: r.name for r in sc.recipients}
-        self._threats = {k.id: k.name for k in sc.threat_kinds}
-        self._assistance = {k.id: k.name for k in sc.assistance_kinds}
-        self._statuses = {s.id: s.name for s in sc.statuses}
-        self._seat_kinds = {k.id: k.name for k in sc.seat_kinds}
-        self._regions = {r.id: r.name for r in sc.regions}
+        self.lang = lang
+        self.catalog = catalog
+        given = sc.translations.get(lang, {}) if lang != "en" else {}  # type: ignore[call-overload]
+
+        def names(prefix: str, items: Any) -> dict[str, str]:
+            return {x.id: given.get(f"{prefix}:{x.id}", x.name) for x in items}
+
+        self._seats = names("seat", sc.seats)
+        self._bodies = names("body", sc.bodies)
+        self._kinds = names("decision_kind", sc.decision_kinds)
+        self._recipients = names("recipient", sc.recipients)
+        self._threats = names("threat_kind", sc.threat_kinds)
+        self._assistance = names("assistance_kind", sc.assistance_kinds)
+        self._statuses = names("status", sc.statuses)
+        self._seat_kinds = names("seat_kind", sc.seat_kinds)
+        self._regions = names("region", sc.regions)
+        self._given = given
+        self._given_milestones = {k.removeprefix("milestone:"): v for k, v in given.items() if k.startswith("milestone:")}
         self.moves = {m: self._move(m) for m in sorted(set(DEFAULT_MOVES) | set(sc.words.moves))}
-        self.terms = {**DEFAULT_TERMS, **sc.words.terms}
-        self.votes = {**DEFAULT_VOTES, **sc.words.votes}
+        self.terms = {**{k: catalog(v) for k, v in DEFAULT_TERMS.items()},
+                      **{k: given.get(f"term:{k}", v) for k, v in sc.words.terms.items()}}
+        self.votes = {**{k: catalog(v) for k, v in DEFAULT_VOTES.items()},
+                      **{k: given.get(f"vote:{k}", v) for k, v in sc.words.votes.items()}}
         self.milestones = tuple(sc.milestones) if sc.milestones is not None else DEFAULT_MILESTONES
 
     def _move(self, move: str) -> MoveLabel:
         given = self.scenario.words.moves.get(move)
-        label = (given.label if given and given.label else None) or DEFAULT_MOVES.get(move) or move.replace("_", " ").capitalize()
-        return MoveLabel(label, given.reference if given else None, given.help if given else None)
+        if given and given.label:
+            label = self._given.get(f"move:{move}", given.label)
+        elif move in DEFAULT_MOVES:
+            label = self.catalog(DEFAULT_MOVES[move])
+        else:
+            label = move.replace("_", " ").capitalize()
+        reference = self._given.get(f"move_reference:{move}", given.reference) if given else None
+        help = self._given.get(f"move_help:{move}", given.help) if given else None
+        return MoveLabel(label, reference, help)
+
+    def say(self, template: str, **params: Any) -> str:
+        """One of the engine's sentences: `template` is its English and its message id, `{name}`
+        its placeholders, filled with `params` (already in this language: names, participant text)."""
+        found = self.catalog(template)
+        return found.format(**params) if params else found
 
     @staticmethod
     def clip(text: Any, limit: int = 140) -> str:
@@ -93,17 +136,31 @@ class Words:
         s = " ".join(str(text or "").split())
         return s if len(s) <= limit else s[: limit - 1].rstrip() + "…"
 
+    def title(self, english: Any) -> str:
+        """The scenario's title in this language, for the English title the log recorded."""
+        return self._given.get("title", english) if english == self.scenario.title else str(english or "")
+
+    def summary(self) -> str:
+        return self._given.get("summary", self.scenario.summary)
+
+    def milestone(self, m: Milestone) -> str:
+        """A milestone's name: the scenario's, else the engine's default in this language."""
+        if m.id in self._given_milestones:
+            return self._given_milestones[m.id]
+        return self.catalog(m.name) if self.scenario.milestones is None else m.name
+
     def move(self, move: str) -> str:
         """The label of a move (`Request assistance`)."""
         found = self.moves.get(move)
         return found.label if found is not None else move.replace("_", " ")
 
     def seat(self, seat: Any) -> str:
-        return self._seats.get(str(seat), {"facilitator": "Facilitator", "observer": "Observer", "system": "System"}.get(str(seat), str(seat)))
+        staff = STAFF.get(str(seat))
+        return self._seats.get(str(seat), self.catalog(staff) if staff else str(seat))
 
     def seats(self, seats: Any) -> str:
         if seats == "all" or seats is None:
-            return "all"
+            return self.catalog("all")
         return ", ".join(self.seat(s) for s in seats)
 
     def body(self, body: Any) -> str:
@@ -140,6 +197,9 @@ class Words:
         """The words a client needs, for the seat view."""
         return {"moves": {m: w.as_dict() for m, w in self.moves.items()}, "terms": dict(self.terms), "votes": dict(self.votes),
                 "milestones": [{"id": m.id, "name": m.name, "event": m.event.model_dump(mode="json")} for m in self.milestones]}
+
+
+STAFF = {"facilitator": "Facilitator", "observer": "Observer", "system": "System"}
 
 
 def words_for(sc: Scenario) -> Words:

@@ -38,11 +38,11 @@ class Created:
     origin: dict[str, Any]
 
 
-async def report_for(service: ExerciseService, exercise_id: str, seat: str) -> dict[str, Any]:
+async def report_for(service: ExerciseService, exercise_id: str, seat: str, lang: str = "en") -> dict[str, Any]:
     events = await service.events(exercise_id)
     if not events:
         raise UnknownExercise(exercise_id)
-    return build_report(events, seat=seat)
+    return build_report(events, seat=seat, lang=lang)
 
 
 async def fork_id_map(service: ExerciseService, a_id: str, b_id: str) -> dict[str, str] | None:

@@ -54,15 +54,6 @@ class Html(str):
     """Markup already escaped (a fact's value that carries its own tags)."""
 
 
-def _log(text: Any, _: Translate) -> Html:
-    """A sentence the engine recorded or wrote in English (an event's summary, a rule in words, a
-    decision's reason): in a report in another language it is marked as English, for screen readers
-    and for the reader, rather than passed off as translated."""
-    if getattr(_, "lang", "en") == "en":
-        return Html(esc(text))
-    return Html(f'<span lang="en">{esc(text)}</span>')
-
-
 def _dl(facts: Iterable[tuple[str, Any]]) -> str:
     return "".join(f"<dt>{esc(k)}</dt><dd>{v if isinstance(v, Html) else esc(v)}</dd>" for k, v in facts)
 
@@ -107,8 +98,9 @@ def _table(head: Iterable[tuple[str, str]], rows: Iterable[Iterable[tuple[str, s
 
 
 def render_html(report: dict[str, Any], lang: str = "en") -> str:
-    """The report in `lang` (server/review/translate.py): its own words from the catalog; the log's
-    values (names, participant text, the events' sentences) as they were recorded."""
+    """The report in `lang` (server/review/translate.py): its own words from the catalog; the names
+    and the engine's sentences as the report was built (`build_report(lang=...)`); participant text
+    as it was recorded."""
     _ = translator(lang)
     ex = report["exercise"]
     title = esc(_("After-action report: {title}", title=ex["title"]))
@@ -136,15 +128,6 @@ def render_html(report: dict[str, Any], lang: str = "en") -> str:
         "</body></html>",
     ]
     return "\n".join(parts)
-
-
-def _milestone(name: str, _: Translate) -> str:
-    """The engine's default milestones are said in the reader's language; a scenario's, as it names them."""
-    return _(name) if name in DEFAULT_MILESTONE_NAMES else name
-
-
-DEFAULT_MILESTONE_NAMES = ("Consultation opened", "Assistance requested", "Decision proposed", "Decision adopted",
-                           "Notification sent")
 
 
 def _actor(seat: str, _: Translate) -> str:
@@ -178,8 +161,7 @@ def _summary(report: dict[str, Any], _: Translate) -> str:
     if ex.get("forked_from"):
         f = ex["forked_from"]
         facts.append((_("Forked from"), _("another run, after event {at}", at=f["at"])))
-    rules = Html("; ".join(f"{_log(r['applies_to'], _) if r.get('applies_to') else esc(r['body'] + '/' + r['kind'])}: "
-                           f"{_log(r['description'], _)}" for r in ex["rules"]))
+    rules = "; ".join(f"{r.get('applies_to') or r['body'] + '/' + r['kind']}: {r['description']}" for r in ex["rules"])
     facts.append((_("Rules"), rules))
     dl = _dl(facts)
     return f'<section id="summary"><h2>{esc(_("Summary"))}</h2><p>{esc(ex["summary"])}</p><dl class="facts">{dl}</dl></section>'
@@ -218,7 +200,7 @@ def _chains(report: dict[str, Any], _: Translate) -> str:
             (esc(_("{done} of {n}", done=done, n=len(c["implementation"]))), "num"),
         ])
     if rows:
-        out.append(_table([(_("Inject"), ""), (_("Delivered"), ""), *[(_milestone(m["name"], _), "") for m in milestones],
+        out.append(_table([(_("Inject"), ""), (_("Delivered"), ""), *[(m["name"], "") for m in milestones],
                            (_("Implemented"), "num")], rows))
     titles = {d["decision_id"]: d["title"] for d in report["decisions"]}
     impl_rows = []
@@ -253,12 +235,12 @@ def _decisions(report: dict[str, Any], _: Translate) -> str:
         facts = [
             (_("Body / kind"), f'{d.get("body_name") or d["body"]} / {d.get("kind_name") or d["kind"]}'),
             (_("Proposed by"), _("{seat} at {time}", seat=name(d["proposer"]), time=clock(d["proposed"]["exercise_time"]))),
-            (_("Rule"), Html(_log(d["rule_description"], _) + (" " + esc(_("(re-ruled by the fork)")) if d["reruled"] else ""))),
+            (_("Rule"), d["rule_description"] + (" " + _("(re-ruled by the fork)") if d["reruled"] else "")),
             (_("Time to settle"), clock(d["time_to_settle"]) if d["time_to_settle"] is not None else _("not settled")),
             (_("Tally"), _("{for_} for, {against} against, {abstain} abstain, {not_voted} not voted of {eligible}",
                            for_=t.get("for", 0), against=t.get("against", 0), abstain=t.get("abstain", 0),
                            not_voted=t.get("not_voted", 0), eligible=t.get("eligible", 0))),
-            (_("Reason"), _log(d["reason"] or "", _)),
+            (_("Reason"), d["reason"] or ""),
             (_("Dissent"), _("against: {against}; abstain: {abstain}", against=seats(d["dissent"]["against"]),
                              abstain=seats(d["dissent"]["abstain"]))),
             (_("Votes"), votes), (_("Text"), d["text"]),
@@ -316,10 +298,18 @@ def _observations(report: dict[str, Any], _: Translate) -> str:
     return f'<section id="observations">{heading}{_table([(_("Time"), ""), (_("Observation"), "")], rows)}</section>'
 
 
+def _event_type(row: dict[str, Any], _: Translate) -> str:
+    """An event's type in words: in English as the log names it (a scenario's alias too), in another
+    language the catalog's name of the engine's type it records."""
+    if getattr(_, "lang", "en") == "en":
+        return str(row["type"]).replace("_", " ")
+    return _(str(row.get("generic") or row["type"]).replace("_", " "))
+
+
 def _timeline(report: dict[str, Any], _: Translate) -> str:
     name, start = _names(report, _), report["exercise"]["start"]
     rows = [[(esc(e["seq"]), "num"), (esc(clock(e["exercise_time"])), "t"), (esc(_world(start, e["exercise_time"], _)), "t"),
-             (esc(name(e["actor"])), ""), (_log(e["type"].replace("_", " "), _), ""), (_log(e["summary"], _), "")]
+             (esc(name(e["actor"])), ""), (esc(_event_type(e, _)), ""), (esc(e["summary"]), "")]
             for e in report["timeline"]]
     head = [(_("Seq"), "num"), (_("Time"), ""), (_("In-world"), ""), (_("Actor"), ""), (_("Event"), ""), (_("Summary"), "")]
     return f'<section id="timeline"><h2>{esc(_("Timeline"))}</h2>{_table(head, rows, "timeline")}</section>'

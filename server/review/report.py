@@ -1,11 +1,14 @@
 """The after-action report: a pure function of an event log and the seat it is for.
 
-`build_report(events, seat=...)` keeps only the events that seat may see (`visible_events`; the
+`build_report(events, seat=..., lang=...)` keeps only the events that seat may see (`visible_events`; the
 control channel is left out for everyone but the facilitator), and computes everything from them,
 so the report is the same for a live exercise, an imported export and a replay of the same log.
 All times are exercise seconds (`exercise_time`); delays are differences of exercise times.
 The JSON shape is documented in docs/REVIEW.md; its top-level keys are stable:
 `exercise`, `timeline`, `chains`, `decisions`, `expectations`, `seats`, `observations`.
+
+Its words (the scenario's names, the engine's sentences: summaries, rules, reasons) are in `lang`:
+English for the data formats; the HTML report asks for the reader's (server/review/translate.py).
 """
 
 from __future__ import annotations
@@ -18,7 +21,9 @@ from ..domain.events import FACILITATOR, OBSERVER, SYSTEM, Event, format_timesta
 from ..domain.fold import as_generic, fold
 from ..domain.institutions import index
 from ..domain.rules import describe, tally
+from ..domain.rules import say_reason
 from ..domain.scenario import Scenario
+from ..domain.words import Words
 from ..domain.slices.clock import DELIVERED, WATCHES
 from ..domain.visibility import can_see, visible_events
 from .expectations import Membership, check_all
@@ -52,9 +57,10 @@ def _d(t: float) -> float:
 class _Log:
     """The visible events, indexed for the questions the report asks."""
 
-    def __init__(self, scenario: Scenario, events: Sequence[Event]) -> None:
+    def __init__(self, scenario: Scenario, events: Sequence[Event], words: Words) -> None:
         self.scenario = scenario
         self.events = events
+        self.words = words
         self.by_type: dict[str, list[Event]] = {}
         for e in events:
             spec = event_type(e, scenario)  # alias events are filed under the generic type they record
@@ -87,12 +93,21 @@ def _step(e: Event | None, since: float) -> dict[str, Any] | None:
     return {"seq": e.seq, "exercise_time": e.exercise_time, "delay": _d(e.exercise_time - since), "actor": e.actor}
 
 
-def build_report(events: Sequence[Event], *, seat: str = FACILITATOR) -> dict[str, Any]:
+def words_in(scenario: Scenario, lang: str) -> Words:
+    """The scenario's words in `lang`, the engine's from the review's catalog."""
+    if lang == "en":
+        return index(scenario).words
+    from .translate import catalog
+
+    return Words(scenario, lang, catalog(lang))
+
+
+def build_report(events: Sequence[Event], *, seat: str = FACILITATOR, lang: str = "en") -> dict[str, Any]:
     if not events or events[0].type != "exercise_created":
         raise NotALog("a log starts with exercise_created")
     scenario = Scenario.model_validate(thaw(events[0].data["scenario"]))
     shown = report_events(events, seat)
-    log = _Log(scenario, shown)
+    log = _Log(scenario, shown, words_in(scenario, lang))
     state = fold(shown)
     membership = Membership.of(scenario, shown)
     last_time = max((e.exercise_time for e in shown), default=0.0)
@@ -101,7 +116,7 @@ def build_report(events: Sequence[Event], *, seat: str = FACILITATOR) -> dict[st
         "format": REPORT_FORMAT,
         "seat": seat,
         "exercise": _exercise(log, events, state, membership, last_time),
-        "milestones": [{"id": m.id, "name": m.name} for m in index(scenario).words.milestones],
+        "milestones": [{"id": m.id, "name": log.words.milestone(m)} for m in log.words.milestones],
         "injects": _injects(log, state, seat, last_time, ended),
         "timeline": [_timeline_row(log, e) for e in shown],
         "chains": _chains(log, membership),
@@ -124,8 +139,8 @@ def _exercise(log: _Log, events: Sequence[Event], state, membership: Membership,
         counts[e.type] = counts.get(e.type, 0) + 1
     return {
         "scenario_id": sc.id,
-        "title": sc.title,
-        "summary": sc.summary,
+        "title": log.words.title(sc.title),
+        "summary": log.words.summary(),
         "scenario_hash": first.data.get("scenario_hash"),
         "start": sc.start.isoformat(),
         "created_at": format_timestamp(first.recorded_at),
@@ -140,8 +155,8 @@ def _exercise(log: _Log, events: Sequence[Event], state, membership: Membership,
         "forked_from": ({"exercise_id": fork[0].data.get("from_exercise_id"), "at": fork[0].data.get("at"),
                          "seq": fork[0].seq, "rules": thaw(fork[0].data.get("rules"))} if fork else None),
         "members": list(membership.at()),
-        "rules": [dict(r.model_dump(mode="json"), description=describe(r.model_dump()),
-                       applies_to=applies_to(index(sc).words, r.body, r.kind)) for r in state.rules],
+        "rules": [dict(r.model_dump(mode="json"), description=describe(r.model_dump(), log.words.say),
+                       applies_to=applies_to(log.words, r.body, r.kind)) for r in state.rules],
         "counts": dict(sorted(counts.items())),
     }
 
@@ -178,15 +193,15 @@ def _injects(log: _Log, state: Any, seat: str, last_time: float, ended: bool) ->
 
 def applies_to(words: Any, body: str, kind: str) -> str:
     """What a rule binding covers, in the scenario's words ("every body, every kind of decision")."""
-    b = "every body" if body == "*" else words.body(body)
-    k = "every kind of decision" if kind == "*" else words.decision_kind(kind)
+    b = words.say("every body") if body == "*" else words.body(body)
+    k = words.say("every kind of decision") if kind == "*" else words.decision_kind(kind)
     return f"{b}, {k}"
 
 
 def _timeline_row(log: _Log, e: Event) -> dict[str, Any]:
     spec = event_type(e, log.scenario)
     return {"seq": e.seq, "exercise_time": e.exercise_time, "in_world": log.in_world(e.exercise_time), "actor": e.actor,
-            "type": e.type, "generic": spec.type if spec is not None else e.type, "summary": summarize(e, log.scenario)}
+            "type": e.type, "generic": spec.type if spec is not None else e.type, "summary": summarize(e, log.scenario, log.words)}
 
 
 # the references a move may carry to something made before it, in the order they are followed: a
@@ -323,7 +338,7 @@ def _decisions(log: _Log) -> list[dict[str, Any]]:
     for n in log.of("notification_sent"):
         if n.data.get("decision_id"):
             notes.setdefault(str(n.data["decision_id"]), []).append(n)
-    words = index(log.scenario).words
+    words = log.words
 
     out = []
     for p in log.of("decision_proposed"):
@@ -363,7 +378,7 @@ def _decisions(log: _Log) -> list[dict[str, Any]]:
             "proposed": {"seq": p.seq, "exercise_time": p.exercise_time},
             "deadline": d.get("deadline"),
             "rule": rule,
-            "rule_description": describe(rule),
+            "rule_description": describe(rule, words.say),
             "reruled": did in reruled,
             "eligible": eligible,
             "votes": votes,
@@ -373,7 +388,7 @@ def _decisions(log: _Log) -> list[dict[str, Any]]:
                         "abstain": [x for x in eligible if votes.get(x) == "abstain"]},
             "not_voted": [x for x in eligible if x not in votes],
             "outcome": outcome,
-            "reason": s.data.get("reason") if s is not None else None,
+            "reason": _reason(s.data.get("reason"), words) if s is not None else None,
             "settled": {"seq": s.seq, "exercise_time": s.exercise_time} if s is not None else None,
             "time_to_settle": _d(s.exercise_time - p.exercise_time) if s is not None else None,
             "tally": t,
@@ -381,6 +396,13 @@ def _decisions(log: _Log) -> list[dict[str, Any]]:
             "notifications": notifications,
         })
     return out
+
+
+def _reason(reason: Any, words: Words) -> Any:
+    """A settlement's recorded reason in the report's language (as recorded if it is not one of the rules')."""
+    if reason is None or words.lang == "en":
+        return reason
+    return say_reason(str(reason), words.say) or reason
 
 
 def _seats(log: _Log, membership: Membership, state: Any) -> list[dict[str, Any]]:
@@ -397,7 +419,7 @@ def _seats(log: _Log, membership: Membership, state: Any) -> list[dict[str, Any]
                   for e in responses if str(e.data["request_id"]) in requests]
         rows.append({
             "seat": s.id,
-            "name": s.name,
+            "name": log.words.seat(s.id),
             "kind": s.kind,
             "status": state.statuses.get(s.id),
             "member": s.id in membership.at(),

@@ -79,13 +79,15 @@ def rules_text(rules: list[dict[str, Any]]) -> str:
     return "; ".join(f"{r.get('applies_to') or r['body'] + '/' + r['kind']}: {r['description']}" for r in rules)
 
 
-def summarize(event: Event, scenario: Scenario) -> str:
+def summarize(event: Event, scenario: Scenario, words: Words | None = None) -> str:
+    """The event's sentence in `words`' language (default: the scenario's English)."""
     spec, read = as_generic(scenario, event)
     if spec is None:
         return event.type.replace("_", " ")
-    text = spec.summary(read, read.data, index(scenario).words)
+    w = words or index(scenario).words
+    text = spec.summary(read, read.data, w)
     if event.actor != "system" and event.data.get("played_by") == "facilitator":  # the white cell's move for the seat
-        text += " (played by control)"
+        text = w.say("{summary} (played by control)", summary=text)
     return text
 
 

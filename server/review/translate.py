@@ -28,6 +28,21 @@ def _messages(lang: str) -> dict[str, str]:
     return {m.id: m.string for m in catalog if m.id and isinstance(m.id, str) and m.string}
 
 
+def catalog(lang: str) -> Callable[[str], str]:
+    """A message id -> its text in `lang` (the id itself where the catalog has none)."""
+    messages = _messages(lang if lang in LANGUAGES else "en")
+    return lambda text: messages.get(text, text)
+
+
+def recorded_sentences(lang: str) -> dict[str, str]:
+    """The templates of the sentences the engine records in its events (a settlement's reason), each
+    with its text in `lang`, for the page (GET /api/sentences/{lang})."""
+    from ..domain.rules import REASONS
+
+    say = catalog(lang)
+    return {t: say(t) for t in REASONS}
+
+
 def translator(lang: str) -> Translate:
     """`_("Status")`, `_("{n} events", n=3)`: the text in `lang`, placeholders filled after."""
     messages = _messages(lang if lang in LANGUAGES else "en")

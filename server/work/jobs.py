@@ -144,7 +144,7 @@ async def report(service: ExerciseService, exercise_id: str, seat: str, fmt: str
     from ..review.operations import report_for
     from ..review.render_text import render
 
-    built = await report_for(service, exercise_id, seat)
+    built = await report_for(service, exercise_id, seat, lang)
     return _json_bytes(built) if fmt == "json" else render(built, fmt, lang).encode("utf-8")
 
 

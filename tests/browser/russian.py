@@ -59,10 +59,14 @@ def strings_of(value: Any) -> Iterable[str]:
 
 
 def catalog_fragments() -> list[str]:
-    """The Russian catalog's texts, cut at their placeholders: what a sentence built from one may hold."""
+    """The Russian catalogs' texts, cut at their placeholders: what a sentence built from one may hold.
+    The client's (client/i18n/ru.json) and the engine's recorded sentences the page reads from the
+    server's catalog (GET /api/sentences/ru: a decision's reason)."""
+    from server.review.translate import recorded_sentences
+
     catalog = json.loads(CATALOG.read_text(encoding="utf-8"))
     out: set[str] = set()
-    for text in catalog.values():
+    for text in [*catalog.values(), *recorded_sentences("ru").values()]:
         for part in re.split(r"\{\w+\}", text):
             part = part.strip()
             if re.search(r"[^\W\d_]", part):

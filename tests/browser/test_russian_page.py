@@ -16,7 +16,7 @@ def test_the_russian_switch_shows_the_whole_tjk_page_in_russian(api, open_seat):
     ex.command("facilitator", {"type": "start_exercise"})
     ex.command("facilitator", {"type": "deliver_inject", "inject_id": "incursion"})
     said = ["Миномёты бьют по заставе", "Нужны врачи и вертолёты", "Совместные действия?", "Закрыть границу",
-            "Обеим сторонам отойти.", "Пост 12 держится"]
+            "Обеим сторонам отойти.", "Пост 12 держится", "Открыть коридор", "Ввести войска"]
     ex.command("TJK", {"type": "report_threat", "kind": "attack", "summary": said[0], "against": ["KAZ"]})
     ex.command("TJK", {"type": "request_assistance", "kinds": ["medical"], "summary": said[1]})
     con = ex.first("TJK", {"type": "request_consultation", "topic": said[2], "invitees": "all"}, "consultation_id")
@@ -24,6 +24,14 @@ def test_the_russian_switch_shows_the_whole_tjk_page_in_russian(api, open_seat):
     dec = ex.first("RUS", {"type": "propose_decision", "body": "CCS", "kind": "general", "title": said[3], "text": said[4]},
                    "decision_id")
     ex.command("RUS", {"type": "cast_vote", "decision_id": dec, "vote": "for"})
+    # two settled decisions: the engine's reasons ("consensus: 2 for, none against") in Russian too
+    done = ex.first("RUS", {"type": "propose_decision", "body": "CCS", "kind": "general", "title": said[6], "text": said[4]},
+                    "decision_id")
+    ex.command("RUS", {"type": "cast_vote", "decision_id": done, "vote": "for"})
+    ex.command("TJK", {"type": "cast_vote", "decision_id": done, "vote": "for"})
+    no = ex.first("RUS", {"type": "propose_decision", "body": "CCS", "kind": "use_of_armed_forces", "title": said[7],
+                          "text": said[4]}, "decision_id")
+    ex.command("TJK", {"type": "cast_vote", "decision_id": no, "vote": "against"})
     ex.command("TJK", {"type": "notify", "recipient": "UNSC", "summary": "Сообщаем об обстреле"})
     ex.command("TJK", {"type": "send_control_message", "text": "Вопрос ведущему"})
 
@@ -37,6 +45,8 @@ def test_the_russian_switch_shows_the_whole_tjk_page_in_russian(api, open_seat):
     card = page.locator(f'#decision-list article[data-id="{dec}"]')
     expect(card.locator(".tally")).to_contain_text("не голосовали: 1")
     page.wait_for_function("n => window.ttx.store.renderedSeq >= n", arg=ex.head())
+    expect(page.locator(f'#decision-list article[data-id="{done}"]')).to_contain_text("консенсус: «за» — 2, «против» — никого")
+    expect(page.locator(f'#decision-list article[data-id="{no}"]')).to_contain_text("нет консенсуса: «против» — 1")
 
     texts = page.evaluate(VISIBLE_TEXT)
     assert len(texts) > 60  # the whole page, not a loading screen

@@ -63,3 +63,31 @@ def test_every_seat_view_carries_the_translations(api):
         view = ex.state(seat)
         assert view["translations"]["ru"]["seat:TJK"] == "Таджикистан"
         assert view["seats"][0]["name"] == "Tajikistan"
+
+
+def test_csto_border_crisis_ships_in_english_and_russian():
+    """Every name the pack gives, its title and summary, its terms and its moves' labels and
+    references have a Russian text, in Cyrillic; the engine's words in Russian come from them."""
+    import re
+    from pathlib import Path
+
+    from server.domain.words import Words
+    from server.scenarios import load_scenario_file
+
+    sc = load_scenario_file(Path(__file__).resolve().parents[2] / "exercises" / "csto-border-crisis.yaml")
+    ru = sc.translations["ru"]
+    wanted = {"title", "summary"}
+    for group, prefix in (("seat_kinds", "seat_kind"), ("statuses", "status"), ("seats", "seat"), ("bodies", "body"),
+                          ("regions", "region"), ("decision_kinds", "decision_kind"), ("threat_kinds", "threat_kind"),
+                          ("assistance_kinds", "assistance_kind"), ("recipients", "recipient"), ("milestones", "milestone")):
+        wanted |= {f"{prefix}:{x.id}" for x in getattr(sc, group)}
+    wanted |= {f"term:{t}" for t in sc.words.terms}
+    wanted |= {f"move:{m}" for m, w in sc.words.moves.items() if w.label}
+    wanted |= {f"move_reference:{m}" for m, w in sc.words.moves.items() if w.reference}
+    wanted |= {f"decision_kind_reference:{k.id}" for k in sc.decision_kinds if k.reference}
+    assert sorted(wanted - set(ru)) == []
+    assert [k for k, v in ru.items() if not re.search("[а-яё]", v, re.I)] == []
+    words = Words(sc, "ru")
+    assert words.seat("TJK") == "Таджикистан" and words.body("CCS") == "Совет коллективной безопасности"
+    assert words.moves["request_assistance"].reference == "ст. 4" and words.term("member") == "государство-участник"
+    assert Words(sc).moves["request_assistance"].reference == "Art. 4"  # the English as it was

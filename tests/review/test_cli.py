@@ -171,3 +171,22 @@ def test_export_then_import_gives_an_identical_report(tmp_path: Path, log_file: 
 def test_export_of_an_unknown_exercise_says_so(tmp_path: Path):
     result = invoke("export", "ex_nothere", env={"DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"})
     assert result.exit_code == 1 and "no exercise" in result.output
+
+
+def test_the_cli_names_the_database_it_used(tmp_path: Path, log_file: Path, monkeypatch):
+    """Run from another directory with a relative DATABASE_URL, `ttx report ID` and `ttx import`
+    say which database file they used, by its absolute path; a miss says where it looked."""
+    monkeypatch.chdir(tmp_path)
+    env = {"DATABASE_URL": "sqlite:///here.db"}
+    where = f"sqlite:///{(tmp_path / 'here.db').resolve()}"
+    imported = invoke("import", str(log_file), env=env)
+    assert imported.exit_code == 0, imported.output
+    assert f"into {where}" in imported.stdout
+    exercise_id = re.search(r"exercise (ex_[0-9a-f]+) \(read-only\)", imported.stdout)[1]
+    found = invoke("report", exercise_id, "--format", "json", env=env)
+    assert found.exit_code == 0 and json.loads(found.stdout)["exercise"]["events"] > 0
+    assert f"read {exercise_id} from {where}" in found.stderr
+    missing = invoke("report", "ex_nothere", env=env)
+    assert missing.exit_code == 1 and f"no exercise with this id in the database {where}" in missing.output
+    export = invoke("export", "ex_nothere", env=env)
+    assert export.exit_code == 1 and where in export.output

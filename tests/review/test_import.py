@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from dataclasses import dataclass
 from typing import Any, AsyncIterator
 
 import httpx
@@ -39,6 +40,13 @@ def log_text() -> str:
 def lines_of(text: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     header, *events = [json.loads(x) for x in text.splitlines()]
     return header, events
+
+
+def ndjson(lines: list[dict[str, Any]]) -> str:
+    """Lines as the export writes them: UTF-8, not \\u escapes (six bytes for each Cyrillic letter
+    instead of two, which would make the creation event of a scenario in Russian longer than the
+    log it came from)."""
+    return "\n".join(json.dumps(x, ensure_ascii=False) for x in lines) + "\n"
 
 
 def forged(header: dict[str, Any], events: list[dict[str, Any]]) -> str:
@@ -176,22 +184,53 @@ async def test_a_duplicate_seat_in_the_imported_scenario_is_refused_not_a_crash(
 
 # --- bounds ------------------------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class Bounds:
+    """Limits just above what the test log needs, derived from it: its longest line (the creation
+    event, which carries the whole scenario, so it grows with the scenario's languages) and its size.
+    Each refusal below exceeds one of these by a clear margin, whatever the scenario's size."""
+
+    line: int  # TTX_MAX_IMPORT_LINE_BYTES
+    body: int  # TTX_MAX_IMPORT_BYTES
+    events: int  # TTX_MAX_IMPORT_EVENTS: fewer than the log has
+
+    @classmethod
+    def of(cls, log_text: str) -> "Bounds":
+        lines = [len(x.encode()) for x in log_text.splitlines()]
+        line = max(lines) + max(lines) // 8  # the creation event fits, with an eighth to spare
+        return cls(line=line, body=len(log_text.encode()) + line, events=len(lines) - 2)
+
+
+@pytest.fixture(scope="module")
+def bounds(log_text) -> Bounds:
+    return Bounds.of(log_text)
+
+
 @pytest_asyncio.fixture
-async def small(sqlite_url) -> AsyncIterator[httpx.AsyncClient]:
-    async for c in app_client(make_settings(sqlite_url, TTX_MAX_IMPORT_BYTES=30_000, TTX_MAX_IMPORT_EVENTS=5,
-                                            TTX_MAX_IMPORT_LINE_BYTES=25_000)):
+async def small(sqlite_url, bounds) -> AsyncIterator[httpx.AsyncClient]:
+    async for c in app_client(make_settings(sqlite_url, TTX_MAX_IMPORT_BYTES=bounds.body, TTX_MAX_IMPORT_EVENTS=bounds.events,
+                                            TTX_MAX_IMPORT_LINE_BYTES=bounds.line)):
         yield c
 
 
-async def test_a_body_over_the_size_limit_is_refused_413(small, log_text):
-    r = await post(small, log_text + "\n" * 30_000)
+async def test_the_bounds_admit_the_log_itself(small, log_text, bounds):
+    """The limits are tight, not too tight: the log imports, only its event count is over."""
+    header, events = lines_of(log_text)
+    assert len(events) > bounds.events
+    del header["event_count"]
+    r = await post(small, ndjson([header, *events[:bounds.events]]))
+    assert r.status_code != 413, r.text
+
+
+async def test_a_body_over_the_size_limit_is_refused_413(small, log_text, bounds):
+    r = await post(small, log_text + "\n" * bounds.body)
     assert (r.status_code, r.json()["error"]["code"]) == (413, "body_too_large")
 
 
-async def test_a_streamed_body_over_the_size_limit_is_refused_413(small, log_text):
+async def test_a_streamed_body_over_the_size_limit_is_refused_413(small, log_text, bounds):
     async def body() -> AsyncIterator[bytes]:  # chunked: no Content-Length to refuse it by
         yield log_text.encode()
-        for _ in range(20):
+        for _ in range(bounds.body // 1000 + 1):
             yield b"\n" * 1000
 
     r = await small.post("/api/exercises/import", content=body(), headers=NDJSON)
@@ -201,7 +240,7 @@ async def test_a_streamed_body_over_the_size_limit_is_refused_413(small, log_tex
 async def test_more_events_than_the_limit_are_refused_413(small, log_text):
     header, events = lines_of(log_text)
     del header["event_count"]  # nothing promised up front: counted as they come
-    r = await post(small, "\n".join(json.dumps(x) for x in [header, *events]) + "\n")
+    r = await post(small, ndjson([header, *events]))
     assert (r.status_code, r.json()["error"]["code"]) == (413, "too_many_events")
     assert "TTX_MAX_IMPORT_EVENTS" in r.json()["error"]["message"]
 
@@ -211,9 +250,26 @@ async def test_a_header_promising_too_many_events_is_refused_before_any_event(sm
     assert (r.status_code, r.json()["error"]["code"]) == (413, "too_many_events")
 
 
-async def test_a_line_over_the_limit_is_refused_413(small):
-    r = await post(small, '{"seq": 1, "data": "' + "x" * 26_000 + '"}\n')
+async def test_a_line_over_the_limit_is_refused_413(small, bounds):
+    r = await post(small, '{"seq": 1, "data": "' + "x" * (bounds.line + 1000) + '"}\n')
     assert (r.status_code, r.json()["error"]["code"]) == (413, "line_too_long")
+
+
+def test_the_default_limits_admit_every_shipped_scenario_with_room():
+    """The server's own limits (server/settings.py) hold every shipped scenario with room: twice over
+    as a definition posted to create an exercise (TTX_MAX_BODY_BYTES, 64 KiB; csto-border-crisis in
+    two languages is about 29 KB), eight times over as the creation event of an export, the longest
+    line an import reads (TTX_MAX_IMPORT_LINE_BYTES, 1 MiB)."""
+    from server.settings import Settings
+    from server.scenarios import load_scenario_file
+    from tests.review.support import PROJECT_ROOT
+
+    settings = Settings()
+    for path in sorted((PROJECT_ROOT / "exercises").glob("*.yaml")):
+        definition = json.dumps(load_scenario_file(path).model_dump(mode="json"), ensure_ascii=False).encode()
+        creation = export_text(Play(load_scenario_file(path)).events).splitlines()[1].encode()
+        assert 2 * len(definition) < settings.max_body_bytes, (path.name, len(definition))
+        assert 8 * len(creation) < settings.max_import_line_bytes, (path.name, len(creation))
 
 
 # --- who may import ----------------------------------------------------------------------------------

@@ -6,7 +6,7 @@
 import { checkboxGroup, field, fill, h, syncList } from "../dom.js";
 import { actionButton, actionForm, allow, statusLine } from "../forms.js";
 import { allowed } from "../perms.js";
-import { ALL_ROLES, registerDescription, registerFold, registerPanel, registerSnapshot } from "../registry.js";
+import { ALL_ROLES, generic, registerDescription, registerFold, registerPanel, registerSnapshot } from "../registry.js";
 import { assistanceKindName, moveLabel, moveTitle, seatList, seatName } from "../words.js";
 import { badge, injectPicker, note, objectTable, panel, threatPicker, threatRef, when } from "./common.js";
 import { t } from "../i18n.js";
@@ -106,7 +106,8 @@ export function assistancePanel(send) {
   return { el: p.el, update };
 }
 
-registerPanel({ id: "assistance", column: "main", order: 40, roles: ALL_ROLES, create: (env) => assistancePanel(env.send) });
+registerPanel({ id: "assistance", column: "main", order: 40, roles: ALL_ROLES, create: (env) => assistancePanel(env.send),
+  news: (e, view) => generic(view, e).type === "assistance_requested" });
 
 function card(send, id) {
   const title = h("h3", {});

@@ -15,6 +15,8 @@ import { N_, t } from "../i18n.js";
 const STAFF = new Set(STAFF_ROLES);
 const find = (list, id) => list.find((x) => x.id === id);
 
+const FAST = 10; // a clock speed above this is confirmed before it is sent
+
 registerFold("exercise_started", (v, e) => {
   v.exercise.status = "running";
   v.exercise.clock = { running: true, speed: v.exercise.clock.speed, anchor_time: 0, anchor_wall: epochSeconds(e.recorded_at) };
@@ -93,13 +95,21 @@ export function clockControls(send) {
   end.addEventListener("click", () => { confirmBox.hidden = false; cancelEnd.focus(); });
   cancelEnd.addEventListener("click", () => { confirmBox.hidden = true; end.focus(); });
   // the server's range of speeds is its own setting: it says when a speed is out of it
+  // above ten times real time, the speed is asked for twice: a slip of the keyboard (x1000) is not a run-away clock
   const factor = h("input", { type: "number", min: 0, step: "any", value: "1", required: true });
+  let confirming = null; // the fast speed asked for once, waiting for the second press
+  factor.addEventListener("input", () => { confirming = null; });
   const speed = actionForm(send, {
     legend: t("Clock speed"), submit: t("Set speed"), className: "speed-form", done: t("Speed set."),
     children: [field(t("Exercise seconds per real second"), factor, t("1 = real time; 2 = twice as fast; 0.5 = half speed.")).wrap],
     build() {
       const f = Number(factor.value);
       if (!(f > 0)) throw t("The speed is a number above 0.");
+      if (f > FAST && confirming !== f) {
+        confirming = f;
+        throw t("×{speed} runs more than ten times faster than real time: press “Set speed” again to confirm.", { speed: f });
+      }
+      confirming = null;
       return { type: "set_clock_speed", factor: f };
     },
   });
@@ -276,7 +286,30 @@ export function composeInject(send) {
   };
 }
 
+/** A participant's injects: those delivered to this seat, newest first, with their text. */
+export function receivedInjectsPanel() {
+  const p = panel(t("Injects"), { className: "received-injects", id: "received-injects" });
+  const list = h("ol", { class: "cards", id: "received-inject-list" });
+  const empty = note(t("No inject has reached your seat yet."));
+  p.body.append(empty, list);
+  let shown = 0;
+  return {
+    el: p.el,
+    update(ctx) {
+      const injects = ctx.events.filter((e) => e.type === "inject_delivered");
+      empty.hidden = injects.length > 0;
+      if (injects.length === shown) return;
+      shown = injects.length;
+      fill(list, injects.slice().reverse().map((e) => h("li", { class: "card inject", dataset: { seq: String(e.seq) } },
+        h("p", { class: "meta" }, when(ctx.view, e.exercise_time)), h("h3", {}, e.data.title),
+        e.data.body ? h("p", { class: "inject-body" }, e.data.body) : null)));
+    },
+  };
+}
+
 registerPanel({ id: "clock", column: "side", order: 10, roles: STAFF_ROLES, create: (env) => clockControls(env.send) });
+registerPanel({ id: "received-injects", column: "main", order: 5, roles: ["participant"], create: () => receivedInjectsPanel(),
+  news: (e) => e.type === "inject_delivered" });
 registerPanel({ id: "presence", column: "side", order: 20, roles: STAFF_ROLES, create: () => presencePanel() });
 registerPanel({ id: "injects", column: "main", order: 10, roles: STAFF_ROLES, create: (env) => injectsPanel(env.send) });
 registerPanel({ id: "compose", column: "main", order: 20, roles: ["facilitator"], create: (env) => composeInject(env.send) });

@@ -4,7 +4,7 @@
 
 import { checkboxGroup, field, fill, h, select, setOptions, syncList } from "../dom.js";
 import { actionForm } from "../forms.js";
-import { ALL_ROLES, registerDescription, registerFold, registerPanel, registerSnapshot } from "../registry.js";
+import { ALL_ROLES, generic, registerDescription, registerFold, registerPanel, registerSnapshot } from "../registry.js";
 import { humanize, moveLabel, moveTitle, regionName, seatList, seatName } from "../words.js";
 import { badge, injectPicker, note, objectTable, panel, seatChoices, threatPicker, threatRef, when } from "./common.js";
 import { t } from "../i18n.js";
@@ -97,7 +97,8 @@ export function consultationsPanel(send) {
   return { el: p.el, update };
 }
 
-registerPanel({ id: "consultations", column: "main", order: 50, roles: ALL_ROLES, create: (env) => consultationsPanel(env.send) });
+registerPanel({ id: "consultations", column: "main", order: 50, roles: ALL_ROLES, create: (env) => consultationsPanel(env.send),
+  news: (e, view) => ["consultation_opened", "statement_posted"].includes(generic(view, e).type) });
 
 function openForm(send) {
   const topic = h("input", { type: "text", required: true, maxLength: 200, autocomplete: "off" });

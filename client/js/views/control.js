@@ -195,6 +195,8 @@ export function messageSeat(send) {
   };
 }
 
-registerPanel({ id: "control", column: "side", order: 40, roles: ["participant", "observer"], create: (env) => controlPanel(env.send) });
-registerPanel({ id: "control-console", column: "side", order: 40, roles: ["facilitator"], create: (env) => controlConsole(env.send) });
+registerPanel({ id: "control", column: "side", order: 40, roles: ["participant", "observer"], create: (env) => controlPanel(env.send),
+  news: (e, view) => e.type === "control_message_answered" && e.data.seat === view.seat });
+registerPanel({ id: "control-console", column: "side", order: 40, roles: ["facilitator"], create: (env) => controlConsole(env.send),
+  news: (e) => e.type === "control_message_sent" });
 registerPanel({ id: "observations", column: "side", order: 50, roles: ["facilitator"], create: (env) => observationsPanel(env.send) });

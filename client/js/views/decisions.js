@@ -8,13 +8,13 @@ import { countdown, hms, inWorldText } from "../clock.js";
 import { field, fill, h, select, setOptions, setText, syncList } from "../dom.js";
 import { actionButton, actionForm, allow, statusLine } from "../forms.js";
 import { describeRule, explain, tally as tallyOf } from "../rules.js";
-import { ALL_ROLES, registerDescription, registerFold, registerPanel, registerSnapshot } from "../registry.js";
+import { ALL_ROLES, generic, registerDescription, registerFold, registerPanel, registerSnapshot } from "../registry.js";
 import {
   bodyName, capitalize, decisionKind, decisionKindName, decisionKindTitle, humanize, moveLabel, moveTitle, regionName,
   seatLabel, seatList, seatName, term, voteWord,
 } from "../words.js";
 import { badge, injectPicker, note, objectTable, panel, threatPicker, threatRef, when } from "./common.js";
-import { language, N_, t } from "../i18n.js";
+import { language, N_, recorded, t } from "../i18n.js";
 
 // --- the fold ---------------------------------------------------------------------------------
 
@@ -24,7 +24,7 @@ const VOTES = ["for", "against", "abstain"];
 /** How and when a decision settles, in words, as the server's view says it (or how it did). */
 function describeDecision(v, dec) {
   const status = capitalize(t(dec.status));
-  if (dec.status !== "open") return dec.reason ? `${status}: ${dec.reason}.` : `${status}.`;
+  if (dec.status !== "open") return dec.reason ? `${status}: ${recorded(dec.reason)}.` : `${status}.`;
   const closes = dec.deadline !== null
     ? ` ${t("Closes {time}.", { time: inWorldText(v.exercise.start, dec.deadline, { date: false, seconds: false }) })}` : "";
   return explain(dec.rule, dec.electorate, dec.votes) + closes;
@@ -126,7 +126,7 @@ for (const type of ["decision_adopted", "decision_rejected", "decision_lapsed"])
   const outcome = type.replace("decision_", "");
   const TITLES = { adopted: N_("Decision adopted"), rejected: N_("Decision rejected"), lapsed: N_("Decision lapsed") };
   registerDescription(type, (e, view) => ({ kind: "decision", title: t(TITLES[outcome]),
-    text: `“${e.data.title}” (${bodyName(view, e.data.body)}) ${t(outcome)}: ${e.data.reason || ""}` +
+    text: `“${e.data.title}” (${bodyName(view, e.data.body)}) ${t(outcome)}: ${recorded(e.data.reason || "")}` +
       `${e.data.settlement === "closed" && e.data.closed_by ? ` ${t("(vote closed by {seat})", { seat: seatName(view, e.data.closed_by) })}` : ""}` }));
 }
 registerDescription("deadline_extended", (e, view) => ({ kind: "decision",
@@ -143,9 +143,10 @@ registerDescription("exercise_forked", (e) => ({ kind: "clock",
 
 registerSnapshot(10, (v) => [h("h3", {}, t("Decisions")), objectTable(v.decisions.map((d) => {
   const n = d.tally && d.status !== "open" ? d.tally : tally(d);
-  return { decision: d.title, body: bodyName(v, d.body), kind: decisionKindName(v, d.kind), rule: d.rule_description,
+  return { decision: d.title, body: bodyName(v, d.body), kind: decisionKindName(v, d.kind),
+    rule: language() === "en" ? d.rule_description : describeRule(d.rule),
     votes: `${VOTES.map((x) => `${n[x]} ${voteWord(v, x)}`).join(" / ")} / ${t("{n} not voted", { n: n.not_voted })}`, status: d.status,
-    reason: d.reason };
+    reason: recorded(d.reason) };
 }))]);
 
 export function ruleFor(rules, body, kind) {
@@ -195,7 +196,8 @@ export function decisionsPanel(send) {
   return { el: p.el, update, tick };
 }
 
-registerPanel({ id: "decisions", column: "main", order: 30, roles: ALL_ROLES, create: (env) => decisionsPanel(env.send) });
+registerPanel({ id: "decisions", column: "main", order: 30, roles: ALL_ROLES, create: (env) => decisionsPanel(env.send),
+  news: (e, view) => generic(view, e).type === "decision_proposed" });
 
 function proposeForm(send) {
   const body = select([]);
@@ -419,7 +421,7 @@ function card(send, id) {
       outcome.hidden = d.status === "open";
       if (d.status !== "open") {
         fill(outcome, h("strong", {}, capitalize(t(d.status))), ` ${t("at")} `, when(view, d.settled_at),
-          d.reason ? `: ${d.reason}` : "");
+          d.reason ? `: ${recorded(d.reason)}` : "");
       }
       implSection.hidden = d.status !== "adopted";
       if (d.status === "adopted") {

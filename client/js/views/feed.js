@@ -80,8 +80,8 @@ export function feedPanel({ title = t("Live feed"), filter } = {}) {
   function showUnread() {
     const n = unread.length;
     unreadButton.hidden = n === 0;
-    setText(unreadButton, `${n} new`);
-    unreadButton.setAttribute("aria-label", `${n} new inject${n === 1 ? "" : "s"} or message${n === 1 ? "" : "s"}: show`);
+    setText(unreadButton, t("{n} new", { n }));
+    unreadButton.setAttribute("aria-label", n === 1 ? t("1 new inject or message: show") : t("{n} new injects or messages: show", { n }));
     document.title = titled(document.title, n);
   }
 

@@ -7,6 +7,7 @@
 
 import { h, setText } from "../dom.js";
 import { panelsFor } from "../registry.js";
+import { unreadCount } from "./attention.js";
 import { connectionBanner, header } from "./header.js";
 import { tabs } from "./tabs.js";
 import { t } from "../i18n.js";
@@ -23,9 +24,15 @@ export function buildLayout({ exerciseId, token, send, view, ctxOf }) {
   const banner = connectionBanner();
   const parts = [top, banner];
   const make = (specs) => specs.map((spec) => spec.create(env));
-  const side = make(panelsFor(role, view, { column: "side" }));
-  const main = make(panelsFor(role, view, { column: "main" }));
+  const sideSpecs = panelsFor(role, view, { column: "side" });
+  const mainSpecs = panelsFor(role, view, { column: "main" });
+  const side = make(sideSpecs);
+  const main = make(mainSpecs);
   parts.push(...side, ...main);
+  // each live panel that says what is news to it counts it (after the panels, so it sees their headings)
+  [...sideSpecs, ...mainSpecs].forEach((spec, i) => {
+    if (spec.news) parts.push(unreadCount({ id: spec.id, el: [...side, ...main][i].el, news: spec.news }));
+  });
   const live = h("div", { class: ["layout", staff ? "staff" : "participant"] },
     h("div", { class: "col-main" }, main.map((p) => p.el)), h("div", { class: "col-side" }, side.map((p) => p.el)));
 

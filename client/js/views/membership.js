@@ -11,6 +11,9 @@ import { actionButton, allow, statusLine } from "../forms.js";
 import { ALL_ROLES, registerDescription, registerFold, registerPanel, registerSnapshot } from "../registry.js";
 import { capitalize, decisionKind, moveHelp, moveLabel, seatName, statusName, term } from "../words.js";
 import { badge, note, objectTable, panel, when } from "./common.js";
+import { N_, t } from "../i18n.js";
+
+const APPLICATION_STATES = { pending: N_("pending"), refused: N_("refused"), admitted: N_("admitted") };
 
 // --- the fold ---------------------------------------------------------------------------------
 
@@ -68,14 +71,15 @@ const noticeRunning = (v, seat) => (v.withdrawals || []).find((w) => w.seat === 
 registerDescription("admission_requested", (e, view) => ({ kind: "membership",
   text: `${seatName(view, e.actor)}: ${capitalize(term(view, "application"))}.` }));
 registerDescription("seat_admitted", (e, view) => ({ kind: "membership",
-  text: `${seatName(view, e.data.seat)} was admitted: now ${statusName(view, e.data.status ?? "member")}.` }));
+  text: t("{seat} was admitted: now {status}.", { seat: seatName(view, e.data.seat), status: statusName(view, e.data.status ?? "member") }) }));
 registerDescription("seat_suspended", (e, view) => ({ kind: "membership",
-  text: `${seatName(view, e.data.seat)} was suspended: now ${statusName(view, e.data.status)}.` }));
+  text: t("{seat} was suspended: now {status}.", { seat: seatName(view, e.data.seat), status: statusName(view, e.data.status) }) }));
 
 registerDescription("withdrawal_notified", (e, view) => ({ kind: "membership",
-  text: `${seatName(view, e.data.seat)}: ${moveLabel(view, "give_notice_of_withdrawal")} (takes effect at ${hms(e.data.effective_at)}).` }));
+  text: t("{seat}: {move} (takes effect at {time}).", { seat: seatName(view, e.data.seat), move: moveLabel(view, "give_notice_of_withdrawal"),
+    time: hms(e.data.effective_at) }) }));
 registerDescription("seat_withdrawn", (e, view) => ({ kind: "membership",
-  text: `${seatName(view, e.data.seat)} has withdrawn: now ${statusName(view, e.data.status)}.` }));
+  text: t("{seat} has withdrawn: now {status}.", { seat: seatName(view, e.data.seat), status: statusName(view, e.data.status) }) }));
 
 registerSnapshot(60, (v) => (v.applications.length ? [h("h3", {}, capitalize(term(v, "application"))), objectTable(
   v.applications.map((a) => ({ seat: seatName(v, a.seat), status: a.status, decision: a.decision_id })))] : []));
@@ -83,17 +87,17 @@ registerSnapshot(60, (v) => (v.applications.length ? [h("h3", {}, capitalize(ter
 // --- the panel --------------------------------------------------------------------------------
 
 export function membershipPanel(send) {
-  const p = panel("Membership", { className: "membership", id: "membership" });
+  const p = panel(t("Membership"), { className: "membership", id: "membership" });
   const status = statusLine();
   const help = note("");
-  const ask = actionButton(send, "Apply", () => ({ type: "request_admission" }),
-    { status, className: "primary", done: "Recorded; a body now decides on it." });
+  const ask = actionButton(send, t("Apply"), () => ({ type: "request_admission" }),
+    { status, className: "primary", done: t("Recorded; a body now decides on it.") });
   const mine = h("div", { class: "ask" }, help, ask, status.el);
   const list = h("ul", { class: "records", id: "application-list" });
   const noticeHelp = note("");
   const noticeStatus = statusLine();
-  const notice = actionButton(send, "Give notice", () => ({ type: "give_notice_of_withdrawal" }),
-    { status: noticeStatus, done: "Notice given; it takes effect when the notice period has run." });
+  const notice = actionButton(send, t("Give notice"), () => ({ type: "give_notice_of_withdrawal" }),
+    { status: noticeStatus, done: t("Notice given; it takes effect when the notice period has run.") });
   const leave = h("div", { class: "ask", id: "withdrawal" }, noticeHelp, notice, noticeStatus.el);
   const notices = h("ul", { class: "records", id: "withdrawal-list" });
   p.body.append(mine, leave, list, notices);
@@ -106,21 +110,21 @@ export function membershipPanel(send) {
       if (canApply) {
         setText(ask, moveLabel(view, "request_admission"));
         setText(help, moveHelp(view, "request_admission") ||
-          `Your seat is not a ${term(view, "member")}. It may apply; a body then decides.`);
+          t("Your seat is not a {member}. It may apply; a body then decides.", { member: term(view, "member") }));
       }
       allow(ask, perms.inPlay);
       fill(list, view.applications.map((a) => {
         const dec = a.decision_id ? view.decisions.find((d) => d.id === a.decision_id) : null;
         return h("li", { dataset: { id: a.id } }, when(view, a.requested_at), " ", h("strong", {}, seatName(view, a.seat)), ": ",
-          capitalize(term(view, "application")), " ", badge(a.status, `st-${a.status}`),
-          dec ? ` (decision “${dec.title}”, ${dec.status})` : "");
+          capitalize(term(view, "application")), " ", badge(APPLICATION_STATES[a.status] ? t(APPLICATION_STATES[a.status]) : a.status, `st-${a.status}`),
+          dec ? ` ${t("(decision “{title}”, {status})", { title: dec.title, status: t(dec.status) })}` : "");
       }));
       const mayLeave = Boolean(perms.may("give_notice_of_withdrawal")) && view.me.member && !noticeRunning(view, view.seat);
       leave.hidden = !mayLeave;
       if (mayLeave) {
         setText(notice, moveLabel(view, "give_notice_of_withdrawal"));
         setText(noticeHelp, moveHelp(view, "give_notice_of_withdrawal") ||
-          `Your seat may leave: it stays a ${term(view, "member")} until the notice period has run.`);
+          t("Your seat may leave: it stays a {member} until the notice period has run.", { member: term(view, "member") }));
       }
       allow(notice, perms.inPlay);
       const withdrawals = view.withdrawals || [];

@@ -12,7 +12,7 @@ import { bodyName, capitalize, decisionKindName, humanize, milestones, seatKindN
   from "../words.js";
 import { canVerify, verifyExport } from "../verify.js";
 import { badge, cellText, facts, note, objectTable, panel } from "./common.js";
-import { language, N_, t } from "../i18n.js";
+import { language, N_, recorded, t } from "../i18n.js";
 
 const delay = (x) => (x === null || x === undefined ? "—" : `+${hms(x)}`);
 const at = (x) => (x === null || x === undefined ? "—" : hms(x));
@@ -181,7 +181,8 @@ export function reportPanel({ exerciseId, token, send }) {
   async function load() {
     fill(status, t("Loading the report…"));
     try {
-      report = await getJSON(exercisePath(exerciseId, "report?format=json"), token);
+      // in the reader's language: names, rules and reasons as the HTML report says them
+      report = await getJSON(exercisePath(exerciseId, `report?format=json&lang=${encodeURIComponent(language())}`), token);
       fill(status, "");
       downloads.hidden = false;
       fill(content, renderReport(report, ctx.view));
@@ -235,21 +236,21 @@ function verifyControl() {
     const file = input.files && input.files[0];
     if (!file) return;
     if (!canVerify()) {
-      fill(out, h("span", { role: "alert" }, "This browser cannot check the chain here (it needs HTTPS and a recent browser): use ttx verify FILE."));
+      fill(out, h("span", { role: "alert" }, t("This browser cannot check the chain here (it needs HTTPS and a recent browser): use ttx verify FILE.")));
       return;
     }
-    fill(out, `Checking ${file.name}…`);
+    fill(out, t("Checking {file}…", { file: file.name }));
     try {
-      const r = await verifyExport(file, { onProgress: (n) => fill(out, `Checking ${file.name}: ${n} events so far…`) });
-      fill(out, r.ok ? h("span", { class: "verified" }, `${file.name}: ok: ${r.events} events, chain verified, head ${r.head.slice(0, 16)}…`)
+      const r = await verifyExport(file, { onProgress: (n) => fill(out, t("Checking {file}: {n} events so far…", { file: file.name, n })) });
+      fill(out, r.ok ? h("span", { class: "verified" }, t("{file}: ok: {n} events, chain verified, head {head}…", { file: file.name, n: r.events, head: r.head.slice(0, 16) }))
         : h("span", { role: "alert", class: "broken" }, `${file.name}: ${r.problem}`));
     } catch (e) {
-      fill(out, h("span", { role: "alert" }, `Could not read ${file.name}: ${e.message}`));
+      fill(out, h("span", { role: "alert" }, t("Could not read {file}: {error}", { file: file.name, error: e.message })));
     } finally {
       input.value = "";
     }
   });
-  return h("div", { class: "field verify" }, h("label", { for: input.id }, "Verify a file (an exported log, checked in this browser; nothing is uploaded)"),
+  return h("div", { class: "field verify" }, h("label", { for: input.id }, t("Verify a file (an exported log, checked in this browser; nothing is uploaded)")),
     input, out);
 }
 
@@ -359,9 +360,9 @@ export function renderCompare(out, view) {
     out.note ? note(out.note) : null,
     h("h3", {}, t("Decisions")), table(t("Each decision under each run's rule: outcome, votes and time to settle"), out.decisions, [
       [t("Decision"), (d) => d.title],
-      ["A", (d) => side(d.a, (x) => [statusBadge(x.outcome), ` ${x.rule_description}; ${cellText(x.reason)}; ${t("settled in {time}", { time: delay(x.time_to_settle) })}`,
+      ["A", (d) => side(d.a, (x) => [statusBadge(x.outcome), ` ${x.rule_description}; ${cellText(recorded(x.reason))}; ${t("settled in {time}", { time: delay(x.time_to_settle) })}`,
         h("br"), h("span", { class: "hint" }, votes(x))])],
-      ["B", (d) => side(d.b, (x) => [statusBadge(x.outcome), ` ${x.rule_description}; ${cellText(x.reason)}; ${t("settled in {time}", { time: delay(x.time_to_settle) })}`,
+      ["B", (d) => side(d.b, (x) => [statusBadge(x.outcome), ` ${x.rule_description}; ${cellText(recorded(x.reason))}; ${t("settled in {time}", { time: delay(x.time_to_settle) })}`,
         h("br"), h("span", { class: "hint" }, votes(x))])],
       [t("Changed"), (d) => changedText(d)],
     ], { id: "compare-decisions" }),

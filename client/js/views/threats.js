@@ -5,7 +5,7 @@
 import { checkboxGroup, field, fill, h, select, setOptions } from "../dom.js";
 import { actionForm } from "../forms.js";
 import { allowed } from "../perms.js";
-import { ALL_ROLES, registerDescription, registerFold, registerPanel, registerSnapshot } from "../registry.js";
+import { ALL_ROLES, generic, registerDescription, registerFold, registerPanel, registerSnapshot } from "../registry.js";
 import { moveLabel, moveTitle, seatLabel, seatList, seatName, threatKindName } from "../words.js";
 import { badge, facts, injectPicker, note, panel, seatChoices, when } from "./common.js";
 import { t } from "../i18n.js";
@@ -78,4 +78,5 @@ export function threatsPanel(send) {
   };
 }
 
-registerPanel({ id: "threats", column: "main", order: 60, roles: ALL_ROLES, create: (env) => threatsPanel(env.send) });
+registerPanel({ id: "threats", column: "main", order: 60, roles: ALL_ROLES, create: (env) => threatsPanel(env.send),
+  news: (e, view) => generic(view, e).type === "threat_reported" });

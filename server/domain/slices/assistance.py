@@ -17,7 +17,7 @@ from ..fields import KindRef, Note, Ref, Summary
 from ..fold import Draft
 from ..registry import Move, Slice
 from ..state import State
-from ..words import Words
+from ..words import N_, Words
 from .consultations import threat
 
 S = Slice("assistance")
@@ -104,7 +104,7 @@ def _request(b: Batch, cmd: RequestAssistance, seat: str) -> None:
 
 def _requested_summary(e: Event, d: Mapping[str, Any], w: Words) -> str:
     kinds = ", ".join(w.assistance_kind(k) for k in d.get("kinds") or [])
-    return f"{w.seat(e.actor)} requests assistance ({kinds}): {w.clip(d.get('summary'))}"
+    return w.say("{seat} requests assistance ({kinds}): {text}", seat=w.seat(e.actor), kinds=kinds, text=w.clip(d.get("summary")))
 
 
 @S.event("assistance_requested", fields=("request_id", "kinds", "summary", "expected", "threat_id", "against"),
@@ -161,8 +161,13 @@ def _respond(b: Batch, cmd: RespondToAssistance, seat: str) -> None:
 
 def _responded_summary(e: Event, d: Mapping[str, Any], w: Words) -> str:
     kinds = ", ".join(w.assistance_kind(k) for k in d.get("kinds") or [])
-    return (f"{w.seat(e.actor)} {'pledges' if d.get('response') == 'pledge' else 'declines'}"
-            + (f" {kinds}" if kinds else "") + (f": {w.clip(d.get('details'))}" if d.get("details") else ""))
+    pledge = d.get("response") == "pledge"
+    templates = {(True, True, True): N_("{seat} pledges {kinds}: {text}"), (True, True, False): N_("{seat} pledges {kinds}"),
+                 (True, False, True): N_("{seat} pledges: {text}"), (True, False, False): N_("{seat} pledges"),
+                 (False, True, True): N_("{seat} declines {kinds}: {text}"), (False, True, False): N_("{seat} declines {kinds}"),
+                 (False, False, True): N_("{seat} declines: {text}"), (False, False, False): N_("{seat} declines")}
+    return w.say(templates[pledge, bool(kinds), bool(d.get("details"))], seat=w.seat(e.actor), kinds=kinds,
+                 text=w.clip(d.get("details")))
 
 
 @S.event("assistance_responded", fields=("request_id", "response", "details", "kinds"), summary=_responded_summary,
@@ -190,7 +195,8 @@ def _close(b: Batch, cmd: CloseAssistanceRequest, seat: str) -> None:
 
 
 @S.event("assistance_request_closed", fields=("request_id", "status"),
-         summary=lambda e, d, w: f"{w.seat(e.actor)} marks its request for assistance {d.get('status')}",
+         summary=lambda e, d, w: w.say("{seat} marks its request for assistance {status}", seat=w.seat(e.actor),
+                                       status=w.catalog(str(d.get("status")))),
          reenact=lambda e, d, tr: CloseAssistanceRequest(type="close_assistance_request", request_id=tr(d["request_id"]),
                                                          status=d["status"]))
 def _closed(d: Draft, e: Event) -> None:

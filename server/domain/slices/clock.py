@@ -199,7 +199,8 @@ def _end(b: Batch, cmd: EndExercise, seat: str) -> None:
 
 
 @S.event("exercise_created", version=2, upcasters={1: legacy.created_v1}, fields=("scenario_id", "title", "scenario", "scenario_hash"),
-         summary=lambda e, d, w: f"Exercise created from scenario {d.get('scenario_id')}: {w.clip(d.get('title'))}")
+         summary=lambda e, d, w: w.say("Exercise created from scenario {scenario}: {title}", scenario=d.get("scenario_id"),
+                                       title=w.clip(w.title(d.get("title")))))
 def _created(d: Draft, e: Event) -> None:
     scenario = Scenario.model_validate(e.data["scenario"])
     d.scenario = scenario
@@ -210,21 +211,21 @@ def _created(d: Draft, e: Event) -> None:
     d.clock = Clock(False, scenario.speed, 0.0, e.recorded_at)
 
 
-@S.event("exercise_started", fields=("speed",), summary=lambda e, d, w: "Exercise started",
+@S.event("exercise_started", fields=("speed",), summary=lambda e, d, w: w.say("Exercise started"),
          reenact=lambda e, d, tr: StartExercise(type="start_exercise"))
 def _started(d: Draft, e: Event) -> None:
     d.status = "running"
     d.clock = d.clock.started(e.recorded_at, d.clock.speed)
 
 
-@S.event("exercise_paused", summary=lambda e, d, w: "Exercise paused",
+@S.event("exercise_paused", summary=lambda e, d, w: w.say("Exercise paused"),
          reenact=lambda e, d, tr: PauseExercise(type="pause_exercise"))
 def _paused(d: Draft, e: Event) -> None:
     d.status = "paused"
     d.clock = d.clock.paused(e.exercise_time, e.recorded_at)
 
 
-@S.event("exercise_resumed", summary=lambda e, d, w: "Exercise resumed",
+@S.event("exercise_resumed", summary=lambda e, d, w: w.say("Exercise resumed"),
          reenact=lambda e, d, tr: ResumeExercise(type="resume_exercise"))
 def _resumed(d: Draft, e: Event) -> None:
     d.status = "running"
@@ -239,13 +240,13 @@ def _speed_to_factor(data: dict[str, Any]) -> dict[str, Any]:
 
 
 @S.event("clock_speed_set", version=2, upcasters={1: _speed_to_factor}, fields=("factor",),
-         summary=lambda e, d, w: f"Clock speed set to {d.get('factor')}x",
+         summary=lambda e, d, w: w.say("Clock speed set to {factor}x", factor=d.get("factor")),
          reenact=lambda e, d, tr: SetClockSpeed(type="set_clock_speed", factor=float(d["factor"])))
 def _speed_set(d: Draft, e: Event) -> None:
     d.clock = d.clock.with_speed(float(e.data["factor"]), e.exercise_time, e.recorded_at)
 
 
-@S.event("exercise_ended", summary=lambda e, d, w: "Exercise ended",
+@S.event("exercise_ended", summary=lambda e, d, w: w.say("Exercise ended"),
          reenact=lambda e, d, tr: EndExercise(type="end_exercise"))
 def _ended(d: Draft, e: Event) -> None:
     d.status = "ended"
@@ -288,8 +289,10 @@ def _send_inject(b: Batch, cmd: SendInject, seat: str) -> None:
 
 def _inject_summary(e: Event, d: Mapping[str, Any], w: Words) -> str:
     trigger = d.get("trigger")
-    return (f"Inject \"{w.clip(d.get('title'), 80)}\" to {w.seats(d.get('to'))}"
-            + (f" ({trigger})" if trigger not in (None, "manual") else ""))
+    if trigger in (None, "manual"):
+        return w.say('Inject "{title}" to {seats}', title=w.clip(d.get("title"), 80), seats=w.seats(d.get("to")))
+    return w.say('Inject "{title}" to {seats} ({trigger})', title=w.clip(d.get("title"), 80), seats=w.seats(d.get("to")),
+                 trigger=w.catalog(str(trigger)))
 
 
 def _inject_reenact(e: Event, d: Mapping[str, Any], tr: Any) -> Command:

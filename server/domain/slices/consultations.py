@@ -18,7 +18,7 @@ from ..fold import Draft
 from ..registry import Command, Move, Slice
 from ..state import State
 from ..visibility import can_see
-from ..words import Words
+from ..words import N_, Words
 
 S = Slice("consultations")
 
@@ -130,8 +130,9 @@ def _report_threat(b: Batch, cmd: ReportThreat, seat: str) -> None:
 
 def _threat_summary(e: Event, d: Mapping[str, Any], w: Words) -> str:
     against = d.get("against") or []
-    return (f"{w.seat(e.actor)} reports {w.threat_kind(d.get('kind')).lower()}"
-            + (f" by {w.seats(against)}" if against else "") + f": {w.clip(d.get('summary'))}")
+    return w.say("{seat} reports {kind} by {against}: {text}" if against else "{seat} reports {kind}: {text}",
+                 seat=w.seat(e.actor), kind=w.threat_kind(d.get("kind")).lower(), against=w.seats(against),
+                 text=w.clip(d.get("summary")))
 
 
 @S.event("threat_reported", fields=("threat_id", "kind", "summary", "source", "against"), creates="threat_id",
@@ -196,9 +197,12 @@ def _request_consultation(b: Batch, cmd: RequestConsultation, seat: str) -> None
 
 
 def _opened_summary(e: Event, d: Mapping[str, Any], w: Words) -> str:
-    return (f"{w.seat(e.actor)} opens {'a private ' if d.get('private') else ''}consultation "
-            f"\"{w.clip(d.get('topic'), 80)}\""
-            + (f" in the {w.region(d['region'])}" if d.get("region") else "") + f" with {w.seats(d.get('members'))}")
+    templates = {(False, False): N_('{seat} opens consultation "{topic}" with {seats}'),
+                 (True, False): N_('{seat} opens a private consultation "{topic}" with {seats}'),
+                 (False, True): N_('{seat} opens consultation "{topic}" in the {region} with {seats}'),
+                 (True, True): N_('{seat} opens a private consultation "{topic}" in the {region} with {seats}')}
+    return w.say(templates[bool(d.get("private")), bool(d.get("region"))], seat=w.seat(e.actor), topic=w.clip(d.get("topic"), 80),
+                 region=w.region(d.get("region")), seats=w.seats(d.get("members")))
 
 
 def _opened_reenact(e: Event, d: Mapping[str, Any], tr: Any) -> Command:
@@ -234,7 +238,8 @@ def _invite(b: Batch, cmd: InviteToConsultation, seat: str) -> None:
 
 @S.event("consultation_invitees_added",
          fields=("consultation_id", "invitees", "members", "topic", "convener", "private", "region", "opened_at", "statements"),
-         summary=lambda e, d, w: f"{w.seat(e.actor)} invites {w.seats(d.get('invitees'))} to \"{w.clip(d.get('topic'), 80)}\"",
+         summary=lambda e, d, w: w.say('{seat} invites {seats} to "{topic}"', seat=w.seat(e.actor), seats=w.seats(d.get("invitees")),
+                                       topic=w.clip(d.get("topic"), 80)),
          reenact=lambda e, d, tr: InviteToConsultation(type="invite_to_consultation",
                                                        consultation_id=tr(d["consultation_id"]), invitees=list(d["invitees"])))
 def _invited(d: Draft, e: Event) -> None:
@@ -257,7 +262,7 @@ def _statement(b: Batch, cmd: PostStatement, seat: str) -> None:
 
 
 @S.event("statement_posted", fields=("consultation_id", "statement_id", "text"), creates="statement_id",
-         summary=lambda e, d, w: f"{w.seat(e.actor)}: {w.clip(d.get('text'))}",
+         summary=lambda e, d, w: f"{w.seat(e.actor)}: {w.clip(d.get('text'))}",  # the same in every language
          reenact=lambda e, d, tr: PostStatement(type="post_statement", consultation_id=tr(d["consultation_id"]), text=d["text"]))
 def _stated(d: Draft, e: Event) -> None:
     counts = STATEMENTS.own(d)
@@ -273,8 +278,12 @@ def _close(b: Batch, cmd: CloseConsultation, seat: str) -> None:
 
 
 def _closed_summary(e: Event, d: Mapping[str, Any], w: Words) -> str:
-    outcome = "with a coordinated position" if d.get("outcome") == "coordinated" else "without agreement"
-    return f"{w.seat(e.actor)} closes the consultation {outcome}" + (f": {w.clip(d.get('position'))}" if d.get("position") else "")
+    templates = {(True, True): N_("{seat} closes the consultation with a coordinated position: {text}"),
+                 (True, False): N_("{seat} closes the consultation with a coordinated position"),
+                 (False, True): N_("{seat} closes the consultation without agreement: {text}"),
+                 (False, False): N_("{seat} closes the consultation without agreement")}
+    return w.say(templates[d.get("outcome") == "coordinated", bool(d.get("position"))], seat=w.seat(e.actor),
+                 text=w.clip(d.get("position")))
 
 
 @S.event("consultation_closed", fields=("consultation_id", "outcome", "position"), summary=_closed_summary,

@@ -74,7 +74,7 @@ def _send(b: Batch, cmd: SendControlMessage, seat: str) -> None:
 
 
 @S.event("control_message_sent", fields=("message_id", "text"), creates="message_id",
-         summary=lambda e, d, w: f"{w.seat(e.actor)} to control: {w.clip(d.get('text'))}",
+         summary=lambda e, d, w: w.say("{seat} to control: {text}", seat=w.seat(e.actor), text=w.clip(d.get("text"))),
          reenact=lambda e, d, tr: SendControlMessage(type="send_control_message", text=d["text"]))
 def _sent(d: Draft, e: Event) -> None:
     _count(d, "control_messages")
@@ -96,7 +96,8 @@ def _answer_reenact(e: Event, d: Mapping[str, Any], tr: Any) -> Command:
 
 
 @S.event("control_message_answered", fields=("message_id", "seat", "text", "in_reply_to"), creates="message_id",
-         summary=lambda e, d, w: f"Control to {w.seat(d.get('seat'))}: {w.clip(d.get('text'))}", reenact=_answer_reenact)
+         summary=lambda e, d, w: w.say("Control to {seat}: {text}", seat=w.seat(d.get("seat")), text=w.clip(d.get("text"))),
+         reenact=_answer_reenact)
 def _answered(d: Draft, e: Event) -> None:
     _count(d, "control_messages")
 
@@ -110,7 +111,7 @@ def _observe(b: Batch, cmd: AddObservation, seat: str) -> None:
 
 
 @S.event("observation_added", fields=("observation_id", "text"), creates="observation_id",
-         summary=lambda e, d, w: f"Observation: {w.clip(d.get('text'))}",
+         summary=lambda e, d, w: w.say("Observation: {text}", text=w.clip(d.get("text"))),
          reenact=lambda e, d, tr: AddObservation(type="add_observation", text=d["text"]))
 def _observed(d: Draft, e: Event) -> None:
     _count(d, "observations")
@@ -127,8 +128,9 @@ def _score(b: Batch, cmd: ScoreExpectation, seat: str) -> None:
 
 
 @S.event("expectation_scored", fields=("expectation_id", "score", "note"),
-         summary=lambda e, d, w: f"Expectation {d.get('expectation_id')} scored {str(d.get('score')).replace('_', ' ')}"
-                                 + (f": {w.clip(d.get('note'))}" if d.get("note") else ""),
+         summary=lambda e, d, w: w.say("Expectation {id} scored {score}: {text}" if d.get("note") else "Expectation {id} scored {score}",
+                                       id=d.get("expectation_id"), score=w.catalog(str(d.get("score")).replace("_", " ")),
+                                       text=w.clip(d.get("note"))),
          reenact=lambda e, d, tr: ScoreExpectation(type="score_expectation", expectation_id=d["expectation_id"],
                                                    score=d["score"], note=d.get("note")))
 def _scored(d: Draft, e: Event) -> None:

@@ -25,10 +25,10 @@ from ..fields import KindRef, Minutes, Note, Ref, SeatRef, Summary, Title
 from ..fold import Draft
 from ..persistent import derived
 from ..registry import REGISTRY, Command, Move, Due, NotAMove, Slice
-from ..rules import Settlement, describe, explain, settle, tally
+from ..rules import Settlement, describe, explain, say_reason, settle, tally
 from ..scenario import Body, DecisionKind, RuleBinding, Scenario
 from ..state import State
-from ..words import Words
+from ..words import N_, Words
 from .clock import DELIVERED
 from .consultations import threat
 
@@ -191,8 +191,9 @@ def _convene(b: Batch, cmd: ConveneSession, seat: str) -> None:
 
 
 @S.event("session_convened", fields=("session_id", "body", "agenda", "time_frame_minutes", "ends_at"), creates="session_id",
-         summary=lambda e, d, w: f"{w.seat(e.actor)} convenes the {w.body(d.get('body'))} for {d.get('time_frame_minutes')} "
-                                 f"min: {w.clip('; '.join(d.get('agenda') or []))}",
+         summary=lambda e, d, w: w.say("{seat} convenes the {body} for {minutes} min: {agenda}", seat=w.seat(e.actor),
+                                       body=w.body(d.get("body")), minutes=d.get("time_frame_minutes"),
+                                       agenda=w.clip("; ".join(d.get("agenda") or []))),
          reenact=lambda e, d, tr: ConveneSession(type="convene_session", body=d["body"], agenda=list(d["agenda"]),
                                                  time_frame_minutes=int(d["time_frame_minutes"])))
 def _convened(d: Draft, e: Event) -> None:
@@ -202,7 +203,7 @@ def _convened(d: Draft, e: Event) -> None:
     SESSIONS.own(d)[s.id] = s
 
 
-@S.event("session_closed", fields=("session_id",), summary=lambda e, d, w: "A session's time frame ended")
+@S.event("session_closed", fields=("session_id",), summary=lambda e, d, w: w.say("A session's time frame ended"))
 def _session_closed(d: Draft, e: Event) -> None:
     table = SESSIONS.own(d)
     table[e.data["session_id"]] = replace(table[e.data["session_id"]], open=False)
@@ -382,9 +383,9 @@ def _proposed_reenact(e: Event, d: Mapping[str, Any], tr: Any) -> Command:
 @S.event("decision_proposed", creates="decision_id", reenact=_proposed_reenact,
          fields=("decision_id", "body", "kind", "title", "text", "rule", "eligible", "deadline", "session_id", "region",
                  "subject", "threat_id", "recused", "bound"),
-         summary=lambda e, d, w: f"{w.seat(e.actor)} proposes to the {w.body(d.get('body'))} "
-                                 f"({w.decision_kind(d.get('kind'))}, {describe(d.get('rule') or {'rule': '?'})}): "
-                                 f"{w.clip(d.get('title'), 100)}")
+         summary=lambda e, d, w: w.say("{seat} proposes to the {body} ({kind}, {rule}): {title}", seat=w.seat(e.actor),
+                                       body=w.body(d.get("body")), kind=w.decision_kind(d.get("kind")),
+                                       rule=describe(d.get("rule") or {"rule": "?"}, w.say), title=w.clip(d.get("title"), 100)))
 def _proposed(d: Draft, e: Event) -> None:
     data = e.data
     dec = Decision(
@@ -437,8 +438,8 @@ def _vote(b: Batch, cmd: CastVote, seat: str) -> None:
 
 
 @S.event("vote_cast", fields=("decision_id", "vote", "changed_from"),
-         summary=lambda e, d, w: f"{w.seat(e.actor)} votes {w.vote(d.get('vote'))}"
-                                 + (f" (was {w.vote(d.get('changed_from'))})" if d.get("changed_from") else ""),
+         summary=lambda e, d, w: w.say("{seat} votes {vote} (was {was})" if d.get("changed_from") else "{seat} votes {vote}",
+                                       seat=w.seat(e.actor), vote=w.vote(d.get("vote")), was=w.vote(d.get("changed_from"))),
          reenact=lambda e, d, tr: CastVote(type="cast_vote", decision_id=tr(d["decision_id"]), vote=d["vote"]))
 def _voted(d: Draft, e: Event) -> None:
     ballots = BALLOTS.own(d)  # a small dict per decision, not a new Decision each time
@@ -481,8 +482,16 @@ def _settle_on_vote(b: Batch, ev: Event) -> None:
         settle_decision(b, dec)
 
 
+_SETTLED_SUMMARIES = {"adopted": N_('"{title}" adopted: {reason}'), "rejected": N_('"{title}" rejected: {reason}'),
+                      "lapsed": N_('"{title}" lapsed: {reason}')}
+
+
 def _settled_summary(outcome: str) -> Any:
-    return lambda e, d, w: f"\"{w.clip(d.get('title'), 80)}\" {outcome}: {w.clip(d.get('reason'), 100)}"
+    def summary(e: Event, d: Mapping[str, Any], w: Words) -> str:
+        reason = str(d.get("reason") or "")
+        return w.say(_SETTLED_SUMMARIES[outcome], title=w.clip(d.get("title"), 80),
+                     reason=w.clip(say_reason(reason, w.say) or reason, 100))
+    return summary
 
 
 _SETTLED_FIELDS = ("decision_id", "body", "kind", "title", "rule", "tally", "votes", "reason", "settlement", "closed_by",
@@ -580,7 +589,7 @@ def _extend(b: Batch, cmd: ExtendDeadline, seat: str) -> None:
 
 
 @S.event("deadline_extended", fields=("decision_id", "minutes", "deadline"),
-         summary=lambda e, d, w: f"Deadline extended by {d.get('minutes')} min",
+         summary=lambda e, d, w: w.say("Deadline extended by {minutes} min", minutes=d.get("minutes")),
          reenact=lambda e, d, tr: ExtendDeadline(type="extend_deadline", decision_id=tr(d["decision_id"]),
                                                  minutes=int(d["minutes"])))
 def _extended(d: Draft, e: Event) -> None:
@@ -606,10 +615,13 @@ def _implementation(b: Batch, cmd: RecordImplementation, seat: str) -> None:
     b.emit("implementation_recorded", seat, {"decision_id": dec.id, "status": cmd.status, "note": cmd.note})
 
 
+_IMPLEMENTED = {(True, True): N_("{seat} records implementation: in force: {text}"), (True, False): N_("{seat} records implementation: in force"),
+                (False, True): N_("{seat} records implementation: blocked: {text}"), (False, False): N_("{seat} records implementation: blocked")}
+
+
 @S.event("implementation_recorded", fields=("decision_id", "status", "note"),
-         summary=lambda e, d, w: f"{w.seat(e.actor)} records implementation: "
-                                 f"{'in force' if d.get('status') == 'in_force' else 'blocked'}"
-                                 + (f": {w.clip(d.get('note'))}" if d.get("note") else ""),
+         summary=lambda e, d, w: w.say(_IMPLEMENTED[d.get("status") == "in_force", bool(d.get("note"))], seat=w.seat(e.actor),
+                                       text=w.clip(d.get("note"))),
          reenact=lambda e, d, tr: RecordImplementation(type="record_implementation", decision_id=tr(d["decision_id"]),
                                                        status=d["status"], note=d.get("note")))
 def _implemented(d: Draft, e: Event) -> None:
@@ -641,9 +653,12 @@ def _fork(b: Batch, cmd: Fork, seat: str) -> None:
 
 
 def _fork_summary(e: Event, d: Mapping[str, Any], w: Words) -> str:
-    return (f"Forked from {d.get('from_exercise_id')} after event {d.get('at')}"
-            + (" under new rules" if d.get("rules") else "")
-            + (f"; {len(d['reruled'])} open decision(s) re-ruled" if d.get("reruled") else ""))
+    templates = {(False, False): N_("Forked from {id} after event {at}"),
+                 (True, False): N_("Forked from {id} after event {at} under new rules"),
+                 (False, True): N_("Forked from {id} after event {at}; {n} open decision(s) re-ruled"),
+                 (True, True): N_("Forked from {id} after event {at} under new rules; {n} open decision(s) re-ruled")}
+    return w.say(templates[bool(d.get("rules")), bool(d.get("reruled"))], id=d.get("from_exercise_id"), at=d.get("at"),
+                 n=len(d.get("reruled") or ()))
 
 
 @S.event("exercise_forked", version=2, upcasters={1: legacy.forked_v1}, fields=("from_exercise_id", "at", "rules", "reruled"),

@@ -88,7 +88,7 @@ def _apply(b: Batch, cmd: RequestAdmission, seat: str) -> None:
 
 @S.event("admission_requested", version=2, upcasters={1: legacy.admission_v1}, fields=("application_id", "seat"),
          creates="application_id",
-         summary=lambda e, d, w: f"{w.seat(e.actor)} applies: {w.term('application')}",
+         summary=lambda e, d, w: w.say("{seat} applies: {application}", seat=w.seat(e.actor), application=w.term("application")),
          reenact=lambda e, d, tr: RequestAdmission(type="request_admission"))
 def _applied(d: Draft, e: Event) -> None:
     a = Application(e.data["application_id"], e.actor, e.exercise_time)
@@ -151,7 +151,7 @@ def _to_v2(data: dict[str, Any]) -> dict[str, Any]:
 
 
 @S.event("seat_admitted", version=2, upcasters={1: _to_v2}, fields=("seat", "status", "decision_id"),
-         summary=lambda e, d, w: f"{w.seat(d.get('seat'))} admitted as {w.status(d.get('status'))}")
+         summary=lambda e, d, w: w.say("{seat} admitted as {status}", seat=w.seat(d.get("seat")), status=w.status(d.get("status"))))
 def _admitted(d: Draft, e: Event) -> None:
     seat = e.data["seat"]
     for a in list(APPLICATIONS.of(d).values()):
@@ -161,7 +161,7 @@ def _admitted(d: Draft, e: Event) -> None:
 
 
 @S.event("seat_suspended", fields=("seat", "status", "decision_id"),
-         summary=lambda e, d, w: f"{w.seat(d.get('seat'))} suspended: now {w.status(d.get('status'))}")
+         summary=lambda e, d, w: w.say("{seat} suspended: now {status}", seat=w.seat(d.get("seat")), status=w.status(d.get("status"))))
 def _suspended(d: Draft, e: Event) -> None:
     d.own("statuses")[e.data["seat"]] = e.data["status"]
 
@@ -188,7 +188,7 @@ def _give_notice(b: Batch, cmd: GiveNoticeOfWithdrawal, seat: str) -> None:
 
 
 @S.event("withdrawal_notified", fields=("seat", "effective_at"),
-         summary=lambda e, d, w: f"{w.seat(e.actor)}: {w.move('give_notice_of_withdrawal')}",
+         summary=lambda e, d, w: f"{w.seat(e.actor)}: {w.move('give_notice_of_withdrawal')}",  # the same in every language
          reenact=lambda e, d, tr: GiveNoticeOfWithdrawal(type="give_notice_of_withdrawal"))
 def _notified(d: Draft, e: Event) -> None:
     NOTICES.own(d)[e.data["seat"]] = Notice(e.data["seat"], e.exercise_time, float(e.data["effective_at"]))
@@ -209,7 +209,7 @@ def _withdraw(seat: str) -> Any:
 
 
 @S.event("seat_withdrawn", fields=("seat", "status"),
-         summary=lambda e, d, w: f"{w.seat(d.get('seat'))} has withdrawn: now {w.status(d.get('status'))}")
+         summary=lambda e, d, w: w.say("{seat} has withdrawn: now {status}", seat=w.seat(d.get("seat")), status=w.status(d.get("status"))))
 def _withdrawn(d: Draft, e: Event) -> None:
     seat = e.data["seat"]
     notice = NOTICES.of(d).get(seat)

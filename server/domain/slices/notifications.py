@@ -67,7 +67,8 @@ def _notify(b: Batch, cmd: Notify, seat: str) -> None:
 
 
 def _summary(e: Event, d: Mapping[str, Any], w: Words) -> str:
-    return f"{w.seat(e.actor)} notifies the {w.recipient(d.get('recipient'))}: {w.clip(d.get('summary'))}"
+    return w.say("{seat} notifies the {recipient}: {text}", seat=w.seat(e.actor), recipient=w.recipient(d.get("recipient")),
+                 text=w.clip(d.get("summary")))
 
 
 def _reenact(e: Event, d: Mapping[str, Any], tr: Any) -> Command:
