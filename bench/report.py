@@ -86,13 +86,13 @@ def _ws(doc: dict[str, Any]) -> list[str]:
              x["kib_per_connection"], x["from_ack_p50_ms"], x["from_ack_p99_ms"], x["from_ack_max_ms"],
              x["from_recorded_p50_ms"], x["from_recorded_p99_ms"], x["from_recorded_max_ms"],
              f"{x['deliveries']}/{x['deliveries_expected']}", x["server_cpu_ms_per_delivery"],
-             " / ".join(str(v) for v in x["load"])] for x in doc["results"]]
+             x.get("client_cpu_ms_per_delivery", ""), " / ".join(str(v) for v in x["load"])] for x in doc["results"]]
     p = doc["params"]
     out = [f"### ws: fan-out latency and memory ({p['rounds']} rounds of {p['commands']} commands, one every "
            f"{p['interval']} s; p50/p99 are medians over the rounds, max over all)", ""] + _provenance(doc)
     out += _table(["case", "clients", "exercises", "connected", "connect s", "KiB/connection", "from ack p50 ms",
                    "p99 ms", "max ms", "from recorded_at p50 ms", "p99 ms", "max ms", "deliveries", "server CPU ms/delivery",
-                   "load 1/5/15"], rows)
+                   "client CPU ms/delivery", "load 1/5/15"], rows)
     out += ["", "Negative latencies from the ack mean the WebSocket event arrived before the HTTP response did."]
     out += [f"- {n}" for n in doc.get("notes", [])]
     return out + [""]

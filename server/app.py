@@ -168,6 +168,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.include_router(exercises.router)
     app.include_router(queries.router)
     app.include_router(ws.router)
+    ws.install(app)  # the live endpoint before the middleware stack (see server/api/ws.py)
     app.include_router(lab.router)
     commands.install(app)  # first of the routes (see server/api/commands.py)
     try:

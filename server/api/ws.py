@@ -25,6 +25,7 @@ from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
+from ..live.frames import SEND_FRAME
 from ..live.session import Session
 from ..service import UnknownExercise
 from .deps import authenticate_seat
@@ -118,6 +119,35 @@ async def _hello(websocket: WebSocket, exercise_id: str) -> tuple[str, int]:
     return seat.seat, after
 
 
+LIVE_PATH = re.compile(r"^/ws/exercises/([^/]+)$")
+
+
+def install(app: Any) -> None:
+    """The live endpoint as the first thing the app does with a WebSocket to its path, in pure
+    ASGI: an idle connection otherwise keeps the whole middleware and routing stack suspended in
+    its task (FastAPI's exit stacks and routing frames, Starlette's exception wrappers: about a
+    third of its memory). They do nothing for this endpoint: it takes no dependency, the HTTP-only
+    middlewares (Failsafe, BodyLimit) pass WebSockets through, and its errors are its own close
+    codes. The route stays in the router too (the same function), for an app built without this."""
+    build = app.build_middleware_stack
+
+    def build_middleware_stack() -> Any:
+        stack = build()
+
+        async def live_first(scope: dict[str, Any], receive: Any, send: Any) -> None:
+            if scope["type"] == "websocket":
+                path, root = scope["path"], scope.get("root_path", "")
+                match = LIVE_PATH.match(path[len(root):] if root and path.startswith(root) else path)
+                if match is not None:
+                    await live(WebSocket(scope, receive, send), match.group(1))
+                    return
+            await stack(scope, receive, send)
+
+        return live_first
+
+    app.build_middleware_stack = build_middleware_stack
+
+
 @router.websocket("/ws/exercises/{exercise_id}")
 async def live(websocket: WebSocket, exercise_id: str) -> None:
     fair_use, address = websocket.app.state.fair_use, address_of(websocket.scope)
@@ -145,22 +175,23 @@ async def _session(websocket: WebSocket, exercise_id: str) -> None:
     async def close(code: int, reason: str) -> None:
         await websocket.close(code, reason)
 
-    session = hub.session(exercise_id, seat, after, websocket.send_text, close)
+    # the protocol's frame writer (server/live/frames.py), when the server runs it: the same bytes
+    # for every session that may see the same events, written without a task per connection
+    send_frame = websocket.scope.get("extensions", {}).get(SEND_FRAME)
+    session = hub.session(exercise_id, seat, after, websocket.send_text, close, send_frame)
     channel = await hub.attach(session)
-    await websocket.send_text(json.dumps({"type": "welcome", "exercise_id": exercise_id, "seat": seat,
-                                          "after": after, "online": channel.presence()}))
-    session.tasks = [
-        asyncio.create_task(session.pump(channel)),
-        asyncio.create_task(session.writer(hub.settings.ws_heartbeat_seconds)),
-    ]
     try:
-        await _reader(websocket, session)  # until the client goes, or a task closes the socket under it
+        await websocket.send_text(json.dumps({"type": "welcome", "exercise_id": exercise_id, "seat": seat,
+                                              "after": after, "online": channel.presence()}))
+        session.start(channel)
+        await _reader(websocket, session)  # until the client goes, or the session closes the socket under it
     finally:
         hub.detach(session)
-        for task in session.tasks:
-            task.cancel()
+        tasks = session.tasks
+        session.stop()
         # a task busy in a send to a dead socket must not keep this handler (and shutdown) waiting
-        await asyncio.wait(session.tasks, timeout=2)
+        if tasks:
+            await asyncio.wait(tasks, timeout=2)
 
 
 async def _reader(websocket: WebSocket, session: Session) -> None:

@@ -4,8 +4,9 @@ A channel knows the exercise's head seq and keeps a ring of recent events, refre
 read per notification however many sessions listen. Each session has its own cursor and pulls
 from the ring (or, when it is further behind, from the store) whatever lies after it, so there is
 no gap and no duplicate by construction: the cursor only moves past events it has handled.
-A session's outbound queue is bounded; a client that stalls is disconnected and resumes with
-`after`, and never slows anyone else.
+A session's outbox is bounded; a client that stalls is disconnected and resumes with
+`after`, and never slows anyone else. A caught-up session of a socket that takes what it is given
+runs no task of its own (server/live/session.py).
 
 The hub composes the two: it makes the channels and the sessions (with the settings' limits) and
 wires them together; neither of them refers back to it.
@@ -14,6 +15,7 @@ wires them together; neither of them refers back to it.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from typing import Any, Callable
@@ -21,6 +23,7 @@ from typing import Any, Callable
 from ..settings import Settings
 from ..store.base import EventStore
 from .channel import Channel
+from .frames import text_frame
 from .notifier import Notifier
 from .session import Session
 
@@ -42,6 +45,7 @@ class Hub:
         self.channels: dict[str, Channel] = {}
         self._unsubscribe: Callable[[], None] | None = None
         self._poller: asyncio.Task[None] | None = None
+        self._heartbeats: asyncio.Task[None] | None = None
         self._refreshing: set[asyncio.Task[None]] = set()
         # exercise -> process -> (seats, when heard): presence in the other server processes
         self._remote: dict[str, dict[str, tuple[list[str], float]]] = {}
@@ -51,12 +55,14 @@ class Hub:
         self.notifier.on_reconnect(self._on_reconnect)
         self.notifier.on_presence(self._on_presence)
         self._poller = asyncio.create_task(self._poll(), name="ttx-live-poll")
+        self._heartbeats = asyncio.create_task(self._beat(), name="ttx-live-heartbeats")
 
     async def stop(self) -> None:
         if self._unsubscribe:
             self._unsubscribe()
-        if self._poller:
-            self._poller.cancel()
+        for task in (self._poller, self._heartbeats):
+            if task:
+                task.cancel()
         for channel in list(self.channels.values()):
             for s in list(channel.sessions):
                 await s.close(1001, "server_shutdown", "The server is restarting; reconnect with `after`.")
@@ -96,6 +102,21 @@ class Hub:
             except Exception as exc:
                 log.warning("live poll failed: %s", exc.__class__.__name__)
 
+    async def _beat(self) -> None:
+        """Heartbeats for every session quiet for `ws_heartbeat_seconds`: one ticker for the
+        process (a quarter of the period, so a quiet session hears one 1 to 1.25 periods after
+        its last message), one message and one frame per tick for all of them."""
+        every = self.settings.ws_heartbeat_seconds / 4
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(every)
+            message = json.dumps({"type": "heartbeat", "time": self._now()})
+            frame = text_frame(message.encode())
+            now = loop.time()
+            for channel in list(self.channels.values()):
+                for s in list(channel.sessions):
+                    s.beat(now, message, frame)
+
     # -- presence across processes -----------------------------------------------------------
 
     def remote_presence(self, exercise_id: str) -> set[str]:
@@ -125,10 +146,12 @@ class Hub:
         self._spawn(self._announce(channel))
 
     def session(self, exercise_id: str, seat: str, cursor: int, send: Callable[[str], Any],
-                close: Callable[[int, str], Any]) -> Session:
-        """A session for one socket, with this server's queue and stall limits (not attached yet)."""
+                close: Callable[[int, str], Any], send_frame: Callable[[bytes], bool] | None = None) -> Session:
+        """A session for one socket, with this server's queue, stall and heartbeat settings (not
+        attached yet)."""
         return Session(exercise_id, seat, cursor, send, close, queue_size=self.settings.ws_send_queue,
-                       stall_seconds=self.settings.ws_stall_seconds, now=self._now)
+                       stall_seconds=self.settings.ws_stall_seconds, heartbeat=self.settings.ws_heartbeat_seconds,
+                       send_frame=send_frame)
 
     async def attach(self, session: Session) -> Channel:
         channel = self.channels.get(session.exercise_id)

@@ -154,3 +154,31 @@ async def test_oversized_and_malformed_messages_after_hello_and_a_flood(live):
     out = await ex.command("facilitator", {"type": "start_exercise"})
     await good.receive_until(lambda c: c.last_seq >= out["events"][-1]["seq"])
     await good.close()
+
+
+async def test_with_compression_on_each_connection_gets_its_own_deflated_frames_in_order(sqlite_url):
+    """With TTX_WS_COMPRESSION a connection that negotiates permessage-deflate cannot take the frames
+    shared by every connection (its deflate context is its own): its messages go through the
+    library's send path, compressed, and arrive the same, in order, beside a connection without it."""
+    from server.harness import ThreadServer
+    from tests.conftest import make_settings
+
+    with ThreadServer(make_settings(sqlite_url, TTX_WS_COMPRESSION=True)) as server:
+        async with httpx.AsyncClient(base_url=server.url, timeout=20) as http:
+            r = await http.post("/api/exercises", json={"scenario": "csto-border-crisis"})
+            ex = Exercise(http, r.json())
+            await ex.command("facilitator", {"type": "start_exercise"})
+            deflated, plain = Client(server.ws_url, ex.id, ex.tokens["TJK"]), Client(server.ws_url, ex.id, ex.tokens["TJK"])
+            await deflated.connect(after=0)
+            plain.ws = await websockets.connect(plain.url, compression=None, open_timeout=10)
+            await plain.ws.send(json.dumps({"type": "hello", "token": plain.token, "after": 0}))
+            assert json.loads(await plain.ws.recv())["type"] == "welcome"
+            assert deflated.ws.protocol.extensions and not plain.ws.protocol.extensions
+            for i in range(5):
+                out = await ex.command("RUS", {"type": "report_threat", "kind": "threat", "summary": f"group {i}"})
+            last = out["events"][-1]["seq"]
+            await deflated.receive_until(lambda c: c.last_seq >= last)
+            await plain.receive_until(lambda c: c.last_seq >= last)
+            assert [e["seq"] for e in deflated.events] == [e["seq"] for e in plain.events] == list(range(2, last + 1))
+            await deflated.close()
+            await plain.close()
