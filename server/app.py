@@ -11,12 +11,14 @@ from functools import partial
 from pathlib import Path
 from typing import AsyncIterator
 
-from fastapi import FastAPI
+from fastapi import FastAPI, WebSocket
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from .api.commands import COMMANDS_ROUTE as _COMMANDS_ROUTE
 from .api.commands import serve as _serve_command
+from .api.ws import LIVE_PATH as _LIVE_PATH
+from .api.ws import live as _live
 from .clock import Clock, SystemClock
 from .db import make_engine
 from .live.hub import Hub
@@ -36,15 +38,25 @@ GC_THRESHOLDS = (20_000, 20, 50)  # Python's defaults are (700, 10, 10)
 
 
 class App(FastAPI):
-    """The FastAPI application, with `POST /api/exercises/{id}/commands` answered before the
-    middleware stack by its one handler (`server.api.commands.serve`: why, there)."""
+    """The FastAPI application, with its two hot paths answered before the middleware stack by
+    their one handler each: `POST /api/exercises/{id}/commands` (`server.api.commands.serve`) and
+    the live WebSocket `/ws/exercises/{id}` (`server.api.ws.live`); why, in those modules. Both
+    stay in the router too (the same functions), which documents them and answers other methods."""
 
     async def __call__(self, scope, receive, send) -> None:  # type: ignore[no-untyped-def]
-        if scope["type"] == "http" and scope["method"] == "POST":
+        kind = scope["type"]
+        if kind == "http" and scope["method"] == "POST":
             match = _COMMANDS_ROUTE.fullmatch(scope["path"])
             if match is not None:
                 scope["app"] = self
                 await _serve_command(match[1], scope, receive, send)
+                return
+        elif kind == "websocket":
+            path, root = scope["path"], scope.get("root_path", "")
+            match = _LIVE_PATH.match(path[len(root):] if root and path.startswith(root) else path)
+            if match is not None:
+                scope["app"] = self
+                await _live(WebSocket(scope, receive, send), match.group(1))
                 return
         await super().__call__(scope, receive, send)
 
@@ -168,7 +180,6 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.include_router(exercises.router)
     app.include_router(queries.router)
     app.include_router(ws.router)
-    ws.install(app)  # the live endpoint before the middleware stack (see server/api/ws.py)
     app.include_router(lab.router)
     commands.install(app)  # first of the routes (see server/api/commands.py)
     try:

@@ -119,33 +119,13 @@ async def _hello(websocket: WebSocket, exercise_id: str) -> tuple[str, int]:
     return seat.seat, after
 
 
+# The live endpoint is the first thing the app (`server.app.App`) does with a WebSocket to this
+# path, in pure ASGI: an idle connection otherwise keeps the whole middleware and routing stack
+# suspended in its task (FastAPI's exit stacks and routing frames, Starlette's exception wrappers:
+# about a third of its memory). They do nothing for this endpoint: it takes no dependency, the
+# HTTP-only middlewares (Failsafe, BodyLimit) pass WebSockets through, and its errors are its own
+# close codes. The route stays in the router too (the same function).
 LIVE_PATH = re.compile(r"^/ws/exercises/([^/]+)$")
-
-
-def install(app: Any) -> None:
-    """The live endpoint as the first thing the app does with a WebSocket to its path, in pure
-    ASGI: an idle connection otherwise keeps the whole middleware and routing stack suspended in
-    its task (FastAPI's exit stacks and routing frames, Starlette's exception wrappers: about a
-    third of its memory). They do nothing for this endpoint: it takes no dependency, the HTTP-only
-    middlewares (Failsafe, BodyLimit) pass WebSockets through, and its errors are its own close
-    codes. The route stays in the router too (the same function), for an app built without this."""
-    build = app.build_middleware_stack
-
-    def build_middleware_stack() -> Any:
-        stack = build()
-
-        async def live_first(scope: dict[str, Any], receive: Any, send: Any) -> None:
-            if scope["type"] == "websocket":
-                path, root = scope["path"], scope.get("root_path", "")
-                match = LIVE_PATH.match(path[len(root):] if root and path.startswith(root) else path)
-                if match is not None:
-                    await live(WebSocket(scope, receive, send), match.group(1))
-                    return
-            await stack(scope, receive, send)
-
-        return live_first
-
-    app.build_middleware_stack = build_middleware_stack
 
 
 @router.websocket("/ws/exercises/{exercise_id}")
