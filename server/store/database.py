@@ -221,14 +221,12 @@ class PostgresDatabase:
 
         try:
             async with (await self.pool()).acquire() as conn:
+                if len(statements) == 1 and not statements[0].many:  # one statement is atomic on its own:
+                    await self._run(conn, statements[0])                # no BEGIN and COMMIT round trips
+                    return
                 async with conn.transaction():
                     for st in statements:
-                        if st.many:
-                            await conn.executemany(self._pg(st.sql), st.params)
-                            continue
-                        status = await conn.execute(self._pg(st.sql), *st.params)
-                        if st.expect_rows is not None and int(status.rsplit(" ", 1)[-1]) != st.expect_rows:
-                            raise ConcurrencyConflict(f"expected {st.expect_rows} row(s): {status}")
+                        await self._run(conn, st)
         except asyncpg.IntegrityConstraintViolationError as exc:
             raise ConcurrencyConflict(str(exc)) from exc
         except asyncpg.DataError as exc:  # a value its column cannot hold that limits.py did not foresee
@@ -236,6 +234,14 @@ class PostgresDatabase:
                                 table="", field="") from exc
         except _LOST as exc:
             raise StoreUnavailable(f"PostgreSQL connection lost during a write: {exc.__class__.__name__}") from exc
+
+    async def _run(self, conn, st: Statement) -> None:
+        if st.many:
+            await conn.executemany(self._pg(st.sql), st.params)
+            return
+        status = await conn.execute(self._pg(st.sql), *st.params)
+        if st.expect_rows is not None and int(status.rsplit(" ", 1)[-1]) != st.expect_rows:
+            raise ConcurrencyConflict(f"expected {st.expect_rows} row(s): {status}")
 
     async def close(self) -> None:
         if self._pool is not None:
