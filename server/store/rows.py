@@ -26,10 +26,6 @@ EVENT_ROW_COLUMNS = ("exercise_id", "seq", "id", "type", "version", "actor", "ex
 EVENT_COLUMNS = "seq, id, type, version, actor, exercise_time, recorded_at, audience, data, hash, nonce"
 INSERT_EVENT = ("INSERT INTO events (exercise_id, seq, id, type, version, actor, exercise_time, recorded_at, audience, data, hash, "
                 "nonce) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-ADVANCE_HEAD = ("UPDATE exercises SET head_seq = ?, head_hash = ?, status = ?, next_due_wall = ? "
-                "WHERE id = ? AND head_seq = ? AND read_only = ?")
-INSERT_IDEMPOTENCY = ("INSERT INTO idempotency_keys (exercise_id, seat, key, request_hash, first_seq, last_seq, created_at) "
-                      "VALUES (?, ?, ?, ?, ?, ?, ?)")
 EXERCISE_COLUMNS = "id, scenario_id, title, created_at, read_only, origin, head_seq, head_hash, status"
 
 

@@ -76,7 +76,10 @@ class SqlEventStore:
 
     async def append(self, exercise_id: str, events: Sequence[Event], *, expected_version: int, prev_hash: str,
                      status: str, next_due_wall: float | None,
-                     idempotency: IdempotencyRecord | None = None) -> list[Event]:
+                     idempotency: IdempotencyRecord | None = None, in_turn: bool = False) -> list[Event]:
+        """`in_turn`: the caller holds its turn at the exercise (`exclusive`, server/turns.py); the
+        append then runs in the lock's session. Without it, an append fails while another process
+        holds or waits for that lock (PostgreSQL; appending.py)."""
         if not events:
             return []
         if events[0].seq != expected_version + 1 or any(b.seq != a.seq + 1 for a, b in zip(events, events[1:])):
@@ -85,7 +88,8 @@ class SqlEventStore:
         check_events(rows)
         await self.db.write(append_statements(self.dialect, exercise_id, rows, expected_version=expected_version,
                                               status=status, next_due_wall=next_due_wall, idempotency=idempotency,
-                                              created_at=events[0].recorded_at))
+                                              created_at=events[0].recorded_at, in_turn=in_turn),
+                            key=exercise_id if in_turn else None)
         return sealed
 
     # -- streamed imports: an exercise that nobody can open until it is finished ------------------
