@@ -123,7 +123,6 @@ class SqliteDatabase:
     async def exclusive(self, key: str) -> AsyncIterator[None]:
         yield  # one process writes an embedded database: nobody to queue behind
 
-
     async def write(self, statements: Sequence[Statement], *, background: bool = False, key: str | None = None) -> None:
         """`background`: a big write (an import's batch, deleting an exercise) that goes to the writer
         thread straight away rather than holding the event loop for its duration."""
@@ -209,7 +208,10 @@ class PostgresDatabase:
                     yield
                 finally:
                     self._holding.pop(key, None)
-                    await conn.execute("SELECT pg_advisory_unlock($1, hashtext($2))", EXCLUSIVE_CLASS, key)
+                    try:
+                        await conn.execute("SELECT pg_advisory_unlock($1, hashtext($2))", EXCLUSIVE_CLASS, key)
+                    except _LOST:
+                        pass  # the session is gone, and its lock with it (a write in it failed already)
 
     @asynccontextmanager
     async def _writer(self, key: str | None) -> AsyncIterator[Any]:
