@@ -3,8 +3,9 @@
 50 participants (async httpx clients, each with its own seat token and its own connection) post
 commands in a closed loop: `post_statement` in a consultation of all members, and every tenth a
 `report_threat`. Two cases: all 50 on ONE exercise, and the same 50 spread round-robin over 20
-exercises at once. SQLite: one server process; PostgreSQL: two processes on one database, each
-participant bound to one of them (alternating), so the load is split across both.
+exercises at once. SQLite: one server process; PostgreSQL: one process, and two processes on one database with each
+participant bound to one of them (alternating), so the load is split across both; the one- and
+two-process runs alternate repeat by repeat, for a same-run comparison.
 The clients run in separate processes (`--client-procs`, default 2), started together; each run is
 bounded by time (warm-up + measured window) and by a count per participant. Loopback only.
 """
@@ -204,27 +205,52 @@ def summarize(samples: list[tuple], t0: float, t1: float) -> dict[str, Any]:
 # --- the run -----------------------------------------------------------------------------------
 
 def _case(run: Run, engine: str, servers: list[ServerProcess], n_exercises: int, args: argparse.Namespace) -> None:
-    results = []
+    _cases(run, engine, [servers], n_exercises, args)
+
+
+def _one_run(servers: list[ServerProcess], n_exercises: int, args: argparse.Namespace) -> dict[str, Any]:
+    exercises = [create_exercise(servers[0].url) for _ in range(n_exercises)]
+    participants = []
+    for j in range(args.participants):
+        ex = exercises[j % n_exercises]
+        seat = f"S{j // n_exercises % 50 + 1:02d}"
+        participants.append({"base_url": servers[j % len(servers)].url, "exercise_id": ex["id"], "token": ex["tokens"][seat],
+                             "consultation_id": ex["consultation_id"]})
+    cpu0 = sum(s.cpu_seconds() for s in servers)
+    samples, t0, t1 = run_load(participants, procs=args.client_procs, warmup=args.warmup, duration=args.duration,
+                               max_each=args.max_per_participant, client=args.client)
+    cpu1 = sum(s.cpu_seconds() for s in servers)
+    res = summarize(samples, t0, t1)
+    total_ok = sum(1 for s in samples if s[2] == 200)
+    res["server_cpu_ms_per_command"] = 1000 * (cpu1 - cpu0) / max(1, total_ok)
+    res["client_cpu_ms_per_command"] = 1000 * LAST_CLIENT_CPU / max(1, total_ok)
+    res["load"] = list(__import__("os").getloadavg())
+    return res
+
+
+def _cases(run: Run, engine: str, server_sets: list[list[ServerProcess]], n_exercises: int,
+           args: argparse.Namespace) -> None:
+    """The same case on each set of servers (one process, two processes), repeat by repeat in
+    alternating order, so the sets are compared in the same run under the same load."""
+    results: list[list[dict[str, Any]]] = [[] for _ in server_sets]
     for rep in range(args.repeats):
-        exercises = [create_exercise(servers[0].url) for _ in range(n_exercises)]
-        participants = []
-        for j in range(args.participants):
-            ex = exercises[j % n_exercises]
-            seat = f"S{j // n_exercises % 50 + 1:02d}"
-            participants.append({"base_url": servers[j % len(servers)].url, "exercise_id": ex["id"], "token": ex["tokens"][seat],
-                                 "consultation_id": ex["consultation_id"]})
-        cpu0 = sum(s.cpu_seconds() for s in servers)
-        samples, t0, t1 = run_load(participants, procs=args.client_procs, warmup=args.warmup, duration=args.duration,
-                                   max_each=args.max_per_participant, client=args.client)
-        cpu1 = sum(s.cpu_seconds() for s in servers)
-        res = summarize(samples, t0, t1)
-        total_ok = sum(1 for s in samples if s[2] == 200)
-        res["server_cpu_ms_per_command"] = 1000 * (cpu1 - cpu0) / max(1, total_ok)
-        res["client_cpu_ms_per_command"] = 1000 * LAST_CLIENT_CPU / max(1, total_ok)
-        res["load"] = list(__import__("os").getloadavg())
-        results.append(res)
-        print(f"    run {rep + 1}: {res['commands_per_s']:7.0f} commands/s  p50 {res['p50_ms']:6.1f} ms  p99 {res['p99_ms']:6.1f} ms"
-              f"  errors {res['errors']}  server CPU {res['server_cpu_ms_per_command']:.2f} ms/command  client CPU {res['client_cpu_ms_per_command']:.2f} ms/command  load {[round(x, 2) for x in res['load']]}")
+        order = range(len(server_sets)) if rep % 2 == 0 else reversed(range(len(server_sets)))
+        for k in order:
+            res = _one_run(server_sets[k], n_exercises, args)
+            results[k].append(res)
+            print(f"    {len(server_sets[k])} process(es) run {rep + 1}: {res['commands_per_s']:7.0f} commands/s  p50 {res['p50_ms']:6.1f} ms"
+                  f"  p99 {res['p99_ms']:6.1f} ms  errors {res['errors']}  server CPU {res['server_cpu_ms_per_command']:.2f} ms/command"
+                  f"  client CPU {res['client_cpu_ms_per_command']:.2f} ms/command  load {[round(x, 2) for x in res['load']]}")
+    for servers, res in zip(server_sets, results):
+        _record_case(run, engine, servers, n_exercises, args, res)
+    if len(server_sets) == 2 and engine == "postgres" and not args.tag:
+        one, two = (median([x["commands_per_s"] for x in res]) for res in results)
+        run.target(f"postgres, {n_exercises} exercise(s): two processes >= one process (same run)", r(two / one, 2),
+                   ">= 1.00 (two/one)", two >= one, "x")
+
+
+def _record_case(run: Run, engine: str, servers: list[ServerProcess], n_exercises: int, args: argparse.Namespace,
+                 results: list[dict[str, Any]]) -> None:
     row = run.add(engine=engine, server_processes=len(servers), exercises=n_exercises, participants=args.participants,
                   commands_per_s=r(median([x["commands_per_s"] for x in results]), 0),
                   p50_ms=r(median([x["p50_ms"] for x in results]), 1), p99_ms=r(median([x["p99_ms"] for x in results]), 1),
@@ -310,8 +336,8 @@ def main(args: argparse.Namespace, argv: list[str]) -> None:
                 b = ServerProcess(url, env={"TTX_AUTO_MIGRATE": "false"}).start()
                 try:
                     for n in cases:
-                        print(f"  postgres, 2 processes, {n} exercise(s):")
-                        _case(run, "postgres", [a, b], n, args)
+                        print(f"  postgres, 1 process and 2 processes (alternating), {n} exercise(s):")
+                        _cases(run, "postgres", [[a], [a, b]], n, args)
                 finally:
                     a.stop()
                     b.stop()

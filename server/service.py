@@ -29,11 +29,12 @@ from .domain.state import State
 from .store.base import ConcurrencyConflict, EventStore, IdempotencyRecord, SeatRecord
 from .store.chain import GENESIS
 from .store.rows import dumps
+from .turns import Turns
 
 log = logging.getLogger("ttx.service")
 
 MAX_ATTEMPTS = 16  # tries at one command when other processes keep appending first
-CONTENDED_SECONDS = 10.0  # after a lost race, write to that exercise through the cross-process queue this long
+CONTENDED_SECONDS = 10.0  # after a lost race, take turns with the other processes at that exercise this long
 CACHE_SIZE = 512
 
 
@@ -118,11 +119,10 @@ class ExerciseService:
         self.snapshot_growth = snapshot_growth
         self._now = now
         self._cache: OrderedDict[str, Cached] = OrderedDict()
-        self._locks: dict[str, asyncio.Lock] = {}
+        self.turns = Turns(store, contended_seconds=CONTENDED_SECONDS)  # one writer at a time per exercise
         self._scenarios: dict[str, Scenario] = {}
         self._read_only: dict[str, bool] = {}
         self._seats: dict[str, SeatRecord] = {}
-        self._contended: dict[str, float] = {}  # exercise -> until when to queue for it (monotonic)
 
     def now(self) -> float:
         return round(self._now(), 3)
@@ -198,8 +198,12 @@ class ExerciseService:
     async def _load(self, exercise_id: str, *, upto: int | None = None, fresh: bool = False) -> Cached:
         """The state after event `upto` (default: the head), from the nearest snapshot."""
         cached = self._cache.get(exercise_id)
-        if upto is None and cached is not None and not fresh:
-            return cached
+        if upto is None and cached is not None:
+            if not fresh:
+                return cached
+            refreshed = await self._refresh(exercise_id, cached)
+            if refreshed is not None:
+                return refreshed
         base: State | None = None
         base_hash = GENESIS
         snapshot_at = cached.snapshot_at if cached is not None else 0
@@ -225,6 +229,19 @@ class ExerciseService:
         if upto is None:
             self._remember(exercise_id, loaded)
         return loaded
+
+    async def _refresh(self, exercise_id: str, cached: Cached) -> Cached | None:
+        """The cached state brought up to the head with one read: the events appended since (by
+        other processes) folded onto it. None when more are missing than a snapshot covers (the
+        nearest snapshot is then the cheaper start)."""
+        events = await self.store.read(exercise_id, after=cached.state.version, limit=self.snapshot_interval)
+        if not events:
+            return cached
+        if len(events) >= self.snapshot_interval:
+            return None
+        refreshed = Cached(fold(events, cached.state), events[-1].hash, cached.snapshot_at)
+        self._remember(exercise_id, refreshed)
+        return refreshed
 
     async def state(self, exercise_id: str, *, at: int | None = None, at_time: float | None = None) -> State:
         if at_time is not None:
@@ -263,15 +280,9 @@ class ExerciseService:
         it up before answering. A retry of a command that was recorded therefore always gets the
         original events, never a refusal of the repeat. `on_behalf_of`: the seat whose move the
         facilitator (`seat`) makes (see `decide`)."""
-        lock = self._locks.setdefault(exercise_id, asyncio.Lock())
-        async with lock:
-            if self._contended.get(exercise_id, 0.0) < time.monotonic():
-                return await self._attempts(exercise_id, seat, command, idempotency_key, body_hash, fresh=False,
-                                            on_behalf_of=on_behalf_of)
-            # other processes wrote to this exercise lately: queue behind them instead of racing
-            async with self.store.exclusive(exercise_id):
-                return await self._attempts(exercise_id, seat, command, idempotency_key, body_hash, fresh=True,
-                                            on_behalf_of=on_behalf_of)
+        async with self.turns.writing(exercise_id) as new_turn:
+            return await self._attempts(exercise_id, seat, command, idempotency_key, body_hash, fresh=new_turn,
+                                        on_behalf_of=on_behalf_of)
 
     async def _attempts(self, exercise_id: str, seat: str, command: Command, idempotency_key: str | None,
                         body_hash: str | None, *, fresh: bool, on_behalf_of: str | None = None) -> list[Event]:
@@ -304,12 +315,15 @@ class ExerciseService:
                     exercise_id, new, expected_version=cached.state.version, prev_hash=cached.head_hash,
                     status=state.status, next_due_wall=next_due_wall(state),
                     idempotency=IdempotencyRecord(seat, idempotency_key, body_hash or "")
-                    if idempotency_key is not None else None)
+                    if idempotency_key is not None else None, in_turn=self.turns.holding(exercise_id))
             except ConcurrencyConflict:
-                self._cache.pop(exercise_id, None)
-                self._contended[exercise_id] = time.monotonic() + CONTENDED_SECONDS
-                if attempt > 0:
-                    # jittered, growing back-off (capped): two busy processes stop meeting in lockstep
+                # another process appended first (or the key was recorded): the next attempt reads
+                # what it missed onto the cached state (`_refresh`), or finds the key's events
+                self.turns.lost_race(exercise_id)
+                await self.turns.take(exercise_id)  # the retry goes in turn with the other processes
+                if attempt > 2:
+                    # still losing (to a writer that does not take turns: another process on SQLite, where
+                    # turns are not shared): a jittered, growing back-off (capped) out of lockstep
                     await asyncio.sleep(min(0.05, 0.001 * 2 ** min(attempt, 6)) * (0.5 + secrets.randbelow(1000) / 1000))
                 continue
             await self._maybe_snapshot(exercise_id, Cached(state, stored[-1].hash, cached.snapshot_at))

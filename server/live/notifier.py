@@ -115,6 +115,8 @@ class PostgresNotifier(_Listeners):
         self._listen_conn = None
         self._publish_conn = None
         self._publish_lock = asyncio.Lock()
+        self._unsent: dict[str, int] = {}  # exercise -> the latest seq not yet sent to the other processes
+        self._sender: asyncio.Task[None] | None = None
         self.connected = asyncio.Event()
         self.connections_made = 0
 
@@ -126,6 +128,11 @@ class PostgresNotifier(_Listeners):
             log.warning("LISTEN connection not up yet; live updates fall back to polling until it is")
 
     async def stop(self) -> None:
+        if self._sender is not None and not self._sender.done():  # the last hints go out first
+            try:
+                await asyncio.wait_for(asyncio.shield(self._sender), timeout=2)
+            except (asyncio.TimeoutError, Exception):
+                self._sender.cancel()
         if self._task is not None:
             self._task.cancel()
             try:
@@ -192,8 +199,21 @@ class PostgresNotifier(_Listeners):
             delay = min(delay * 2, self.retry_max)
 
     async def publish(self, exercise_id: str, seq: int) -> None:
+        """Deliver the hint here at once and send it to the other processes in the background: a
+        command does not wait for the NOTIFY (a round trip, and a commit PostgreSQL flushes to disk),
+        and hints for one exercise sent while one is on its way are merged into the latest seq
+        (a hint says only "X is at seq N"; a receiver reads from its own cursor on)."""
         self._deliver(exercise_id, seq)  # this process's own subscribers need not wait for the round trip
-        await self._notify(self.channel, encode(exercise_id, seq))
+        if seq > self._unsent.get(exercise_id, 0):
+            self._unsent[exercise_id] = seq
+        if self._sender is None or self._sender.done():
+            self._sender = asyncio.get_running_loop().create_task(self._send_unsent(), name="ttx-pg-notify")
+
+    async def _send_unsent(self) -> None:
+        while self._unsent:
+            exercise_id = next(iter(self._unsent))
+            seq = self._unsent.pop(exercise_id)
+            await self._notify(self.channel, encode(exercise_id, seq))
 
     async def publish_presence(self, exercise_id: str, seats: list[str]) -> None:
         await self._notify(PRESENCE_CHANNEL, json.dumps({"p": self.process, "e": exercise_id, "s": seats}))

@@ -37,7 +37,8 @@ class Database(Protocol):
     dialect: str
 
     async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Sequence[Any]]: ...
-    async def write(self, statements: Sequence[Statement], *, background: bool = False) -> None: ...
+    async def write(self, statements: Sequence[Statement], *, background: bool = False,
+                    key: str | None = None) -> None: ...
     def exclusive(self, key: str) -> AsyncContextManager[None]: ...
     async def close(self) -> None: ...
 
@@ -122,7 +123,7 @@ class SqliteDatabase:
     async def exclusive(self, key: str) -> AsyncIterator[None]:
         yield  # one process writes an embedded database: nobody to queue behind
 
-    async def write(self, statements: Sequence[Statement], *, background: bool = False) -> None:
+    async def write(self, statements: Sequence[Statement], *, background: bool = False, key: str | None = None) -> None:
         """`background`: a big write (an import's batch, deleting an exercise) that goes to the writer
         thread straight away rather than holding the event loop for its duration."""
         loop = asyncio.get_running_loop()
@@ -174,6 +175,7 @@ class PostgresDatabase:
         self._pool_lock = asyncio.Lock()
         self._exclusive_slots = asyncio.Semaphore(max(1, max_size // 2))
         self._sql: dict[str, str] = {}
+        self._holding: dict[str, Any] = {}  # exclusive key -> the connection holding its lock
 
     def _pg(self, sql: str) -> str:
         converted = self._sql.get(sql)
@@ -200,11 +202,25 @@ class PostgresDatabase:
         for the same key queue instead of racing. A dead holder's lock dies with its connection."""
         async with self._exclusive_slots:  # each holder keeps a connection: leave the pool room to work
             async with (await self.pool()).acquire() as conn:
-                await conn.execute("SELECT pg_advisory_lock($1, hashtext($2))", _EXCLUSIVE_CLASS, key)
+                await conn.execute("SELECT pg_advisory_lock($1, hashtext($2))", EXCLUSIVE_CLASS, key)
+                self._holding[key] = conn  # writes for `key` go through the session that holds the lock
                 try:
                     yield
                 finally:
-                    await conn.execute("SELECT pg_advisory_unlock($1, hashtext($2))", _EXCLUSIVE_CLASS, key)
+                    self._holding.pop(key, None)
+                    try:
+                        await conn.execute("SELECT pg_advisory_unlock($1, hashtext($2))", EXCLUSIVE_CLASS, key)
+                    except _LOST:
+                        pass  # the session is gone, and its lock with it (a write in it failed already)
+
+    @asynccontextmanager
+    async def _writer(self, key: str | None) -> AsyncIterator[Any]:
+        held = self._holding.get(key) if key is not None else None
+        if held is not None:
+            yield held
+            return
+        async with (await self.pool()).acquire() as conn:
+            yield conn
 
     async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Sequence[Any]]:
         for attempt in (1, 2):
@@ -216,19 +232,19 @@ class PostgresDatabase:
                     raise StoreUnavailable(f"PostgreSQL connection lost: {exc.__class__.__name__}") from exc
         raise AssertionError("unreachable")
 
-    async def write(self, statements: Sequence[Statement], *, background: bool = False) -> None:
+    async def write(self, statements: Sequence[Statement], *, background: bool = False, key: str | None = None) -> None:
+        """`key`: the `exclusive` key the caller holds; the write runs in the session holding that
+        lock (an append made in a turn; an append outside one checks that no session holds it)."""
         import asyncpg
 
         try:
-            async with (await self.pool()).acquire() as conn:
+            async with self._writer(key) as conn:
+                if len(statements) == 1 and not statements[0].many:  # one statement is atomic on its own:
+                    await self._run(conn, statements[0])                # no BEGIN and COMMIT round trips
+                    return
                 async with conn.transaction():
                     for st in statements:
-                        if st.many:
-                            await conn.executemany(self._pg(st.sql), st.params)
-                            continue
-                        status = await conn.execute(self._pg(st.sql), *st.params)
-                        if st.expect_rows is not None and int(status.rsplit(" ", 1)[-1]) != st.expect_rows:
-                            raise ConcurrencyConflict(f"expected {st.expect_rows} row(s): {status}")
+                        await self._run(conn, st)
         except asyncpg.IntegrityConstraintViolationError as exc:
             raise ConcurrencyConflict(str(exc)) from exc
         except asyncpg.DataError as exc:  # a value its column cannot hold that limits.py did not foresee
@@ -236,6 +252,14 @@ class PostgresDatabase:
                                 table="", field="") from exc
         except _LOST as exc:
             raise StoreUnavailable(f"PostgreSQL connection lost during a write: {exc.__class__.__name__}") from exc
+
+    async def _run(self, conn, st: Statement) -> None:
+        if st.many:
+            await conn.executemany(self._pg(st.sql), st.params)
+            return
+        status = await conn.execute(self._pg(st.sql), *st.params)
+        if st.expect_rows is not None and int(status.rsplit(" ", 1)[-1]) != st.expect_rows:
+            raise ConcurrencyConflict(f"expected {st.expect_rows} row(s): {status}")
 
     async def close(self) -> None:
         if self._pool is not None:
@@ -246,7 +270,7 @@ class PostgresDatabase:
             self._pool = None
 
 
-_EXCLUSIVE_CLASS = 0x7474  # the advisory-lock namespace of per-exercise writer queues
+EXCLUSIVE_CLASS = 0x7474  # the advisory-lock namespace of per-exercise writer queues
 
 
 async def _end_transaction(conn) -> None:

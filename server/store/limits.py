@@ -14,6 +14,7 @@ from typing import Any, Callable, Mapping, Sequence
 from sqlalchemy import BigInteger, Boolean, Float, Integer, String, Table, Text
 
 from . import tables
+from .rows import EVENT_ROW_COLUMNS
 
 INT32 = (-(2**31), 2**31 - 1)
 INT64 = (-(2**63), 2**63 - 1)
@@ -69,13 +70,17 @@ def _problem(column: Any, value: Any) -> str | None:
 
 def _checker(column: Any) -> Callable[[Any], str | None]:
     """`_problem` for one column, with the column's type looked at once: the common value (text
-    within its length, plain ASCII, no NUL; an int within range) is passed by a few comparisons."""
+    within its length, plain ASCII, no NUL; an int within range; a finite float; NULL where the
+    column allows it) is passed by a few comparisons."""
     kind = column.type
+    nullable = bool(column.nullable)
     if isinstance(kind, (String, Text)) and not isinstance(kind, Boolean):
         length = kind.length
 
         def text(value: Any) -> str | None:
             if type(value) is str and value.isascii() and "\x00" not in value and (length is None or len(value) <= length):
+                return None
+            if value is None and nullable:
                 return None
             return _problem(column, value)
 
@@ -89,6 +94,13 @@ def _checker(column: Any) -> Callable[[Any], str | None]:
             return _problem(column, value)
 
         return integer
+    if isinstance(kind, Float):
+        def number(value: Any) -> str | None:
+            if type(value) is float and math.isfinite(value):
+                return None
+            return _problem(column, value)
+
+        return number
     return lambda value: _problem(column, value)
 
 
@@ -116,9 +128,16 @@ def check_row(table: Table, row: Mapping[str, Any], *, seq: int | None = None) -
                                 field=name, seq=seq)
 
 
-def check_events(rows: Sequence[Mapping[str, Any]]) -> None:
+_EVENT_CHECKS = [(name, _checkers(tables.events)[name]) for name in EVENT_ROW_COLUMNS]
+
+
+def check_events(rows: Sequence[Sequence[Any]]) -> None:
+    """`check_row` for sealed event rows (tuples in `rows.EVENT_ROW_COLUMNS` order)."""
     for row in rows:
-        check_row(tables.events, row, seq=row.get("seq") if isinstance(row.get("seq"), int) else None)
+        for (name, check), value in zip(_EVENT_CHECKS, row):
+            if check(value) is not None:
+                seq = row[1] if type(row[1]) is int else None
+                check_row(tables.events, {name: value}, seq=seq)
 
 
 SEAT_COLUMNS = ("exercise_id", "seat", "kind", "name", "token_hash")

@@ -13,7 +13,7 @@ from typing import Any, Iterator, Sequence
 from ..domain.events import Event, format_timestamp, thaw, upcast
 from ..domain.registry import REGISTRY
 from .base import ExerciseRecord
-from .chain import canonical_body, canonical_json, chain, event_id_from_nonce, new_nonce
+from .chain import canonical_body, chain, event_id_from_nonce, new_nonce
 from .sealed import SealedEvent, nonce_of
 
 try:  # orjson parses stored events several times faster; the stdlib is the fallback
@@ -21,20 +21,12 @@ try:  # orjson parses stored events several times faster; the stdlib is the fall
 except ImportError:  # pragma: no cover
     _loads = json.loads
 
+EVENT_ROW_COLUMNS = ("exercise_id", "seq", "id", "type", "version", "actor", "exercise_time", "recorded_at", "audience",
+                     "data", "hash", "nonce")  # the order of INSERT_EVENT's parameters and of a sealed row
 EVENT_COLUMNS = "seq, id, type, version, actor, exercise_time, recorded_at, audience, data, hash, nonce"
 INSERT_EVENT = ("INSERT INTO events (exercise_id, seq, id, type, version, actor, exercise_time, recorded_at, audience, data, hash, "
                 "nonce) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-ADVANCE_HEAD = ("UPDATE exercises SET head_seq = ?, head_hash = ?, status = ?, next_due_wall = ? "
-                "WHERE id = ? AND head_seq = ? AND read_only = ?")
-INSERT_IDEMPOTENCY = ("INSERT INTO idempotency_keys (exercise_id, seat, key, request_hash, first_seq, last_seq, created_at) "
-                      "VALUES (?, ?, ?, ?, ?, ?, ?)")
 EXERCISE_COLUMNS = "id, scenario_id, title, created_at, read_only, origin, head_seq, head_hash, status"
-
-
-def event_row(row: dict[str, Any]) -> tuple[Any, ...]:
-    """A sealed row as positional parameters for INSERT_EVENT."""
-    return (row["exercise_id"], row["seq"], row["id"], row["type"], row["version"], row["actor"], row["exercise_time"],
-            row["recorded_at"], row["audience"], row["data"], row["hash"], row["nonce"])
 
 
 def exercise_record(row: Sequence[Any]) -> ExerciseRecord:
@@ -75,21 +67,41 @@ def events_from_rows(exercise_id: str, rows: Sequence[Sequence[Any]]) -> list[Ev
         return [row_to_event(exercise_id, r) for r in rows]
 
 
+_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode
+
+
 def dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return _dumps(value)
 
 
-_timestamp = lru_cache(maxsize=256)(format_timestamp)  # the events of one append share their recorded_at
+@lru_cache(maxsize=64)
+def _second(epoch_second: int) -> str:
+    return format_timestamp(epoch_second)[:-5]  # `2026-11-27T10:15:02`
 
 
-def seal(exercise_id: str, events: Sequence[Event], prev_hash: str) -> tuple[list[SealedEvent], list[dict[str, Any]]]:
-    """Give events their nonce, id and hash: the stored events and the rows to insert.
+def _timestamp(epoch: float) -> str:
+    """`format_timestamp(epoch)`, the date and time of day worked out once per second (the events
+    recorded in one second share them): the same text (a test compares the two)."""
+    ms = int(round(epoch * 1000))
+    return f"{_second(ms // 1000)}.{ms % 1000:03d}Z"
+
+
+_canonical_data = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode
+# `canonical_json(...).decode()`, with the encoder made once rather than by every json.dumps call
+
+
+_new_sealed = tuple.__new__
+
+
+def seal(exercise_id: str, events: Sequence[Event], prev_hash: str) -> tuple[list[SealedEvent], list[tuple[Any, ...]]]:
+    """Give events their nonce, id and hash: the stored events and the rows to insert (INSERT_EVENT's
+    parameters, in EVENT_ROW_COLUMNS order).
 
     A new event (no hash yet) gets a fresh nonce and the id derived from it (server/store/chain.py).
     A copied one (a fork's or an import's, with its hash) keeps its id and nonce, or its lack of
     one (chain format 0), and must match its hash."""
     sealed: list[SealedEvent] = []
-    rows: list[dict[str, Any]] = []
+    rows: list[tuple[Any, ...]] = []
     for ev in events:
         if ev.hash:
             nonce = nonce_of(ev)
@@ -98,24 +110,21 @@ def seal(exercise_id: str, events: Sequence[Event], prev_hash: str) -> tuple[lis
             nonce = new_nonce()
             event_id = ev.id or event_id_from_nonce(nonce)
         audience = list(ev.audience) if ev.audience is not None else None
-        data_json = canonical_json(thaw(ev.data)).decode("utf-8")  # stored as hashed: keys sorted
+        data_json = _canonical_data(thaw(ev.data))  # stored as hashed: keys sorted
         h = chain(prev_hash, canonical_body(seq=ev.seq, id=event_id, type=ev.type, version=ev.version, actor=ev.actor,
                                             exercise_time=ev.exercise_time, recorded_at=_timestamp(ev.recorded_at),
                                             audience=audience, data_json=data_json, nonce=nonce))
         if ev.hash and h != ev.hash:
             raise ValueError(f"event {ev.seq} does not match its hash")
         prev_hash = h
-        sealed.append(SealedEvent(ev.type, ev.actor, ev.data, ev.exercise_time, ev.recorded_at, ev.seq, ev.audience,
-                                  ev.version, event_id, h, exercise_id, nonce))
-        rows.append({
-            "exercise_id": exercise_id, "seq": ev.seq, "id": event_id, "type": ev.type, "version": ev.version,
-            "actor": ev.actor, "exercise_time": ev.exercise_time, "recorded_at": int(round(ev.recorded_at * 1000)),
-            "audience": dumps(audience) if audience is not None else None, "data": data_json, "hash": h, "nonce": nonce,
-        })
+        sealed.append(_new_sealed(SealedEvent, (ev.type, ev.actor, ev.data, ev.exercise_time, ev.recorded_at, ev.seq,
+                                                ev.audience, ev.version, event_id, h, exercise_id, nonce)))
+        rows.append((exercise_id, ev.seq, event_id, ev.type, ev.version, ev.actor, ev.exercise_time,
+                     int(round(ev.recorded_at * 1000)), dumps(audience) if audience is not None else None, data_json, h,
+                     nonce))
     return sealed, rows
 
 
-_new_sealed = tuple.__new__
 
 
 _EVENT_TYPES = REGISTRY.events

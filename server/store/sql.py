@@ -2,9 +2,9 @@
 
 Optimistic concurrency: an append advances the exercise's `head_seq` from the version the writer
 read (`WHERE head_seq = ?`, exactly one row) and inserts the events under the primary key
-`(exercise_id, seq)`, with the idempotency key if there is one, in one transaction. A writer that
-lost the race changes no row, or hits a key, and gets `ConcurrencyConflict`; its transaction leaves
-nothing behind.
+`(exercise_id, seq)`, with the idempotency key if there is one, in one transaction (on PostgreSQL
+one statement: `appending.py`). A writer that lost the race changes no row, or hits a key, and gets
+`ConcurrencyConflict`; its transaction leaves nothing behind.
 
 Before a write, every value is checked against its column (`limits.py`), so a value PostgreSQL
 would refuse at insert is refused on SQLite too, as `RecordRefused` naming the field and the seq.
@@ -20,8 +20,9 @@ from .chain import GENESIS
 from . import tables
 from .database import Database, Statement, open_database
 from .limits import check_events, check_row, check_seats
-from .rows import (ADVANCE_HEAD, EVENT_COLUMNS, EXERCISE_COLUMNS, INSERT_EVENT, INSERT_IDEMPOTENCY, dumps, event_row,
-                   events_from_rows, exercise_record, row_to_event, row_to_raw_envelope, seal)
+from .appending import append_statements
+from .rows import (EVENT_COLUMNS, EXERCISE_COLUMNS, INSERT_EVENT, dumps, events_from_rows, exercise_record, row_to_event,
+                   row_to_raw_envelope, seal)
 
 __all__ = ["SqlEventStore", "open_store", "row_to_event", "seal"]
 
@@ -69,29 +70,26 @@ class SqlEventStore:
                       [(exercise_id, seat, kind, name, token_hash) for seat, kind, name, token_hash in seats], many=True),
         ]
         if rows:
-            statements.append(Statement(INSERT_EVENT, [event_row(r) for r in rows], many=True))
+            statements.append(Statement(INSERT_EVENT, rows, many=True))
         await self.db.write(statements)
         return sealed
 
     async def append(self, exercise_id: str, events: Sequence[Event], *, expected_version: int, prev_hash: str,
                      status: str, next_due_wall: float | None,
-                     idempotency: IdempotencyRecord | None = None) -> list[Event]:
+                     idempotency: IdempotencyRecord | None = None, in_turn: bool = False) -> list[Event]:
+        """`in_turn`: the caller holds its turn at the exercise (`exclusive`, server/turns.py); the
+        append then runs in the lock's session. Without it, an append fails while another process
+        holds or waits for that lock (PostgreSQL; appending.py)."""
         if not events:
             return []
         if events[0].seq != expected_version + 1 or any(b.seq != a.seq + 1 for a, b in zip(events, events[1:])):
             raise ValueError("events must continue the stream without gaps")
         sealed, rows = seal(exercise_id, events, prev_hash)
         check_events(rows)
-        statements = [
-            Statement(ADVANCE_HEAD, (sealed[-1].seq, sealed[-1].hash, status, next_due_wall, exercise_id, expected_version,
-                                     False), expect_rows=1),
-            Statement(INSERT_EVENT, [event_row(r) for r in rows], many=True),
-        ]
-        if idempotency is not None:
-            statements.append(Statement(INSERT_IDEMPOTENCY, (exercise_id, idempotency.seat, idempotency.key,
-                                                             idempotency.request_hash, sealed[0].seq, sealed[-1].seq,
-                                                             events[0].recorded_at)))
-        await self.db.write(statements)
+        await self.db.write(append_statements(self.dialect, exercise_id, rows, expected_version=expected_version,
+                                              status=status, next_due_wall=next_due_wall, idempotency=idempotency,
+                                              created_at=events[0].recorded_at, in_turn=in_turn),
+                            key=exercise_id if in_turn else None)
         return sealed
 
     # -- streamed imports: an exercise that nobody can open until it is finished ------------------

@@ -11,7 +11,8 @@ from hypothesis import given, settings, strategies as st
 from server.review.export import parse_export
 from server.store.chain import (GENESIS, canonical_body, canonical_json, event_hash, event_id_from_nonce, new_nonce,
                                 verify_chain)
-from server.store.rows import seal
+from server.domain.events import format_timestamp
+from server.store.rows import _canonical_data, _timestamp, seal
 from tests.review.support import Play
 
 LEGACY_LOG = Path(__file__).parent / "fixtures" / "legacy-chain.ndjson"  # written by commit cb8197d, before the nonce
@@ -37,6 +38,18 @@ def test_canonical_body_is_canonical_json(seq, id, type, version, actor, exercis
                           recorded_at=recorded_at, audience=audience, data_json=canonical_json(data).decode("utf-8"),
                           nonce=nonce)
     assert fast == canonical_json(body)
+
+
+@settings(max_examples=400, deadline=None)
+@given(epoch=st.floats(min_value=0, max_value=4e9, allow_nan=False) | st.integers(0, 4 * 10**9).map(lambda s: s + 0.9995))
+def test_sealing_formats_the_time_as_the_chain_does(epoch):
+    assert _timestamp(epoch) == format_timestamp(epoch)
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.dictionaries(st.text(max_size=12), JSON, max_size=6))
+def test_sealing_serialises_data_as_canonical_json(data):
+    assert _canonical_data(data) == canonical_json(data).decode("utf-8")
 
 
 def sealed_run() -> list[dict]:

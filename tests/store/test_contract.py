@@ -323,6 +323,68 @@ async def test_a_lost_race_sends_later_writes_through_the_queue(store):
     await a.state(ex)  # a's cache is about to be stale
     await b.execute(ex, FACILITATOR, observation("b first"))
     await a.execute(ex, FACILITATOR, observation("a, after a lost race"))
-    assert ex in a._contended and ex not in b._contended
+    assert a.turns.contended(ex) and not b.turns.contended(ex)
     await a.execute(ex, FACILITATOR, observation("a, queued"))
     assert [e.data.get("text") for e in (await store.read(ex))[1:]] == ["b first", "a, after a lost race", "a, queued"]
+
+
+async def test_two_stores_racing_on_one_exercise_lose_nothing_duplicate_nothing_and_keep_keys(db_url):
+    """Two processes' stores (each its own connections) and services on one exercise: every command
+    is sent to BOTH at once with the same idempotency key, as a client retrying on another process
+    would. Each key is recorded exactly once, both answers for it are the recorded events, the
+    log has no gap and its chain verifies; on PostgreSQL the processes lost a race and took turns."""
+    stores = [open_store(db_url), open_store(db_url)]
+    try:
+        services = [ExerciseService(store=s, snapshot_interval=25) for s in stores]
+        ex, _ = await services[0].create(border_crisis())
+        await services[1].execute(ex, FACILITATOR, parse_command({"type": "start_exercise"}))
+        answers: dict[str, list[list[dict]]] = {}
+
+        async def both(key: str) -> None:
+            got = await asyncio.gather(*(svc.execute(ex, FACILITATOR, observation(key), idempotency_key=key, body_hash=key)
+                                         for svc in services))
+            answers[key] = [[e.envelope() for e in events] for events in got]
+
+        async def writer(w: int) -> None:
+            for j in range(12):
+                await both(f"w{w}-{j}")
+
+        await asyncio.wait_for(asyncio.gather(*(writer(w) for w in range(6))), 120)
+        events = await stores[0].read(ex)
+        assert [e.seq for e in events] == list(range(1, len(events) + 1))
+        assert verify_chain(e.envelope() for e in events) is None
+        texts = [e.data["text"] for e in events if e.type == "observation_added"]
+        assert sorted(texts) == sorted(answers) and len(texts) == 72  # every key once, nothing else
+        by_seq = {e.seq: e.envelope() for e in events}
+        for key, (first, second) in answers.items():
+            assert first == second, f"{key}: the two processes answered differently"
+            assert [by_seq[e["seq"]] for e in first] == first
+        for svc in services:  # both caches agree with a fold of the log
+            assert await svc.state(ex) == fold(events)
+        if db_url.startswith("postgresql"):
+            assert any(svc.turns.contended(ex) for svc in services)
+    finally:
+        for s in stores:
+            await s.close()
+
+
+@pytest.mark.postgres
+async def test_an_append_outside_a_turn_loses_while_another_process_holds_one(pg_url):
+    a, b = open_store(pg_url), open_store(pg_url)
+    try:
+        service, ex = await new_exercise(a)
+        state = await service.state(ex)
+        head = (await a.exercise(ex)).head_hash
+        from server.domain.decide import decide
+
+        [event] = decide(state, observation("b, outside a turn"), seat=FACILITATOR, now=service.now())
+        async with a.exclusive(ex):  # process a holds its turn
+            with pytest.raises(ConcurrencyConflict):
+                await b.append(ex, [event], expected_version=state.version, prev_hash=head, status=state.status,
+                               next_due_wall=None)
+            stored = await a.append(ex, [event], expected_version=state.version, prev_hash=head, status=state.status,
+                                    next_due_wall=None, in_turn=True)
+        assert [e.seq for e in await b.read(ex)] == [1, stored[0].seq]
+    finally:
+        await a.close()
+        await b.close()
