@@ -1,0 +1,99 @@
+"""The growing lists of a seat view, bounded: the most recent rows and a cursor to the older ones.
+
+A list that grows with the log (`registry.Listing`: injects, threats, consultations, decisions...)
+is shown in `GET /state` as its current rows (still in play, whatever their age) and its `recent`
+most recent rows, oldest first, with `{"has_more", "before"}` in the view's `pages`. Older rows are
+read with `page(...)`: the `limit` rows just before the row `before`, oldest first, with the same
+`has_more`/`before` for the next page.
+
+What a seat may learn from a page is what it may learn from the rows in it: the rows are filtered
+by `visibility.can_see` over their audience like every other read, the cursor is the id of a row
+the seat sees, `has_more` says only whether a row it sees is older, and there are no counts. A
+cursor naming a row the seat may not see is refused exactly as one naming no row at all.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .registry import REGISTRY, Listing
+from .state import State
+from .visibility import can_see
+
+
+class UnknownCursor(LookupError):
+    """`before` names no row of the list that this seat may see."""
+
+
+class UnknownList(LookupError):
+    """No growing list of the view has this name."""
+
+
+def listing(key: str) -> Listing:
+    found = REGISTRY.listings.get(key)
+    if found is None:
+        raise UnknownList(key)
+    return found
+
+
+def _shown(lst: Listing, state: State, seat: str, row: Any) -> bool:
+    if not can_see(lst.audience(row) if lst.audience else None, seat):
+        return False
+    return lst.include is None or lst.include(state, seat, row)
+
+
+def window(lst: Listing, state: State, seat: str, *, recent: int | None) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The list as `GET /state` shows it: every current row older than the `recent` most recent
+    rows, then those (all rows if `recent` is None); and its page marker."""
+    rows = lst.table.of(state)
+    keys = list(rows)
+    chosen: list[str] = []  # newest first
+    i = len(keys) - 1
+    while i >= 0 and (recent is None or len(chosen) < recent):
+        if _shown(lst, state, seat, rows[keys[i]]):
+            chosen.append(keys[i])
+        i -= 1
+    older_current: list[str] = []
+    more = False
+    # what is left (keys[:i + 1]) is older than the window: the rows still in play are shown anyway
+    for k in keys[:i + 1]:
+        row = rows[k]
+        if not _shown(lst, state, seat, row):
+            continue
+        if lst.current is not None and lst.current(state, seat, row):
+            older_current.append(k)
+        else:
+            more = True
+    items = [lst.item(state, seat, rows[k]) for k in (*older_current, *reversed(chosen))]
+    return items, {"has_more": more, "before": chosen[-1] if more else None}
+
+
+def page(lst: Listing, state: State, seat: str, *, before: str, limit: int) -> dict[str, Any]:
+    """The `limit` rows this seat sees just before the row `before`, oldest first."""
+    rows = lst.table.of(state)
+    if before not in rows or not _shown(lst, state, seat, rows[before]):
+        raise UnknownCursor(before)
+    keys = list(rows)
+    i = keys.index(before) - 1
+    chosen: list[str] = []
+    more = False
+    while i >= 0:
+        if _shown(lst, state, seat, rows[keys[i]]):
+            if len(chosen) == limit:
+                more = True
+                break
+            chosen.append(keys[i])
+        i -= 1
+    return {"items": [lst.item(state, seat, rows[k]) for k in reversed(chosen)],
+            "has_more": more, "before": chosen[-1] if more else None}
+
+
+def bounded_lists(state: State, seat: str, view: dict[str, Any], *, recent: int | None) -> None:
+    """Put every growing list into `view` (after what its slice's view part put under the same key)
+    and its marker into `view["pages"]`."""
+    pages: dict[str, Any] = {}
+    for key, lst in REGISTRY.listings.items():
+        items, marker = window(lst, state, seat, recent=recent)
+        view[key] = [*view.get(key, ()), *items]
+        pages[key] = marker
+    view["pages"] = pages
