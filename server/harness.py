@@ -6,6 +6,9 @@
   start (waiting until /healthz answers, or failing with the tail of its log), graceful stop,
   kill -9, restart, its memory and CPU time, and optionally a cProfile switch.
 - `free_port`.
+- `long_exercise_log(n)`: the log of a played exercise of about n events, decided and folded in this
+  process (no server, no database: seconds for 20,000), for the tests and benchmarks of what must
+  not grow with the log; `service.create(scenario, events=log)` stores it.
 
 Both serve through `server.cli.uvicorn_server`, so they run with `ttx serve`'s uvicorn options.
 The tests (`tests/`) and the benchmarks (`bench/`) both import this module; it lives in the
@@ -65,6 +68,55 @@ class _OnLoopback:
     @property
     def ws_url(self) -> str:
         return f"ws://{LOOPBACK}:{self.port}"
+
+
+# --- a long log, quickly -------------------------------------------------------------------------
+
+def long_exercise_log(n: int, *, scenario: str = "csto-border-crisis") -> tuple[Any, list[Any], Any]:
+    """(scenario, events, state): about `n` events of a played exercise, decided command by command
+    through the domain as the service decides them. A mix of everything that grows with the log, in
+    rounds: injects to all and to RUS only, TJK's threats, private RUS-KAZ consultations (TJK is no
+    member), open consultations with TJK's statement, closed; TJK's assistance requests, answered
+    and closed; decisions proposed, voted and closed; notifications of the UN Security Council."""
+    from .domain.commands import parse_command, resolve_alias
+    from .domain.decide import create, decide_and_fold
+    from .domain.fold import fold
+    from .scenarios import load_scenario_file
+
+    sc = load_scenario_file(PROJECT_ROOT / "exercises" / f"{scenario}.yaml")
+    now = 1_800_000_000.0
+    events = create(sc, now=now)
+    state = fold(events)
+
+    def do(seat: str, type_: str, **fields: Any) -> list[Any]:
+        nonlocal state
+        cmd = parse_command(resolve_alias(sc, {"type": type_, **fields}))
+        new, state = decide_and_fold(state, cmd, seat=seat, now=now)
+        events.extend(new)
+        return new
+
+    do("facilitator", "start_exercise")
+    i = 0
+    while len(events) < n:
+        i += 1
+        now += 0.5
+        do("facilitator", "send_inject", title=f"Inject {i}", body="A border post reports shelling at dawn.", to="all")
+        do("facilitator", "send_inject", title=f"For Russia {i}", body="Signals intercepts.", to=["RUS"])
+        threat = do("TJK", "report_threat", kind="aggression", summary=f"Incursion {i} on the Pyanj")[0].data["threat_id"]
+        do("RUS", "request_consultation", topic=f"Bilateral {i}", invitees=["KAZ"], private=True)
+        con = do("KAZ", "request_consultation", topic=f"Round {i}", invitees="all", private=False)[0].data["consultation_id"]
+        do("TJK", "post_statement", consultation_id=con, text="We call on every member to act under Article 4.")
+        do("KAZ", "close_consultation", consultation_id=con, outcome="no_agreement")
+        req = do("TJK", "request_assistance", kinds=["military"], summary=f"Reinforcements {i}",
+                 threat_id=threat)[0].data["request_id"]
+        do("RUS", "respond_to_assistance", request_id=req, response="pledge", details="A battalion.")
+        do("TJK", "close_assistance_request", request_id=req, status="fulfilled")
+        dec = do("TJK", "propose_decision", body="CCS", kind="general", title=f"Measures {i}",
+                 text="Joint measures to restore the border.")[0].data["decision_id"]
+        do("RUS", "cast_vote", decision_id=dec, vote="for")
+        do("facilitator", "close_vote", decision_id=dec)
+        do("SG", "notify_un_security_council", summary=f"Measures {i} taken under Article 4.")
+    return sc, events, state
 
 
 # --- in this process ---------------------------------------------------------------------------

@@ -1,8 +1,10 @@
 """The growing lists of a seat view, bounded: the most recent rows and a cursor to the older ones.
 
 A list that grows with the log (`registry.Listing`: injects, threats, consultations, decisions...)
-is shown in `GET /state` as its current rows (still in play, whatever their age) and its `recent`
-most recent rows, oldest first, with `{"has_more", "before"}` in the view's `pages`. Older rows are
+is shown in `GET /state` as its `recent` most recent rows and, before them, up to `recent` older
+rows still in play (open decisions, open consultations: what the seat must see whatever its age),
+oldest first, with `{"has_more", "before"}` in the view's `pages`: at most 2 x `recent` rows a list,
+however long the log. Older rows are
 read with `page(...)`: the `limit` rows just before the row `before`, oldest first, with the same
 `has_more`/`before` for the next page.
 
@@ -43,8 +45,8 @@ def _shown(lst: Listing, state: State, seat: str, row: Any) -> bool:
 
 
 def window(lst: Listing, state: State, seat: str, *, recent: int | None) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """The list as `GET /state` shows it: every current row older than the `recent` most recent
-    rows, then those (all rows if `recent` is None); and its page marker."""
+    """The list as `GET /state` shows it: up to `recent` rows in play older than the `recent` most
+    recent rows, then those (all rows if `recent` is None); and its page marker."""
     rows = lst.table.of(state)
     keys = list(rows)
     chosen: list[str] = []  # newest first
@@ -53,18 +55,19 @@ def window(lst: Listing, state: State, seat: str, *, recent: int | None) -> tupl
         if _shown(lst, state, seat, rows[keys[i]]):
             chosen.append(keys[i])
         i -= 1
-    older_current: list[str] = []
+    older_current: list[str] = []  # newest first
     more = False
-    # what is left (keys[:i + 1]) is older than the window: the rows still in play are shown anyway
-    for k in keys[:i + 1]:
-        row = rows[k]
-        if not _shown(lst, state, seat, row):
-            continue
-        if lst.current is not None and lst.current(state, seat, row):
-            older_current.append(k)
-        else:
-            more = True
-    items = [lst.item(state, seat, rows[k]) for k in (*older_current, *reversed(chosen))]
+    # what is left (keys[:i + 1]) is older than the window: the rows still in play are shown too,
+    # the most recent `recent` of them (so that the view is bounded even if nothing ever closes)
+    while i >= 0:
+        row = rows[keys[i]]
+        if _shown(lst, state, seat, row):
+            if lst.current is not None and lst.current(state, seat, row) and len(older_current) < (recent or 0):
+                older_current.append(keys[i])
+            else:
+                more = True
+        i -= 1
+    items = [lst.item(state, seat, rows[k]) for k in (*reversed(older_current), *reversed(chosen))]
     return items, {"has_more": more, "before": chosen[-1] if more else None}
 
 

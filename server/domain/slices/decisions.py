@@ -685,12 +685,10 @@ def _decision(state: State, seat: str, d: Decision) -> dict[str, Any]:
             "implementations": {s: {"status": i.status, "note": i.note, "at": i.at} for s, i in d.implementations.items()}}
 
 
-def _in_play(state: State, seat: str, d: Decision) -> bool:
-    """Open, or adopted and waiting for this seat's record of implementation."""
-    return d.status == "open" or (d.status == "adopted" and seat in d.bound and seat not in d.implementations)
-
-
-S.listing("decisions", DECISIONS, item=_decision, current=_in_play)
+# an open decision is in the view whatever its age; a settled one among the most recent (one that
+# waits for this seat's record of implementation too: those do not expire, so counting them in
+# play would let the view grow with the log again)
+S.listing("decisions", DECISIONS, item=_decision, current=lambda state, seat, d: d.status == "open")
 S.listing("sessions", SESSIONS, current=lambda state, seat, s: s.open,
           item=lambda state, seat, s: {"id": s.id, "body": s.body, "agenda": list(s.agenda),
                                        "time_frame_minutes": s.time_frame_minutes, "convened_at": s.convened_at,
