@@ -51,6 +51,8 @@ def _time(client: Any, path: str, token: str, *, warmup: int, requests: int) -> 
         ms.append((time.perf_counter() - t0) * 1000)
         resp.raise_for_status()
         size = len(resp.content)
+    if not ms:
+        return {}
     return {"bytes": size, "p50_ms": r(median(ms), 2), "p95_ms": r(percentile(ms, 95), 2)}
 
 
@@ -76,6 +78,8 @@ def main(args: argparse.Namespace, argv: list[str]) -> None:
         server.start()
         try:
             with httpx.Client(base_url=server.url, timeout=60) as c:
+                for seat in args.seats.split(","):  # every seat warm before any is measured
+                    _time(c, f"/api/exercises/{exercise_id}/state", tokens[seat], warmup=args.warmup, requests=0)
                 for seat in args.seats.split(","):
                     token = tokens[seat]
                     state = c.get(f"/api/exercises/{exercise_id}/state", headers={"Authorization": f"Bearer {token}"}).json()

@@ -16,8 +16,10 @@ cursor naming a row the seat may not see is refused exactly as one naming no row
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+from .persistent import Rows
 from .registry import REGISTRY, Listing
 from .state import State
 from .visibility import can_see
@@ -38,6 +40,10 @@ def listing(key: str) -> Listing:
     return found
 
 
+def _ordered(rows: Any) -> Sequence[str]:
+    return rows.ordered_keys() if isinstance(rows, Rows) else list(rows)
+
+
 def _shown(lst: Listing, state: State, seat: str, row: Any) -> bool:
     if not can_see(lst.audience(row) if lst.audience else None, seat):
         return False
@@ -48,7 +54,7 @@ def window(lst: Listing, state: State, seat: str, *, recent: int | None) -> tupl
     """The list as `GET /state` shows it: up to `recent` rows in play older than the `recent` most
     recent rows, then those (all rows if `recent` is None); and its page marker."""
     rows = lst.table.of(state)
-    keys = list(rows)
+    keys = _ordered(rows)
     chosen: list[str] = []  # newest first
     i = len(keys) - 1
     while i >= 0 and (recent is None or len(chosen) < recent):
@@ -57,12 +63,16 @@ def window(lst: Listing, state: State, seat: str, *, recent: int | None) -> tupl
         i -= 1
     older_current: list[str] = []  # newest first
     more = False
+    cap = recent or 0
     # what is left (keys[:i + 1]) is older than the window: the rows still in play are shown too,
-    # the most recent `recent` of them (so that the view is bounded even if nothing ever closes)
-    while i >= 0:
+    # the most recent `recent` of them (so that the view is bounded even if nothing ever closes).
+    # The scan stops as soon as it has told `has_more` and found all the rows in play it may show:
+    # at the first older row for a list without rows in play; for the others it reads back to the
+    # oldest row in play, or the start (the cost that still grows with the log: a check per row).
+    while i >= 0 and not (more and (lst.current is None or len(older_current) == cap)):
         row = rows[keys[i]]
         if _shown(lst, state, seat, row):
-            if lst.current is not None and lst.current(state, seat, row) and len(older_current) < (recent or 0):
+            if lst.current is not None and len(older_current) < cap and lst.current(state, seat, row):
                 older_current.append(keys[i])
             else:
                 more = True
@@ -76,7 +86,7 @@ def page(lst: Listing, state: State, seat: str, *, before: str, limit: int) -> d
     rows = lst.table.of(state)
     if before not in rows or not _shown(lst, state, seat, rows[before]):
         raise UnknownCursor(before)
-    keys = list(rows)
+    keys = _ordered(rows)
     i = keys.index(before) - 1
     chosen: list[str] = []
     more = False
