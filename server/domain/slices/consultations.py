@@ -17,7 +17,6 @@ from ..fields import KindRef, Note, Ref, SeatList, Summary, Title
 from ..fold import Draft
 from ..registry import Command, Move, Slice
 from ..state import State
-from ..visibility import can_see
 from ..words import Words
 
 S = Slice("consultations")
