@@ -62,7 +62,9 @@ async def _events_before(service: ExerciseService, exercise_id: str, seat: str, 
     """The last `limit` events this seat may see with after < seq < before: read backwards in
     windows of the log (widening while they hold few visible events), one more to tell `has_more`."""
     found: list[Event] = []  # newest first
-    hi = before - 1  # the highest seq still to read
+    # the highest seq still to read: never past the log's head (a `before` far beyond it must not
+    # cost a read per empty window; the answer holds only visible events, so the head stays unsaid)
+    hi = min(before - 1, (await service.state(exercise_id)).version)
     window = min(MAX_LIMIT, limit + 1)
     while hi > after and len(found) <= limit:
         lo = max(after, hi - window)
