@@ -5,7 +5,9 @@ assistance, decisions, notifications, some private to RUS and KAZ) is stored in 
 file with a snapshot of its head, then `ttx serve` (a `ServerProcess`, run from `--root`: this
 checkout, or another tree such as an export of `main` to measure the view before it was bounded)
 answers `--requests` sequential GET /state for each seat in `--seats` after `--warmup` of them:
-bytes of the body, and the median and p95 of the wall time one keep-alive client measures. Also
+bytes of the body, and the median and p95 of the wall time one keep-alive client measures; and,
+in this process, the CPU time of the domain's view and its JSON, whole (recent=None, what GET
+/state served before it was bounded) and bounded (the default TTX_VIEW_RECENT). Also
 the requests the page makes besides: the first page of events (GET /events?before=) and a page of a
 list (GET /state/decisions?before=), where the server has them. Not part of `bench all`.
 Results: bench/results/view[-TAG].json.
@@ -25,11 +27,10 @@ from server.harness import ServerProcess, long_exercise_log
 from .common import ROOT, Run, median, percentile, r, sqlite_database
 
 
-async def _store_log(url: str, events: int) -> tuple[str, dict[str, str]]:
+async def _store_log(url: str, scenario: Any, log: list[Any]) -> tuple[str, dict[str, str]]:
     from server.service import ExerciseService
     from server.store.sql import open_store
 
-    scenario, log, _ = long_exercise_log(events)
     store = open_store(url)
     try:
         service = ExerciseService(store=store)
@@ -38,6 +39,23 @@ async def _store_log(url: str, events: int) -> tuple[str, dict[str, str]]:
     finally:
         await store.close()
     return exercise_id, {s.seat: s.token for s in issued}
+
+
+def _in_process(state: Any, seat: str, recent: int | None, repeats: int) -> dict[str, Any]:
+    """CPU time of the domain's seat_view and its JSON in this process: the part of GET /state
+    that depends least on the machine's load."""
+    import json
+
+    from server.domain.views import seat_view
+
+    seat_view(state, seat, recent=recent)
+    cpu, size = [], 0
+    for _ in range(repeats):
+        t0 = time.process_time()
+        body = json.dumps(seat_view(state, seat, recent=recent)).encode()
+        cpu.append((time.process_time() - t0) * 1000)
+        size = len(body)
+    return {"bytes": size, "cpu_ms": r(median(cpu), 2)}
 
 
 def _time(client: Any, path: str, token: str, *, warmup: int, requests: int) -> dict[str, Any]:
@@ -72,8 +90,17 @@ def main(args: argparse.Namespace, argv: list[str]) -> None:
     run = Run(name, ["view", *argv], {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()})
     run.doc["command"] = "python -m bench.view " + " ".join(argv)
     run.note(f"server run from {args.root}; one sequential keep-alive httpx client; SQLite, snapshot at the head")
+    from server.settings import Settings
+
+    scenario, log, state = long_exercise_log(args.events)
+    recent = Settings.model_fields["view_recent"].default
+    for seat in args.seats.split(","):
+        for bound in (None, recent):
+            row = run.add(seat=seat, events=args.events, request=f"seat_view(recent={bound}) + json, in process",
+                          **_in_process(state, seat, bound, args.requests))
+            print(row, flush=True)
     with sqlite_database() as (url, _):
-        exercise_id, tokens = asyncio.run(_store_log(url, args.events))
+        exercise_id, tokens = asyncio.run(_store_log(url, scenario, log))
         server = ServerProcess(url, root=args.root.resolve())
         server.start()
         try:
