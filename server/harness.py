@@ -6,6 +6,9 @@
   start (waiting until /healthz answers, or failing with the tail of its log), graceful stop,
   kill -9, restart, its memory and CPU time, and optionally a cProfile switch.
 - `free_port`.
+- `long_exercise_log(n)`: the log of a played exercise of about n events, decided and folded in this
+  process (no server, no database: seconds for 20,000), for the tests and benchmarks of what must
+  not grow with the log; `service.create(scenario, events=log)` stores it.
 
 Both serve through `server.cli.uvicorn_server`, so they run with `ttx serve`'s uvicorn options.
 The tests (`tests/`) and the benchmarks (`bench/`) both import this module; it lives in the
@@ -65,6 +68,63 @@ class _OnLoopback:
     @property
     def ws_url(self) -> str:
         return f"ws://{LOOPBACK}:{self.port}"
+
+
+# --- a long log, quickly -------------------------------------------------------------------------
+
+def long_exercise_log(n: int, *, scenario: str = "csto-border-crisis") -> tuple[Any, list[Any], Any]:
+    """(scenario, events, state): about `n` events of a played exercise, decided command by command
+    through the domain as the service decides them. A mix of everything that grows with the log, in
+    rounds: injects to all and to RUS only, TJK's threats (of the scenario's first kind), private
+    RUS-KAZ consultations (TJK is no member), open consultations with TJK's statement, closed;
+    TJK's assistance requests, answered and closed; decisions proposed by TJK in the first body it
+    may propose in, voted and closed; SG's notifications of the scenario's first recipient. The
+    scenario must have those seats (the default one has)."""
+    from .domain import institutions as inst
+    from .domain.commands import parse_command, resolve_alias
+    from .domain.decide import create, decide_and_fold
+    from .domain.fold import fold
+    from .scenarios import load_scenario_file
+
+    sc = load_scenario_file(PROJECT_ROOT / "exercises" / f"{scenario}.yaml")
+    now = 1_800_000_000.0
+    events = create(sc, now=now)
+    state = fold(events)
+
+    def do(seat: str, type_: str, **fields: Any) -> list[Any]:
+        nonlocal state
+        cmd = parse_command(resolve_alias(sc, {"type": type_, **fields}))
+        new, state = decide_and_fold(state, cmd, seat=seat, now=now)
+        events.extend(new)
+        return new
+
+    threat_kind = sc.threat_kinds[0].id
+    assistance_kind = sc.assistance_kinds[0].id
+    body = next(b.id for b in sc.bodies if inst.holds_office(state, "TJK", b, "propose_decision"))
+    kind = next(k.id for k in sc.decision_kinds if k.effect is None and body in inst.competent_bodies(k, sc))
+    recipient = sc.recipients[0].id
+    do("facilitator", "start_exercise")
+    i = 0
+    while len(events) < n:
+        i += 1
+        now += 0.5
+        do("facilitator", "send_inject", title=f"Inject {i}", body="A border post reports shelling at dawn.", to="all")
+        do("facilitator", "send_inject", title=f"For Russia {i}", body="Signals intercepts.", to=["RUS"])
+        threat = do("TJK", "report_threat", kind=threat_kind, summary=f"Incursion {i} at the river")[0].data["threat_id"]
+        do("RUS", "request_consultation", topic=f"Bilateral {i}", invitees=["KAZ"], private=True)
+        con = do("KAZ", "request_consultation", topic=f"Round {i}", invitees="all", private=False)[0].data["consultation_id"]
+        do("TJK", "post_statement", consultation_id=con, text="We call on every member to act together now.")
+        do("KAZ", "close_consultation", consultation_id=con, outcome="no_agreement")
+        req = do("TJK", "request_assistance", kinds=[assistance_kind], summary=f"Reinforcements {i}",
+                 threat_id=threat)[0].data["request_id"]
+        do("RUS", "respond_to_assistance", request_id=req, response="pledge", details="A battalion.")
+        do("TJK", "close_assistance_request", request_id=req, status="fulfilled")
+        dec = do("TJK", "propose_decision", body=body, kind=kind, title=f"Measures {i}",
+                 text="Joint measures to restore the border.")[0].data["decision_id"]
+        do("RUS", "cast_vote", decision_id=dec, vote="for")
+        do("facilitator", "close_vote", decision_id=dec)
+        do("SG", "notify", recipient=recipient, summary=f"Measures {i} taken.")
+    return sc, events, state
 
 
 # --- in this process ---------------------------------------------------------------------------

@@ -101,6 +101,16 @@ class Settings(BaseSettings):
                                  "inject_delivered": 5_000, "notification_sent": 5_000, "control_message_sent": 10_000},
         validation_alias="TTX_EXERCISE_LIMITS",
         description='JSON object: "events" (the whole log) and event types, each with the most one exercise may hold')
+    # The seat view (GET /state) does not grow with the log: each list that does (injects, threats,
+    # consultations, decisions...) shows its rows still in play and its most recent rows; older
+    # rows are read a page at a time (GET /state/{list}?before=ID, GET /events?before=SEQ).
+    view_recent: int = Field(default=50, ge=1, le=1000, validation_alias="TTX_VIEW_RECENT",
+                             description="most recent rows of each growing list in a seat's GET /state; also the "
+                                         "default page of GET /state/{list}")
+    view_max_bytes: int = Field(default=256 * 1024, ge=1024, validation_alias="TTX_VIEW_MAX_BYTES",
+                                description="the size (JSON bytes) a seat's GET /state stays within at any length "
+                                            "of the log: a budget tests/api/test_view_size.py holds the view to "
+                                            "at 20,000 events, not a cut the server makes")
     clock_speed_min: float = Field(default=0.1, gt=0, le=1, validation_alias="TTX_CLOCK_SPEED_MIN")
     clock_speed_max: float = Field(default=100.0, ge=1, le=1000, validation_alias="TTX_CLOCK_SPEED_MAX")
 

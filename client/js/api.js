@@ -121,6 +121,23 @@ export async function getState(exerciseId, token, params = {}) {
   return view;
 }
 
+/**
+ * The last `limit` visible events before seq `before`, in order: {events, has_more, before} (pass
+ * `before` on to read the page before these).
+ */
+export function getEventsBefore(exerciseId, token, before, limit = 200) {
+  return getJSON(exercisePath(exerciseId, `events?before=${before}&limit=${limit}`), token);
+}
+
+/**
+ * Older rows of one list of the seat's view (`decisions`, `injects`...): those before the row
+ * `before` (`view.pages[key].before`), oldest first: {items, has_more, before}.
+ */
+export function getOlderRows(exerciseId, token, key, before, params = {}) {
+  const qs = new URLSearchParams({ before, ...params }).toString();
+  return getJSON(exercisePath(exerciseId, `state/${encodeURIComponent(key)}?${qs}`), token);
+}
+
 /** Every visible event with seq > after, paging through the log. */
 export async function getEvents(exerciseId, token, after = 0) {
   const out = [];

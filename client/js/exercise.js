@@ -1,7 +1,8 @@
 // The exercise page, one for every seat. Reads the seat token from the link, loads the seat's view
-// and the events so far, opens one WebSocket, and folds every new event into the page.
+// and the most recent events (older ones on demand), opens one WebSocket, and folds every new
+// event into the page.
 
-import { ApiError, getEvents, getState, sendCommand } from "./api.js";
+import { ApiError, getEventsBefore, getOlderRows, getState, sendCommand } from "./api.js";
 import { exerciseNow } from "./clock.js";
 import { fill, h } from "./dom.js";
 import { expireStatuses } from "./forms.js";
@@ -50,10 +51,13 @@ function askForToken(problem) {
   input.focus();
 }
 
+export const EVENTS_PAGE = 200; // the events the page starts with, and reads back at a time
+
 async function load() {
   const view = await getState(exerciseId, token);
-  const events = await getEvents(exerciseId, token, 0);
-  return { view, events };
+  // the events up to the view: the most recent, not the whole log (the feed reads back on demand)
+  const page = await getEventsBefore(exerciseId, token, view.exercise.version + 1, EVENTS_PAGE);
+  return { view, events: page.events, eventsPage: { has_more: page.has_more, before: page.before } };
 }
 
 async function boot() {
@@ -87,15 +91,18 @@ async function boot() {
       await new Promise((r) => setTimeout(r, wait));
     }
   }
-  start(loaded.view, loaded.events);
+  start(loaded.view, loaded.events, loaded.eventsPage);
 }
 
-function start(view, events) {
+function start(view, events, eventsPage) {
   // The observer's view lists every delivered inject, also those sent to other seats, whose
   // events it never receives: it re-reads its view after each burst of events to stay exact.
   const store = createStore(view, events, {
     reload: (at) => getState(exerciseId, token, { at }),
     alwaysReload: view.seat === "observer",
+    eventsPage,
+    olderEvents: (before) => getEventsBefore(exerciseId, token, before, EVENTS_PAGE),
+    olderRows: (key, before) => getOlderRows(exerciseId, token, key, before),
   });
   const send = (command, key) => sendCommand(exerciseId, token, command, key);
   const ctxOf = () => {

@@ -6,7 +6,7 @@
 // seat's link is refused: the facilitator's view holds what only the facilitator may see, and a
 // participant's what only that seat may.
 
-import { ApiError, getEvents, getState } from "./api.js";
+import { ApiError, getEventsBefore, getState } from "./api.js";
 import { countdown, exerciseNow, hms, inWorldText, zoneLabel } from "./clock.js";
 import { describeEvent } from "./describe.js";
 import { fill, h, setText, syncList } from "./dom.js";
@@ -133,6 +133,10 @@ function decisionsPart() {
       const open = new Set(ctx.index.of("decision_proposed").filter(isPublic).map((e) => e.data.decision_id));
       const items = ctx.view.decisions.filter((d) => d.status === "open" && open.has(d.id))
         .sort((a, b) => a.proposed_at - b.proposed_at);
+      // the screen starts from the most recent events: read back to the proposal of an older open decision
+      if (ctx.view.decisions.some((d) => d.status === "open" && !open.has(d.id)) && ctx.store.eventsPage.has_more) {
+        ctx.store.loadOlderEvents().catch(() => { /* the next render asks again */ });
+      }
       empty.hidden = items.length > 0;
       syncList(list, items, (d) => d.id, () => decisionCard(), ctx);
     },
@@ -166,10 +170,14 @@ function latestPart() {
   };
 }
 
-function start(view, events) {
+const EVENTS_PAGE = 200;
+
+function start(view, events, eventsPage) {
   const store = createStore(view, events, {
     reload: (at) => getState(exerciseId, token, { at }),
     alwaysReload: true, // the observer's view lists deliveries it is not sent (js/store.js)
+    eventsPage,
+    olderEvents: (before) => getEventsBefore(exerciseId, token, before, EVENTS_PAGE),
   });
   const ctxOf = () => ({ store, view: store.view, events: store.events, index: store.index,
     now: () => exerciseNow(store.view, store.skew) });
@@ -210,8 +218,9 @@ async function boot() {
       try { sessionStorage.removeItem(KEY); } catch { /* nothing kept */ }
       return message(t("Room screen"), t("The room screen shows only what the observer sees: open it with the observer's link, not this seat's."));
     }
-    const history = await getEvents(exerciseId, token, 0);
-    start(view, history);
+    // the most recent events, not the whole log
+    const page = await getEventsBefore(exerciseId, token, view.exercise.version + 1, EVENTS_PAGE);
+    start(view, page.events, { has_more: page.has_more, before: page.before });
   } catch (e) {
     if (e instanceof ApiError && (e.status === 401 || e.status === 403 || e.status === 404)) {
       return message(t("Room screen"), e.message);

@@ -65,6 +65,15 @@ class Envelope(BaseModel):
 class EventsOut(BaseModel):
     events: list[Envelope]
     next_after: int | None = Field(default=None, description="pass as `after` to read on")
+    has_more: bool | None = Field(default=None, description="with `before`: whether this seat may see an earlier event")
+    before: int | None = Field(default=None, description="with `before`: pass as `before` to read the events before "
+                                                         "these (null when there are none)")
+
+
+class PageOut(BaseModel):
+    items: list[dict[str, Any]] = Field(description="rows of the list, oldest first, as GET /state shows them")
+    has_more: bool = Field(description="whether this seat may see older rows")
+    before: str | None = Field(description="pass as `before` for the next page (null when there is none)")
 
 
 class SeatOut(BaseModel):

@@ -17,7 +17,7 @@ changes), so reads of one state (each seat's view) share it.
 
 from __future__ import annotations
 
-from collections.abc import ItemsView, KeysView, Mapping, MutableMapping, ValuesView
+from collections.abc import ItemsView, KeysView, Mapping, MutableMapping, Sequence, ValuesView
 from operator import itemgetter
 from typing import Any, Callable, Iterable, Iterator
 
@@ -82,6 +82,10 @@ class Rows(Mapping[str, Any]):
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._ordered())
+
+    def ordered_keys(self) -> Sequence[str]:
+        """The keys in order, as a sequence to index or read backwards (shared: never change it)."""
+        return self._ordered()
 
     def keys(self) -> KeysView[str]:
         return KeysView(self)

@@ -65,6 +65,25 @@ Reenact = Callable[[Any, Mapping[str, Any], Translate], Command]  # (event, data
 Reaction = Callable[[Any, Any], None]  # (batch, event) -> None
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
 ViewPart = Callable[[Any, str, Any], Mapping[str, Any]]  # (state, seat, words) -> keys of the view
+
+
+@dataclass(frozen=True)
+class Listing:
+    """A list of the seat view that grows with the log (decisions, injects, threats...): the rows of
+    one table, each shown as `item(state, seat, row)`. Who may see a row is `audience(row)` (None:
+    every seat), judged by `visibility.can_see` like every other read; `include(state, seat, row)`
+    narrows it further (the staff's view lists scheduled injects elsewhere). `current(state, seat,
+    row)`: a row still in play (an open decision, a consultation not closed), always in the view
+    whatever its age. `GET /state` holds the most recent rows and the current ones; older rows are
+    read a page at a time (`server/domain/paging.py`)."""
+
+    key: str
+    slice: str
+    table: "Table"
+    item: Callable[[Any, str, Any], dict[str, Any]]
+    audience: Callable[[Any], Any] | None = None
+    current: Callable[[Any, str, Any], bool] | None = None
+    include: Callable[[Any, str, Any], bool] | None = None
 SubjectCheck = Callable[[Any, str, Any], None]  # (state, subject seat, decision kind) -> None, or raises Refused
 
 
@@ -135,6 +154,7 @@ class Registry:
     reactions: dict[str, list[Reaction]] = field(default_factory=dict)
     due: list[DueItems] = field(default_factory=list)
     views: list[tuple[str, ViewPart]] = field(default_factory=list)
+    listings: dict[str, Listing] = field(default_factory=dict)
     watchers: list[Evolver] = field(default_factory=list)
     watch_types: dict[Evolver, Callable[[Any], Iterable[str]]] = field(default_factory=dict)  # watcher -> types(scenario)
     followers: dict[str, list[Evolver]] = field(default_factory=dict)
@@ -265,3 +285,14 @@ class Slice:
         """`fn(state, seat, words)` gives this slice's keys of the seat's view (GET /state)."""
         self.registry.views.append((self.name, fn))
         return fn
+
+    def listing(self, key: str, table: Table, *, item: Callable[[Any, str, Any], dict[str, Any]],
+                audience: Callable[[Any], Any] | None = None, current: Callable[[Any, str, Any], bool] | None = None,
+                include: Callable[[Any, str, Any], bool] | None = None) -> Listing:
+        """A growing list of the seat view under `key` (see `Listing`); its rows come after what
+        this slice's `view` part puts under the same key, if anything."""
+        if key in self.registry.listings:
+            raise ValueError(f"listing {key!r} registered twice")
+        found = Listing(key, self.name, table, item, audience, current, include)
+        self.registry.listings[key] = found
+        return found

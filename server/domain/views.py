@@ -3,7 +3,8 @@
 The common part (who the seat is and what it may do, the exercise and its clock, the seats, the
 institutions, the words to show) is here; each slice adds its own keys (`Slice.view`), filtering
 its entities with `visibility.can_see` over the audience of the events that made them, so the view
-and the event feed agree on what a seat may know.
+and the event feed agree on what a seat may know. The lists that grow with the log are each slice's
+`listing`s, bounded to their most recent rows by `paging.py` (`GET /state` passes `recent`).
 """
 
 from __future__ import annotations
@@ -13,13 +14,16 @@ from typing import Any
 from . import institutions as inst
 from .clock import in_world
 from .events import FACILITATOR, OBSERVER
+from .paging import bounded_lists
 from .registry import REGISTRY
 from .slices.clock import horizon
 from .state import State
 from .visibility import is_staff
 
 
-def seat_view(state: State, seat: str) -> dict[str, Any]:
+def seat_view(state: State, seat: str, *, recent: int | None = None) -> dict[str, Any]:
+    """The view of `seat`. `recent`: how many of the most recent rows of each growing list to show
+    (with the rows still in play and a cursor to the rest: see paging.py); None, all of them."""
     sc = state.scenario
     assert sc is not None
     staff = is_staff(seat)
@@ -66,6 +70,7 @@ def seat_view(state: State, seat: str) -> dict[str, Any]:
         view["me"]["convenes"] = [b.id for b in sc.bodies if inst.holds_office(state, seat, b, "convene_session")]
     for _, part in REGISTRY.views:
         view.update(part(state, seat, w))
+    bounded_lists(state, seat, view, recent=recent)
     return view
 
 

@@ -22,6 +22,7 @@ from server.domain.fold import fold
 from server.domain.views import seat_view
 from server.review.export import ParsedExport, parse_export
 from server.review.log import current_event
+from server.settings import Settings
 from tests.conftest import PG_ADMIN_URL, run_blocking
 
 # --- PostgreSQL restart ----------------------------------------------------------------------
@@ -150,7 +151,12 @@ def normalized(view: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+# GET /state bounds each growing list as a server with default settings does
+VIEW_RECENT: int = Settings.model_fields["view_recent"].default
+
+
 def folded_view(envelopes: list[dict[str, Any]], seat: str, upto: int | None = None) -> dict[str, Any]:
-    """The seat's state view computed in this process from exported envelopes."""
+    """The seat's state view computed in this process from exported envelopes, as GET /state
+    gives it (each growing list bounded as a server with default settings bounds it)."""
     events = [current_event(e) for e in envelopes if upto is None or e["seq"] <= upto]
-    return normalized(seat_view(fold(events), seat))
+    return normalized(seat_view(fold(events), seat, recent=VIEW_RECENT))

@@ -8,7 +8,7 @@ import { actionButton, actionForm, allow, statusLine } from "../forms.js";
 import { allowed } from "../perms.js";
 import { ALL_ROLES, generic, registerDescription, registerFold, registerPanel, registerSnapshot } from "../registry.js";
 import { assistanceKindName, moveLabel, moveTitle, seatList, seatName } from "../words.js";
-import { badge, injectPicker, note, objectTable, panel, threatPicker, threatRef, when } from "./common.js";
+import { badge, injectPicker, note, objectTable, olderRows, panel, threatPicker, threatRef, when } from "./common.js";
 import { t } from "../i18n.js";
 
 // --- the fold ---------------------------------------------------------------------------------
@@ -86,10 +86,12 @@ export function assistancePanel(send) {
   });
   const list = h("div", { class: "cards", id: "assistance-list" });
   const empty = note(t("No requests for assistance yet."));
-  p.body.append(form.el, list, empty);
+  const older = olderRows("assistance");
+  p.body.append(form.el, list, empty, older.el);
 
   function update(ctx) {
     const { view, perms } = ctx;
+    older.update(ctx);
     const grant = perms.may("request_assistance");
     form.el.hidden = !grant;
     form.setEnabled(perms.inPlay);

@@ -1,7 +1,7 @@
 // Small building blocks shared by the views.
 
 import { hms, inWorldText } from "../clock.js";
-import { field, fill, h, select, setOptions, uid } from "../dom.js";
+import { field, fill, h, select, setOptions, setText, uid } from "../dom.js";
 import { clip, seatLabel, seatName, threatKindName } from "../words.js";
 import { N_, t } from "../i18n.js";
 
@@ -90,6 +90,33 @@ export function threatRef(view, threatId) {
   if (!threatId) return "";
   const x = (view.threats || []).find((y) => y.id === threatId);
   return x ? t("{kind} reported by {seat}: {summary}", { kind: threatKindName(view, x.kind), seat: seatName(view, x.actor), summary: clip(x.summary, 60) }) : threatId;
+}
+
+/**
+ * "Show older" under a list of the view that holds only its most recent rows (`view.pages[key]`
+ * says whether there are older ones): reads the page before them into the view (js/store.js).
+ * Returns {el, update(ctx)}.
+ */
+export function olderRows(key) {
+  const button = h("button", { type: "button", class: "show-older", dataset: { list: key } }, t("Show older"));
+  const status = h("span", { class: "note", role: "status" });
+  const el = h("p", { class: "older", hidden: true }, button, " ", status);
+  let store = null;
+  button.addEventListener("click", () => {
+    if (!store) return;
+    button.disabled = true;
+    setText(status, t("Loading…"));
+    store.loadOlderRows(key).then(() => setText(status, ""), (e) => setText(status, e.message))
+      .finally(() => { button.disabled = false; });
+  });
+  return {
+    el,
+    update(ctx) {
+      store = ctx.store || null;
+      const mark = ctx.view.pages && ctx.view.pages[key];
+      el.hidden = !(store && mark && mark.has_more);
+    },
+  };
 }
 
 export function note(text, className = "note") {

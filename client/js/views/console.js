@@ -7,7 +7,7 @@ import { checkboxGroup, field, fill, h, setText } from "../dom.js";
 import { actionButton, actionForm, allow, statusLine } from "../forms.js";
 import { registerDescription, registerFold, registerPanel, STAFF_ROLES } from "../registry.js";
 import { humanize, seatList, seatName } from "../words.js";
-import { badge, note, panel, seatChoices, when } from "./common.js";
+import { badge, note, olderRows, panel, seatChoices, when } from "./common.js";
 import { N_, t } from "../i18n.js";
 
 // --- the fold ---------------------------------------------------------------------------------
@@ -190,7 +190,8 @@ export function injectsPanel(send) {
   const table = h("div", { class: "table-wrap" }, h("table", { class: "inject-table" },
     h("caption", {}, t("The scenario's schedule, and ad-hoc injects")),
     h("thead", {}, h("tr", {}, [t("Trigger"), t("Inject"), t("To"), t("Status"), ""].map((c) => h("th", { scope: "col" }, c)))), tbody));
-  p.body.append(table, status.el);
+  const older = olderRows("injects");
+  p.body.append(table, older.el, status.el);
   const rows = new Map();
   function row(inj) {
     let r = rows.get(inj.id);
@@ -207,6 +208,7 @@ export function injectsPanel(send) {
     el: p.el,
     update(ctx) {
       const { view, perms } = ctx;
+      older.update(ctx);
       const injects = view.injects || [];
       let prev = null;
       for (const inj of injects) {

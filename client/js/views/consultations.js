@@ -6,7 +6,7 @@ import { checkboxGroup, field, fill, h, select, setOptions, syncList } from "../
 import { actionForm } from "../forms.js";
 import { ALL_ROLES, generic, registerDescription, registerFold, registerPanel, registerSnapshot } from "../registry.js";
 import { humanize, moveLabel, moveTitle, regionName, seatList, seatName } from "../words.js";
-import { badge, injectPicker, note, objectTable, panel, seatChoices, threatPicker, threatRef, when } from "./common.js";
+import { badge, injectPicker, note, objectTable, olderRows, panel, seatChoices, threatPicker, threatRef, when } from "./common.js";
 import { t } from "../i18n.js";
 
 // --- the fold ---------------------------------------------------------------------------------
@@ -83,10 +83,12 @@ export function consultationsPanel(send) {
   const open = openForm(send);
   const list = h("div", { class: "cards", id: "consultation-list" });
   const empty = note(t("No consultations yet."));
-  p.body.append(open.el, list, empty);
+  const older = olderRows("consultations");
+  p.body.append(open.el, list, empty, older.el);
 
   function update(ctx) {
     const { perms, view } = ctx;
+    older.update(ctx);
     open.el.hidden = !perms.may("request_consultation");
     open.update(ctx);
     const items = [...view.consultations].sort((a, b) => Number(b.open) - Number(a.open) || b.opened_at - a.opened_at);
@@ -163,8 +165,16 @@ function card(send, c0) {
   const about = h("p", { class: "about" });
   const outcome = h("p", { class: "outcome" });
   const statements = h("ol", { class: "statements", "aria-label": t("Statements") });
+  // statements made before the events the page holds: read back on demand
+  const earlier = h("button", { type: "button", class: "show-older", hidden: true }, t("Show older"));
+  let store = null;
+  earlier.addEventListener("click", () => {
+    earlier.disabled = true;
+    if (store) store.loadOlderEvents().finally(() => { earlier.disabled = false; });
+  });
   const tools = h("div", { class: "card-tools" });
-  const el = h("article", { class: "card consultation", dataset: { id: c0.id } }, title, meta, members, about, statements, outcome, tools);
+  const el = h("article", { class: "card consultation", dataset: { id: c0.id } }, title, meta, members, about, earlier,
+    statements, outcome, tools);
 
   const text = h("textarea", { rows: 2, required: true, maxLength: 4000 });
   const post = actionForm(send, {
@@ -203,6 +213,7 @@ function card(send, c0) {
 
   let c = c0;
   let shownStatements = 0;
+  let firstStatement = null;
   return {
     el,
     update(item) { c = item; },
@@ -222,6 +233,13 @@ function card(send, c0) {
           c.position ? `: ${c.position}` : "", ` (${t("closed at")} `, when(view, c.closed_at), ")");
       }
       const mine = ctx.index.group("statement_posted", "consultation_id").get(c.id) || [];
+      store = ctx.store || null;
+      earlier.hidden = !(store && store.eventsPage.has_more && c.statements > mine.length);
+      if (mine.length && mine[0].seq !== firstStatement) { // older ones were read: show them all again
+        firstStatement = mine[0].seq;
+        statements.replaceChildren();
+        shownStatements = 0;
+      }
       for (let i = shownStatements; i < mine.length; i += 1) {
         const e = mine[i];
         statements.append(h("li", { dataset: { seq: String(e.seq) } },

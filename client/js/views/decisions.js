@@ -13,7 +13,7 @@ import {
   bodyName, capitalize, decisionKind, decisionKindName, decisionKindTitle, humanize, moveLabel, moveTitle, regionName,
   seatLabel, seatList, seatName, term, voteWord,
 } from "../words.js";
-import { badge, injectPicker, note, objectTable, panel, threatPicker, threatRef, when } from "./common.js";
+import { badge, injectPicker, note, objectTable, olderRows, panel, threatPicker, threatRef, when } from "./common.js";
 import { language, N_, recorded, t } from "../i18n.js";
 
 // --- the fold ---------------------------------------------------------------------------------
@@ -182,10 +182,12 @@ export function decisionsPanel(send) {
   const propose = proposeForm(send);
   const list = h("div", { class: "cards", id: "decision-list" });
   const empty = note(t("No decisions proposed yet."));
-  p.body.append(propose.el, list, empty);
+  const older = olderRows("decisions");
+  p.body.append(propose.el, list, empty, older.el);
 
   function update(ctx) {
     propose.update(ctx);
+    older.update(ctx);
     const items = [...ctx.view.decisions].sort((a, b) => Number(b.status === "open") - Number(a.status === "open") || b.proposed_at - a.proposed_at);
     empty.hidden = items.length > 0;
     syncList(list, items, (d) => d.id, (d) => card(send, d.id), ctx);
@@ -462,7 +464,8 @@ export function sessionsPanel(send) {
   });
   const list = h("ul", { class: "records", id: "session-list" });
   const empty = note(t("No sessions convened."));
-  p.body.append(form.el, list, empty);
+  const older = olderRows("sessions");
+  p.body.append(form.el, list, empty, older.el);
   return {
     el: p.el,
     update(ctx) {
@@ -473,6 +476,7 @@ export function sessionsPanel(send) {
       form.setLabels({ legend: moveTitle(view, "convene_session") });
       setOptions(body, perms.convenes.map((id) => [id, `${bodyName(view, id)} (${id})`]));
       empty.hidden = view.sessions.length > 0;
+      older.update(ctx);
       fill(list, view.sessions.map((s) => h("li", {}, when(view, s.convened_at), " ", h("strong", {}, bodyName(view, s.body)), " ",
         s.open ? badge(t("in session"), "open") : badge(t("closed"), "closed"),
         ` ${t("until")} `, when(view, s.ends_at), `. ${t("Agenda:")} `, s.agenda.join("; "))));

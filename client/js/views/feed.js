@@ -1,6 +1,7 @@
 // The live feed: every event this seat may see, oldest first, each once (keyed by seq), injects
 // standing out. New items are announced politely to screen readers. A move the white cell made for
-// a seat says "played by control".
+// a seat says "played by control". The page starts with the most recent events; "Show older" at
+// the top reads the page before them (js/store.js), as often as there are older ones.
 //
 // Attention: the injects and control-channel messages that reach this seat after it last looked
 // are counted as unread, in a badge on the feed and in the page title ("(2) ..."); pressing the
@@ -69,10 +70,22 @@ export function feedPanel({ title = t("Live feed"), filter } = {}) {
   const list = h("ol", { class: "feed", id: "feed-list", "aria-live": "polite", "aria-relevant": "additions", tabIndex: 0,
     "aria-label": t("Events, oldest first") });
   const empty = h("p", { class: "note" }, t("Nothing has happened yet."));
-  p.body.append(h("div", { class: "feed-tools" }, onlyInjects, h("label", { for: onlyInjects.id }, t("Injects only"))), empty, list);
+  const older = h("button", { type: "button", class: "show-older", id: "feed-older", hidden: true }, t("Show older"));
+  const olderStatus = h("span", { class: "note", role: "status" });
+  p.body.append(h("div", { class: "feed-tools" }, onlyInjects, h("label", { for: onlyInjects.id }, t("Injects only"))), empty,
+    h("div", { class: "older" }, older, " ", olderStatus), list);
   onlyInjects.addEventListener("change", () => list.classList.toggle("injects-only", onlyInjects.checked));
-  let shown = 0; // events rendered so far (the feed only grows, in seq order)
+  let shown = 0; // events rendered so far: a run of ctx.events in seq order, grown at both ends
+  let firstSeq = Infinity;
   let lastSeq = 0;
+  let store = null;
+  older.addEventListener("click", () => {
+    if (!store) return;
+    older.disabled = true;
+    setText(olderStatus, t("Loading…"));
+    store.loadOlderEvents().then(() => setText(olderStatus, ""), (e) => setText(olderStatus, e.message))
+      .finally(() => { older.disabled = false; });
+  });
   let seenKey = null;
   let seen = null; // the last seq this seat has looked at
   let unread = []; // the list items waiting to be seen
@@ -106,8 +119,19 @@ export function feedPanel({ title = t("Live feed"), filter } = {}) {
   list.addEventListener("focus", markSeen);
   list.addEventListener("pointerdown", markSeen);
 
+  function item(ctx, e) {
+    const li = feedItem(ctx.view, e);
+    if (e.seq > seen && wantsAttention(ctx.view, e)) {
+      li.classList.add("unread");
+      unread.push(li);
+    }
+    return li;
+  }
+
   function update(ctx) {
     const events = ctx.events;
+    store = ctx.store || null;
+    older.hidden = !(store && store.eventsPage && store.eventsPage.has_more);
     if (seenKey === null) {
       seenKey = SEEN(ctx.exerciseId, ctx.view.seat);
       seen = loadSeen(seenKey);
@@ -118,19 +142,29 @@ export function feedPanel({ title = t("Live feed"), filter } = {}) {
     }
     empty.hidden = events.length > 0;
     if (events.length === shown) return;
+    // older events read on demand come first in ctx.events: they go on top, the reader's place kept
+    let before = 0;
+    while (shown > 0 && before < events.length && events[before].seq < firstSeq) before += 1;
+    if (before > 0) {
+      const top = document.createDocumentFragment();
+      for (let i = 0; i < before; i += 1) {
+        if (!filter || filter(events[i], ctx)) top.append(item(ctx, events[i]));
+      }
+      const height = list.scrollHeight;
+      list.prepend(top);
+      list.scrollTop += list.scrollHeight - height;
+      firstSeq = events[0].seq;
+      shown += before;
+    }
     const nearBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
     const frag = document.createDocumentFragment();
     for (let i = shown; i < events.length; i += 1) {
       const e = events[i];
       if (e.seq <= lastSeq) continue; // never twice, never out of order
       lastSeq = e.seq;
+      firstSeq = Math.min(firstSeq, e.seq);
       if (filter && !filter(e, ctx)) continue;
-      const li = feedItem(ctx.view, e);
-      if (e.seq > seen && wantsAttention(ctx.view, e)) {
-        li.classList.add("unread");
-        unread.push(li);
-      }
-      frag.append(li);
+      frag.append(item(ctx, e));
     }
     shown = events.length;
     list.append(frag);

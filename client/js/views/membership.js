@@ -10,7 +10,7 @@ import { fill, h, setText } from "../dom.js";
 import { actionButton, allow, statusLine } from "../forms.js";
 import { ALL_ROLES, registerDescription, registerFold, registerPanel, registerSnapshot } from "../registry.js";
 import { capitalize, decisionKind, moveHelp, moveLabel, seatName, statusName, term } from "../words.js";
-import { badge, note, objectTable, panel, when } from "./common.js";
+import { badge, note, objectTable, olderRows, panel, when } from "./common.js";
 import { N_, t } from "../i18n.js";
 
 const APPLICATION_STATES = { pending: N_("pending"), refused: N_("refused"), admitted: N_("admitted") };
@@ -100,7 +100,8 @@ export function membershipPanel(send) {
     { status: noticeStatus, done: t("Notice given; it takes effect when the notice period has run.") });
   const leave = h("div", { class: "ask", id: "withdrawal" }, noticeHelp, notice, noticeStatus.el);
   const notices = h("ul", { class: "records", id: "withdrawal-list" });
-  p.body.append(mine, leave, list, notices);
+  const older = olderRows("applications");
+  p.body.append(mine, leave, list, older.el, notices);
   return {
     el: p.el,
     update(ctx) {
@@ -113,6 +114,7 @@ export function membershipPanel(send) {
           t("Your seat is not a {member}. It may apply; a body then decides.", { member: term(view, "member") }));
       }
       allow(ask, perms.inPlay);
+      older.update(ctx);
       fill(list, view.applications.map((a) => {
         const dec = a.decision_id ? view.decisions.find((d) => d.id === a.decision_id) : null;
         return h("li", { dataset: { id: a.id } }, when(view, a.requested_at), " ", h("strong", {}, seatName(view, a.seat)), ": ",

@@ -7,7 +7,7 @@ import { field, fill, h, select, setOptions } from "../dom.js";
 import { actionForm } from "../forms.js";
 import { ALL_ROLES, registerDescription, registerFold, registerPanel, registerSnapshot } from "../registry.js";
 import { moveLabel, moveTitle, recipientName, seatName } from "../words.js";
-import { badge, facts, injectPicker, note, panel, threatPicker, when } from "./common.js";
+import { badge, facts, injectPicker, note, olderRows, panel, threatPicker, when } from "./common.js";
 import { t } from "../i18n.js";
 
 registerFold("notification_sent", (v, e) => {
@@ -55,7 +55,8 @@ export function notificationsPanel(send) {
   });
   const list = h("ul", { class: "records", id: "notification-list" });
   const empty = note(t("No notifications sent."));
-  p.body.append(form.el, list, empty);
+  const older = olderRows("notifications");
+  p.body.append(form.el, older.el, list, empty);
   return {
     el: p.el,
     update(ctx) {
@@ -73,6 +74,7 @@ export function notificationsPanel(send) {
         answers.update(view);
       }
       empty.hidden = view.notifications.length > 0;
+      older.update(ctx);
       fill(list, view.notifications.map((n) => {
         const dec = n.decision_id ? view.decisions.find((d) => d.id === n.decision_id) : null;
         return h("li", { dataset: { id: n.id } }, when(view, n.at), " ", badge(recipientName(view, n.recipient), "k-notification"), " ",

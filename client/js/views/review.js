@@ -1,6 +1,7 @@
 // Replay: a scrubber over the whole log. The state at event N is the fold of the events up to N
 // over the seat's view after event 1 (GET /state?at=1), computed here in the browser, so playback
-// costs the server nothing. Play/pause steps through the events at a chosen pace.
+// costs the server nothing. Play/pause steps through the events at a chosen pace. The page starts
+// with the most recent events only: the replay reads the rest of the log when it is first opened.
 
 import { getState } from "../api.js";
 import { hms, inWorldText } from "../clock.js";
@@ -122,6 +123,16 @@ export function reviewPanel({ exerciseId, token }) {
     el: p.el,
     async activate(c) {
       ctx = c;
+      if (c.store.eventsPage.has_more) {
+        try {
+          await c.store.loadAllEvents();
+        } catch (e) {
+          fill(snapshot, note(t("Could not load the start of the log: {why}", { why: e.message }), "status error"));
+          return;
+        }
+        folded = null;
+        ctx = { ...c, events: c.store.events, index: c.store.index };
+      }
       await ensureBase();
       range.max = String(head());
       show(followLatest ? head() : Number(range.value));

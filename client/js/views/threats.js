@@ -7,7 +7,7 @@ import { actionForm } from "../forms.js";
 import { allowed } from "../perms.js";
 import { ALL_ROLES, generic, registerDescription, registerFold, registerPanel, registerSnapshot } from "../registry.js";
 import { moveLabel, moveTitle, seatLabel, seatList, seatName, threatKindName } from "../words.js";
-import { badge, facts, injectPicker, note, panel, seatChoices, when } from "./common.js";
+import { badge, facts, injectPicker, note, olderRows, panel, seatChoices, when } from "./common.js";
 import { t } from "../i18n.js";
 
 registerFold("threat_reported", (v, e) => {
@@ -54,7 +54,8 @@ export function threatsPanel(send) {
   });
   const list = h("ul", { class: "records", id: "threat-list" });
   const empty = note(t("No threats reported."));
-  p.body.append(form.el, list, empty);
+  const older = olderRows("threats");
+  p.body.append(form.el, older.el, list, empty);
   return {
     el: p.el,
     update(ctx) {
@@ -69,6 +70,7 @@ export function threatsPanel(send) {
         answers.update(view);
       }
       empty.hidden = view.threats.length > 0;
+      older.update(ctx);
       fill(list, view.threats.map((x) => h("li", { dataset: { id: x.id } }, when(view, x.at), " ",
         badge(threatKindName(view, x.kind), ["k-threat", x.against.length ? "has-against" : null]), " ",
         h("strong", {}, seatName(view, x.actor)), `: ${x.summary}`,

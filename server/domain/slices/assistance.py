@@ -207,16 +207,15 @@ def _closed(d: Draft, e: Event) -> None:
 
 # --- the view ------------------------------------------------------------------------------------
 
-@S.view
-def _view(state: State, seat: str, w: Words) -> dict[str, Any]:
-    out = []
-    for r in REQUESTS.of(state).values():
-        # a seat that can no longer answer (it withdrew, say) is no longer awaited
-        awaiting = [s for s in r.expected if s not in r.responses and inst.may(state, s, "respond_to_assistance")]
-        out.append({"id": r.id, "requester": r.requester, "kinds": list(r.kinds), "summary": r.summary,
-                    "requested_at": r.requested_at, "status": r.status, "closed_at": r.closed_at,
-                    "threat_id": r.threat_id, "against": list(r.against), "expected": list(r.expected),
-                    "responses": {s: {"response": x.response, "details": x.details, "at": x.at, "kinds": list(x.kinds)}
-                                  for s, x in r.responses.items()},
-                    "awaiting": awaiting})
-    return {"assistance": out}
+def _request_item(state: State, seat: str, r: AssistanceRequest) -> dict[str, Any]:
+    # a seat that can no longer answer (it withdrew, say) is no longer awaited
+    awaiting = [s for s in r.expected if s not in r.responses and inst.may(state, s, "respond_to_assistance")]
+    return {"id": r.id, "requester": r.requester, "kinds": list(r.kinds), "summary": r.summary,
+            "requested_at": r.requested_at, "status": r.status, "closed_at": r.closed_at,
+            "threat_id": r.threat_id, "against": list(r.against), "expected": list(r.expected),
+            "responses": {s: {"response": x.response, "details": x.details, "at": x.at, "kinds": list(x.kinds)}
+                          for s, x in r.responses.items()},
+            "awaiting": awaiting}
+
+
+S.listing("assistance", REQUESTS, item=_request_item, current=lambda state, seat, r: r.status == "open")

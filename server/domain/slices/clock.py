@@ -412,7 +412,8 @@ def _view(state: State, seat: str, w: Words) -> dict[str, Any]:
     assert sc is not None
     delivered = DELIVERED.of(state)
     if is_staff(seat):
-        # the whole schedule: delivered, pending, averted. The observer's lists only the injects
+        # the whole schedule (bounded by the scenario; the injects sent ad hoc follow, see
+        # `_delivered` below): delivered, pending, averted. The observer's lists only the injects
         # sent to every seat (or to it): of one sent to some seats it sees neither the text nor the
         # delivery, so it is not listed at all rather than pending for ever.
         out = []
@@ -433,10 +434,27 @@ def _view(state: State, seat: str, w: Words) -> dict[str, Any]:
                         "unless": inj.unless.model_dump(mode="json") if inj.unless else None,
                         "delivered_at": d.at if d else None,
                         "status": "delivered" if d else "averted" if averted else "pending"})
-        scheduled = {i.id for i in sc.injects}
-        out += [{"id": d.id, "title": d.title, "trigger": d.trigger, "delivered_at": d.at, "status": "delivered",
-                 "to": "all" if d.audience is None else list(d.audience)}
-                for d in delivered.values() if d.id not in scheduled and can_see(d.audience, seat)]
         return {"injects": out}
-    return {"injects": [{"id": d.id, "title": d.title, "trigger": d.trigger, "delivered_at": d.at, "at": format_offset(d.at)}
-                        for d in delivered.values() if can_see(d.audience, seat)]}
+    return {}
+
+
+def _scheduled(state: State) -> frozenset[str]:
+    sc = state.scenario
+    assert sc is not None
+    memo = index(sc).memo
+    if "scheduled_injects" not in memo:
+        memo["scheduled_injects"] = frozenset(i.id for i in sc.injects)
+    return memo["scheduled_injects"]  # type: ignore[no-any-return]
+
+
+def _delivered(state: State, seat: str, d: DeliveredInject) -> dict[str, Any]:
+    if is_staff(seat):
+        return {"id": d.id, "title": d.title, "trigger": d.trigger, "delivered_at": d.at, "status": "delivered",
+                "to": "all" if d.audience is None else list(d.audience)}
+    return {"id": d.id, "title": d.title, "trigger": d.trigger, "delivered_at": d.at, "at": format_offset(d.at)}
+
+
+# the injects delivered: for a participant all it received; for the staff those sent ad hoc (the
+# scheduled ones are in the schedule above)
+S.listing("injects", DELIVERED, item=_delivered, audience=lambda d: d.audience,
+          include=lambda state, seat, d: not is_staff(seat) or d.id not in _scheduled(state))

@@ -17,7 +17,6 @@ from ..fields import KindRef, Note, Ref, SeatList, Summary, Title
 from ..fold import Draft
 from ..registry import Command, Move, Slice
 from ..state import State
-from ..visibility import can_see
 from ..words import N_, Words
 
 S = Slice("consultations")
@@ -297,16 +296,18 @@ def _closed(d: Draft, e: Event) -> None:
 
 # --- the view ------------------------------------------------------------------------------------
 
-@S.view
-def _view(state: State, seat: str, w: Words) -> dict[str, Any]:
-    counts = STATEMENTS.of(state)
-    return {
-        "threats": [{"id": t.id, "actor": t.actor, "at": t.at, "kind": t.kind, "summary": t.summary, "source": t.source,
-                     "against": list(t.against)} for t in THREATS.of(state).values()],
-        "consultations": [
-            {"id": c.id, "convener": c.convener, "topic": c.topic, "members": list(c.members), "private": c.private,
-             "region": c.region, "threat_id": c.threat_id, "opened_at": c.opened_at, "open": c.open,
-             "statements": counts.get(c.id, 0), "outcome": c.outcome, "position": c.position, "closed_at": c.closed_at}
-            for c in CONSULTATIONS.of(state).values() if can_see(c.audience, seat)
-        ],
-    }
+S.listing("threats", THREATS,
+          item=lambda state, seat, t: {"id": t.id, "actor": t.actor, "at": t.at, "kind": t.kind, "summary": t.summary,
+                                       "source": t.source, "against": list(t.against)})
+
+
+def _consultation_item(state: State, seat: str, c: Consultation) -> dict[str, Any]:
+    return {"id": c.id, "convener": c.convener, "topic": c.topic, "members": list(c.members), "private": c.private,
+            "region": c.region, "threat_id": c.threat_id, "opened_at": c.opened_at, "open": c.open,
+            "statements": STATEMENTS.of(state).get(c.id, 0), "outcome": c.outcome, "position": c.position,
+            "closed_at": c.closed_at}
+
+
+# a private consultation is listed for its members (and the facilitator) only
+S.listing("consultations", CONSULTATIONS, item=_consultation_item, audience=lambda c: c.audience,
+          current=lambda state, seat, c: c.open)

@@ -691,19 +691,25 @@ def description(state: State, dec: Decision) -> str:
 
 @S.view
 def _view(state: State, seat: str, w: Words) -> dict[str, Any]:
-    return {
-        "rules": [dict(r.model_dump(mode="json"), description=describe(r.model_dump())) for r in state.rules],
-        "decisions": [
-            {"id": d.id, "body": d.body, "kind": d.kind, "title": d.title, "text": d.text, "proposer": d.proposer,
-             "rule": dict(d.rule), "rule_description": describe(d.rule), "description": description(state, d),
-             "eligible": list(d.eligible), "electorate": list(electorate(state, d)[0]),
-             "recused": list(d.recused), "bound": list(d.bound), "threat_id": d.threat_id,
-             "proposed_at": d.proposed_at, "deadline": d.deadline, "session_id": d.session_id, "region": d.region,
-             "subject": d.subject, "votes": dict(votes(state, d.id)), "status": d.status, "settled_at": d.settled_at,
-             "tally": dict(d.tally) if d.tally else None, "reason": d.reason,
-             "implementations": {s: {"status": i.status, "note": i.note, "at": i.at} for s, i in d.implementations.items()}}
-            for d in DECISIONS.of(state).values()
-        ],
-        "sessions": [{"id": s.id, "body": s.body, "agenda": list(s.agenda), "time_frame_minutes": s.time_frame_minutes,
-                      "convened_at": s.convened_at, "ends_at": s.ends_at, "open": s.open} for s in SESSIONS.of(state).values()],
-    }
+    return {"rules": [dict(r.model_dump(mode="json"), description=describe(r.model_dump())) for r in state.rules]}
+
+
+def _decision(state: State, seat: str, d: Decision) -> dict[str, Any]:
+    return {"id": d.id, "body": d.body, "kind": d.kind, "title": d.title, "text": d.text, "proposer": d.proposer,
+            "rule": dict(d.rule), "rule_description": describe(d.rule), "description": description(state, d),
+            "eligible": list(d.eligible), "electorate": list(electorate(state, d)[0]),
+            "recused": list(d.recused), "bound": list(d.bound), "threat_id": d.threat_id,
+            "proposed_at": d.proposed_at, "deadline": d.deadline, "session_id": d.session_id, "region": d.region,
+            "subject": d.subject, "votes": dict(votes(state, d.id)), "status": d.status, "settled_at": d.settled_at,
+            "tally": dict(d.tally) if d.tally else None, "reason": d.reason,
+            "implementations": {s: {"status": i.status, "note": i.note, "at": i.at} for s, i in d.implementations.items()}}
+
+
+# an open decision is in the view whatever its age; a settled one among the most recent (one that
+# waits for this seat's record of implementation too: those do not expire, so counting them in
+# play would let the view grow with the log again)
+S.listing("decisions", DECISIONS, item=_decision, current=lambda state, seat, d: d.status == "open")
+S.listing("sessions", SESSIONS, current=lambda state, seat, s: s.open,
+          item=lambda state, seat, s: {"id": s.id, "body": s.body, "agenda": list(s.agenda),
+                                       "time_frame_minutes": s.time_frame_minutes, "convened_at": s.convened_at,
+                                       "ends_at": s.ends_at, "open": s.open})

@@ -220,9 +220,13 @@ def _withdrawn(d: Draft, e: Event) -> None:
 
 # --- the view ------------------------------------------------------------------------------------------
 
+S.listing("applications", APPLICATIONS, current=lambda state, seat, a: a.status == "pending",
+          item=lambda state, seat, a: {"id": a.id, "seat": a.seat, "requested_at": a.requested_at, "status": a.status,
+                                       "decision_id": a.decision_id})
+
+
 @S.view
 def _view(state: State, seat: str, w: Words) -> dict[str, Any]:
-    return {"applications": [{"id": a.id, "seat": a.seat, "requested_at": a.requested_at, "status": a.status,
-                              "decision_id": a.decision_id} for a in APPLICATIONS.of(state).values()],
-            "withdrawals": [{"seat": n.seat, "notified_at": n.notified_at, "effective_at": n.effective_at,
+    # one notice per seat at most: bounded by the scenario, not the log
+    return {"withdrawals": [{"seat": n.seat, "notified_at": n.notified_at, "effective_at": n.effective_at,
                              "status": n.status} for n in NOTICES.of(state).values()]}

@@ -86,8 +86,6 @@ def _sent(d: Draft, e: Event) -> None:
     NOTIFICATIONS.own(d)[n.id] = n
 
 
-@S.view
-def _view(state: State, seat: str, w: Words) -> dict[str, Any]:
-    return {"notifications": [{"id": n.id, "actor": n.actor, "at": n.at, "recipient": n.recipient, "summary": n.summary,
-                               "decision_id": n.decision_id, "threat_id": n.threat_id}
-                              for n in NOTIFICATIONS.of(state).values()]}
+S.listing("notifications", NOTIFICATIONS,
+          item=lambda state, seat, n: {"id": n.id, "actor": n.actor, "at": n.at, "recipient": n.recipient,
+                                       "summary": n.summary, "decision_id": n.decision_id, "threat_id": n.threat_id})
