@@ -276,7 +276,9 @@ def _record(run: Run, engine: str, op: str, n: int, times: dict[str, list[float]
                   ratio_ours_over_eventsourcing=r(median(ours) / median(theirs), 2),
                   ours_runs=[r(x, 0) for x in ours], eventsourcing_runs=[r(x, 0) for x in theirs])
     ratio = row["ratio_ours_over_eventsourcing"]
-    run.target(f"{engine}: {op} >= eventsourcing", ratio, ">= 1.00 (ours/eventsourcing)", ratio >= 1.0, "x")
+    # issue 15: an append of one event a transaction at least twice the library's; the rest at least level
+    least = 2.0 if op == "append, 1 event per transaction" else 1.0
+    run.target(f"{engine}: {op} >= {least:g}x eventsourcing", ratio, f">= {least:.2f} (ours/eventsourcing)", ratio >= least, "x")
     print(f"  {engine:8} {op:38} ours {row['ours_events_per_s']:>9,.0f} ev/s   eventsourcing "
           f"{row['eventsourcing_events_per_s']:>9,.0f} ev/s   ratio {ratio:.2f}   load {row['load']}")
     return row

@@ -360,20 +360,20 @@ def _when_triggers(b: Batch, ev: Event) -> None:
 def _due_injects(state: State) -> list[Due]:
     assert state.scenario is not None
     delivered, watches = DELIVERED.of(state), WATCHES.of(state)
-    items = [due for due in _scheduled(state.scenario) if due.id not in delivered]
+    items = [due for due in _due_at_times(state.scenario) if due.id not in delivered]
     for order, inj in enumerate(state.scenario.injects):
         if inj.at is None and inj.id in watches and not watches[inj.id].satisfied and inj.id not in delivered:
             items.append(Due(watches[inj.id].due, order, "unless", inj.id, _deliver_scheduled(inj.id, "unless")))
     return items
 
 
-def _scheduled(sc: Scenario) -> tuple[Due, ...]:
+def _due_at_times(sc: Scenario) -> tuple[Due, ...]:
     """The scenario's injects `at` a time, each as what is due when it is not yet delivered (worked
     out once per scenario: the scheduler's question is asked after every command)."""
     idx = index(sc)
-    found = idx.memo.get("scheduled")
+    found = idx.memo.get("due_at_times")
     if found is None:
-        found = idx.memo["scheduled"] = tuple(
+        found = idx.memo["due_at_times"] = tuple(
             Due(parse_offset(inj.at), order, "inject", inj.id, _deliver_scheduled(inj.id, "scheduled"))
             for order, inj in enumerate(sc.injects) if inj.at is not None)
     return found
