@@ -31,7 +31,7 @@ S = Slice("clock")
 @dataclass(frozen=True, slots=True)
 class DeliveredInject:
     id: str
-    title: str
+    title: str | Mapping[str, str]  # as delivered: a string, or the scenario's texts by language
     at: float
     audience: tuple[str, ...] | None
     trigger: str
@@ -255,13 +255,19 @@ def _ended(d: Draft, e: Event) -> None:
 
 # --- injects -----------------------------------------------------------------------------------
 
+def _given(text: Any) -> Any:
+    return dict(text) if isinstance(text, Mapping) else text
+
+
 def deliver(b: Batch, inject_id: str, actor: str, trigger: str, at: float | None = None) -> None:
     assert b.state.scenario is not None
     inj = b.state.scenario.inject(inject_id)
     assert inj is not None
     to = inj.to if inj.to == "all" else list(inj.to)
     audience = None if inj.to == "all" else tuple(inj.to)
-    b.emit("inject_delivered", actor, {"inject_id": inj.id, "title": inj.title, "body": inj.body, "to": to, "trigger": trigger},
+    # the texts as the scenario gives them: a string, or a map by language the reader picks from
+    b.emit("inject_delivered", actor, {"inject_id": inj.id, "title": _given(inj.title), "body": _given(inj.body), "to": to,
+                                       "trigger": trigger},
            audience=audience, at=at)
 
 
@@ -289,9 +295,10 @@ def _send_inject(b: Batch, cmd: SendInject, seat: str) -> None:
 
 def _inject_summary(e: Event, d: Mapping[str, Any], w: Words) -> str:
     trigger = d.get("trigger")
+    title = w.clip(w.text(d.get("title")), 80)
     if trigger in (None, "manual"):
-        return w.say('Inject "{title}" to {seats}', title=w.clip(d.get("title"), 80), seats=w.seats(d.get("to")))
-    return w.say('Inject "{title}" to {seats} ({trigger})', title=w.clip(d.get("title"), 80), seats=w.seats(d.get("to")),
+        return w.say('Inject "{title}" to {seats}', title=title, seats=w.seats(d.get("to")))
+    return w.say('Inject "{title}" to {seats} ({trigger})', title=title, seats=w.seats(d.get("to")),
                  trigger=w.catalog(str(trigger)))
 
 
@@ -303,8 +310,14 @@ def _inject_reenact(e: Event, d: Mapping[str, Any], tr: Any) -> Command:
     raise NotAMove(f"inject {d.get('inject_id')} was delivered by its {d.get('trigger')} trigger")
 
 
-@S.event("inject_delivered", fields=("inject_id", "title", "body", "to", "trigger"), summary=_inject_summary,
-         reenact=_inject_reenact, creates=lambda d: d.get("inject_id") if d.get("trigger") == "adhoc" else None)
+def _texts_v1(data: dict[str, Any]) -> dict[str, Any]:
+    """v1 -> v2: v2's title and body are the inject's texts as the scenario wrote them, a string or a
+    language map (`{"en": ..., "ru": ...}`); v1's are strings, which v2 reads as they are."""
+    return data
+
+
+@S.event("inject_delivered", version=2, upcasters={1: _texts_v1}, fields=("inject_id", "title", "body", "to", "trigger"),
+         summary=_inject_summary, reenact=_inject_reenact, creates=lambda d: d.get("inject_id") if d.get("trigger") == "adhoc" else None)
 def _inject(d: Draft, e: Event) -> None:
     data = e.data
     inject_id = data["inject_id"]

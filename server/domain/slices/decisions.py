@@ -26,7 +26,7 @@ from ..fold import Draft
 from ..persistent import derived
 from ..registry import REGISTRY, Command, Move, Due, NotAMove, Slice
 from ..rules import Settlement, describe, explain, say_reason, settle, tally
-from ..scenario import Body, DecisionKind, RuleBinding, Scenario
+from ..scenario import Body, DecisionKind, RuleBinding, Scenario, in_language
 from ..state import State
 from ..words import N_, Words
 from .clock import DELIVERED
@@ -226,7 +226,7 @@ class _Requirement:
     key: str
     injects: tuple[str, ...]
     specs: tuple[EventSpec, ...]
-    message: str
+    message: Any  # the scenario's text: a string or a map by language
 
 
 def _requirements(sc: Scenario) -> dict[str, tuple[_Requirement, ...]]:
@@ -288,7 +288,7 @@ def _note_requirements(d: Draft, e: Event) -> None:
             facts = FACTS.of(d)
 
 
-def _unmet(state: State, kind: DecisionKind) -> str | None:
+def _unmet(state: State, kind: DecisionKind) -> Any:
     assert state.scenario is not None
     delivered = DELIVERED.of(state)
     for r in _requirements(state.scenario).get(kind.id, ()):
@@ -319,7 +319,7 @@ def _propose(b: Batch, cmd: ProposeDecision, seat: str) -> None:
     t = threat(st, cmd.threat_id)
     unmet = _unmet(st, kind)
     if unmet is not None:
-        raise conflict("requirement_unmet", unmet)
+        raise conflict("requirement_unmet", in_language(unmet))
     subject = None
     if kind.effect is not None:
         if cmd.subject is None:
