@@ -17,7 +17,7 @@ from ..domain.visibility import visible_events
 from ..service import ExerciseService, request_hash
 from .admission import admit_command
 from .deps import bearer
-from .errors import ApiError, _validation_details, describe, error_body, error_headers, worded
+from .errors import ApiError, _validation_details, describe, error_body, error_headers, request_language, worded
 from .failsafe import _BODY as _INTERNAL
 from .limits import _too_large
 from .schemas import ErrorResponses, EventsOut
@@ -137,12 +137,12 @@ async def serve(exercise_id: str, scope: dict[str, Any], receive: Any, send: Any
         payload = await run_command(app.state.service, exercise_id, authorization, idempotency_key, raw, scope=scope)
         status, body, extra = 200, orjson.dumps(payload), None
     except Exception as exc:
-        err = describe(exc)
+        err = describe(exc, request_language(scope["headers"]))
         if err is None:
             log.exception("unhandled error in POST %s", scope.get("path"))
             status, body, extra = 500, _INTERNAL, None
         else:
-            status, body = err.status, orjson.dumps(error_body(err.code, err.message, err.details))
+            status, body = err.status, orjson.dumps(error_body(err.code, err.message, err.details, err.sentence))
             extra = error_headers(err)
     headers = [_JSON, (b"content-length", str(len(body)).encode())]
     if extra:

@@ -1,4 +1,10 @@
-"""One error body for every failure: `{"error": {"code": "...", "message": "..."}}`."""
+"""One error body for every failure: `{"error": {"code": "...", "message": "..."}}`.
+
+A refusal of the domain is one of the engine's sentences: its body also has the `template` (the
+English message id in server/review/locale/<lang>.po) and its `params`, and, when the request asks
+for another language (`Accept-Language`, which the page sets to the reader's), `localized`: `{"lang",
+"message"}`, the refusal said in that language (the scenario's names in its words). `message` stays
+English for API clients."""
 
 from __future__ import annotations
 
@@ -22,17 +28,57 @@ log = logging.getLogger("ttx.api")
 
 class ApiError(Exception):
     def __init__(self, status: int, code: str, message: str, details: Any = None,
-                 headers: dict[str, str] | None = None) -> None:
+                 headers: dict[str, str] | None = None, sentence: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.status, self.code, self.message, self.details = status, code, message, details
         self.headers = headers
+        self.sentence = sentence  # a refusal's template, params and the same in the request's language
 
 
-def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
+def error_body(code: str, message: str, details: Any = None, sentence: dict[str, Any] | None = None) -> dict[str, Any]:
     err: dict[str, Any] = {"code": code, "message": message}
     if details is not None:
         err["details"] = details
+    if sentence:
+        err.update(sentence)
     return {"error": err}
+
+
+class _Sentences:
+    """The engine's words in a language without a scenario's names (a refusal about no exercise)."""
+
+    def __init__(self, lang: str) -> None:
+        from ..review.translate import catalog
+
+        self.lang = lang
+        self.catalog = catalog(lang)
+
+    def say(self, template: str, **params: Any) -> str:
+        found = self.catalog(template)
+        return found.format(**params) if params else found
+
+
+def refusal_sentence(exc: Refused, lang: str) -> dict[str, Any]:
+    """A refusal's template and params, and (in a language other than English) the refusal said in it."""
+    out: dict[str, Any] = {"template": exc.template, "params": exc.english_params()}
+    if lang != "en":
+        from ..domain.words import Words
+        from ..review.translate import catalog
+
+        words = Words(exc.scenario, lang, catalog(lang)) if exc.scenario is not None else _Sentences(lang)
+        out["localized"] = {"lang": lang, "message": exc.say(words)}
+    return out
+
+
+def request_language(headers: Any) -> str:
+    """The language a request asks its refusals in: its `Accept-Language` (ASGI header pairs or a mapping)."""
+    from ..review.translate import pick_language
+
+    if isinstance(headers, (list, tuple)):
+        value = next((v.decode("latin-1") for k, v in headers if k == b"accept-language"), None)
+    else:
+        value = headers.get("accept-language")
+    return pick_language(None, value)
 
 
 def error_response(status: int, code: str, message: str, details: Any = None, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -77,13 +123,14 @@ def worded(error: dict[str, Any]) -> str:
     return said or f"The {name}: {str(error.get('msg', 'invalid')).removeprefix('Value error, ')}"
 
 
-def describe(exc: Exception) -> ApiError | None:
+def describe(exc: Exception, lang: str = "en") -> ApiError | None:
     """The API error a known exception stands for (None for an unexpected one): one mapping for
-    the framework's exception handlers and for the commands route, which answers its own."""
+    the framework's exception handlers and for the commands route, which answers its own. `lang`:
+    the language the request asks for (a refusal is said in it too)."""
     if isinstance(exc, ApiError):
         return exc
     if isinstance(exc, Refused):
-        return ApiError(exc.status, exc.code, exc.message)
+        return ApiError(exc.status, exc.code, exc.message, sentence=refusal_sentence(exc, lang))
     if isinstance(exc, UnknownExercise):
         return ApiError(404, "unknown_exercise", str(exc))
     if isinstance(exc, Busy):
@@ -120,10 +167,11 @@ def error_headers(err: ApiError) -> dict[str, str] | None:
 
 
 def install(app: FastAPI) -> None:
-    async def _known(_: Request, exc: Exception) -> JSONResponse:
-        err = describe(exc)
+    async def _known(request: Request, exc: Exception) -> JSONResponse:
+        err = describe(exc, request_language(request.headers))
         assert err is not None
-        return error_response(err.status, err.code, err.message, err.details, error_headers(err))
+        return JSONResponse(error_body(err.code, err.message, err.details, err.sentence), status_code=err.status,
+                            headers=error_headers(err))
 
     for kind in (ApiError, Refused, UnknownExercise, Busy, IdempotencyMismatch, ScenarioError, StoreUnavailable,
                  RecordRefused, PoolFull, JobRefused):

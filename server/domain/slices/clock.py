@@ -12,7 +12,7 @@ from pydantic import Field
 from .. import legacy
 from ..batch import MAX_REACTIONS, Batch, due_items, react, require_facilitator, require_in_play, resolve_seats
 from ..clock import Clock
-from ..errors import conflict, forbidden, invalid
+from ..errors import conflict, forbidden, invalid, word
 from ..events import FACILITATOR, SYSTEM, Event, EventSpec
 from ..fields import Note, Ref, SeatList, Title
 from ..fold import Draft
@@ -21,7 +21,7 @@ from ..registry import Command, Due, NotAMove, Slice
 from ..scenario import Scenario, format_offset, parse_offset
 from ..state import State
 from ..visibility import can_see, is_staff
-from ..words import Words
+from ..words import N_, Words
 
 S = Slice("clock")
 
@@ -159,32 +159,32 @@ class Tick(Command):
 
 @S.command(StartExercise, by="facilitator", records="exercise_started")
 def _start(b: Batch, cmd: StartExercise, seat: str) -> None:
-    require_facilitator(seat, "start the exercise")
+    require_facilitator(seat, N_("start the exercise"))
     if b.state.status != "created":
-        raise conflict("already_started", f"The exercise is already {b.state.status}.")
+        raise conflict("already_started", "The exercise is already {status}.", status=word(b.state.status))
     b.time = 0.0  # the exercise clock reads 00:00 at the start, whenever the room gets going
     b.emit("exercise_started", seat, {"speed": b.state.clock.speed}, at=0.0)
 
 
 @S.command(PauseExercise, by="facilitator", records="exercise_paused")
 def _pause(b: Batch, cmd: PauseExercise, seat: str) -> None:
-    require_facilitator(seat, "pause the exercise")
+    require_facilitator(seat, N_("pause the exercise"))
     if b.state.status != "running":
-        raise conflict("not_running", f"Only a running exercise can be paused; this one is {b.state.status}.")
+        raise conflict("not_running", "Only a running exercise can be paused; this one is {status}.", status=word(b.state.status))
     b.emit("exercise_paused", seat, {})
 
 
 @S.command(ResumeExercise, by="facilitator", records="exercise_resumed")
 def _resume(b: Batch, cmd: ResumeExercise, seat: str) -> None:
-    require_facilitator(seat, "resume the exercise")
+    require_facilitator(seat, N_("resume the exercise"))
     if b.state.status != "paused":
-        raise conflict("not_paused", f"Only a paused exercise can be resumed; this one is {b.state.status}.")
+        raise conflict("not_paused", "Only a paused exercise can be resumed; this one is {status}.", status=word(b.state.status))
     b.emit("exercise_resumed", seat, {})
 
 
 @S.command(SetClockSpeed, by="facilitator", records="clock_speed_set")
 def _speed(b: Batch, cmd: SetClockSpeed, seat: str) -> None:
-    require_facilitator(seat, "change the clock speed")
+    require_facilitator(seat, N_("change the clock speed"))
     if b.state.status == "ended":
         raise conflict("exercise_ended", "The exercise has ended.")
     b.emit("clock_speed_set", seat, {"factor": cmd.factor})
@@ -192,9 +192,10 @@ def _speed(b: Batch, cmd: SetClockSpeed, seat: str) -> None:
 
 @S.command(EndExercise, by="facilitator", records="exercise_ended")
 def _end(b: Batch, cmd: EndExercise, seat: str) -> None:
-    require_facilitator(seat, "end the exercise")
+    require_facilitator(seat, N_("end the exercise"))
     if b.state.status not in ("running", "paused"):
-        raise conflict("not_running", f"Only a running or paused exercise can be ended; this one is {b.state.status}.")
+        raise conflict("not_running", "Only a running or paused exercise can be ended; this one is {status}.",
+                       status=word(b.state.status))
     b.emit("exercise_ended", seat, {})
 
 
@@ -273,19 +274,19 @@ def deliver(b: Batch, inject_id: str, actor: str, trigger: str, at: float | None
 
 @S.command(DeliverInject, by="facilitator", records="inject_delivered")
 def _deliver_inject(b: Batch, cmd: DeliverInject, seat: str) -> None:
-    require_facilitator(seat, "deliver injects")
+    require_facilitator(seat, N_("deliver injects"))
     require_in_play(b.state, seat)
     assert b.state.scenario is not None
     if b.state.scenario.inject(cmd.inject_id) is None:
-        raise invalid("unknown_inject", f"There is no inject {cmd.inject_id!r} in this scenario.")
+        raise invalid("unknown_inject", "There is no inject '{inject}' in this scenario.", inject=cmd.inject_id)
     if cmd.inject_id in DELIVERED.of(b.state):
-        raise conflict("already_delivered", f"Inject {cmd.inject_id!r} has already been delivered.")
+        raise conflict("already_delivered", "Inject '{inject}' has already been delivered.", inject=cmd.inject_id)
     deliver(b, cmd.inject_id, seat, "manual")
 
 
 @S.command(SendInject, by="facilitator", records="inject_delivered")
 def _send_inject(b: Batch, cmd: SendInject, seat: str) -> None:
-    require_facilitator(seat, "send injects")
+    require_facilitator(seat, N_("send injects"))
     require_in_play(b.state, seat)
     to = resolve_seats(b.state, cmd.to, "to") if cmd.to != "all" else "all"
     audience = None if to == "all" else tuple(to)
