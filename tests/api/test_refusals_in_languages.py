@@ -47,3 +47,12 @@ async def test_an_id_in_a_refusal_stays_as_it_is(client, exercise):
     err = await refused(client, exercise, "facilitator", {"type": "deliver_inject", "inject_id": "nope"}, lang="ru")
     assert err["params"] == {"inject": "nope"}
     assert err["localized"]["message"] == "В этом сценарии нет вводной «nope»."
+
+
+async def test_a_malformed_move_is_worded_in_the_language_too(client, exercise):
+    await exercise.command("facilitator", {"type": "start_exercise"})
+    err = await refused(client, exercise, "RUS", {"type": "propose_decision", "body": "CCS", "kind": "general", "title": "   ",
+                                                  "text": "x"}, lang="ru")
+    assert (err["code"], err["message"]) == ("invalid_command", "The title cannot be empty.")
+    assert err["details"] and err["params"] == {"name": "title"}
+    assert err["localized"]["message"] == "Поле «название» не может быть пустым."

@@ -117,7 +117,7 @@ def said(source: str) -> set[str]:
     """The templates given to `say(...)`, `_say(...)` or `N_(...)`: the literal first argument, or
     each branch of a conditional one (`say("a" if x else "b")`); and a refusal's template, the second
     argument of `forbidden(...)`, `conflict(...)` or `invalid(...)` (but one that is only a
-    placeholder, the scenario's own text)."""
+    placeholder, the scenario's own text), the third of the API's `refusal(...)`."""
     out: set[str] = set()
 
     def literals(node: ast.expr) -> list[str]:
@@ -135,6 +135,8 @@ def said(source: str) -> set[str]:
                 out.update(literals(node.args[0]))
             elif name in REFUSALS and len(node.args) >= 2:
                 out.update(x for x in literals(node.args[1]) if not PLACEHOLDER.fullmatch(x))
+            elif name == "refusal" and len(node.args) >= 3:  # server/api/errors.py: (status, code, template, ...)
+                out.update(literals(node.args[2]))
     return out
 
 
@@ -146,7 +148,7 @@ def engine_ids() -> set[str]:
 
     ids: set[str] = set(REASONS) | set(RULE_NAMES.values())
     for path in [*(ROOT / "server" / "domain").rglob("*.py"), *(ROOT / "server" / "review").glob("*.py"),
-                 ROOT / "server" / "service.py"]:
+                 ROOT / "server" / "service.py", ROOT / "server" / "api" / "errors.py", ROOT / "server" / "api" / "commands.py"]:
         ids |= said(path.read_text(encoding="utf-8"))
     ids |= {t.replace("_", " ") for t in REGISTRY.events}  # the timeline's "Event" column
     ids |= {*DEFAULT_MOVES.values(), *DEFAULT_TERMS.values(), *DEFAULT_VOTES.values(), *STAFF.values()}
