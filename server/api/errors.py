@@ -170,7 +170,7 @@ def describe(exc: Exception, lang: str = "en") -> ApiError | None:
     if isinstance(exc, UnknownExercise):
         return ApiError(404, "unknown_exercise", str(exc))
     if isinstance(exc, Busy):
-        return ApiError(409, "busy", "Too many simultaneous changes to this exercise; nothing was recorded. Retry.")
+        return describe(refusal(409, "busy", "Too many simultaneous changes to this exercise; nothing was recorded. Retry."), lang)
     if isinstance(exc, IdempotencyMismatch):
         return ApiError(422, "idempotency_key_reused", "This Idempotency-Key was already used for a different command.")
     if isinstance(exc, StoreUnavailable):

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response, StreamingResponse
 
 from ..domain.events import FACILITATOR
+from ..domain.words import N_
 from ..domain.slices.clock import horizon
 from ..domain.views import seat_view
 from ..domain.visibility import visible_events
@@ -72,7 +73,7 @@ async def get_state(exercise_id: str, seat: Seat, service: Service,
 @router.get("/{exercise_id}/export", responses={200: {"content": {"application/x-ndjson": {}}}, **ErrorResponses},
             summary="The whole log as NDJSON: a header line, then every event with its hash")
 async def export(exercise_id: str, seat: Seat, service: Service) -> StreamingResponse:
-    require(seat, FACILITATOR, what="export the log")
+    require(seat, FACILITATOR, what=N_("export the log"))
     return StreamingResponse(export_ndjson(service.store, exercise_id), media_type="application/x-ndjson",
                              headers={"Content-Disposition": f'attachment; filename="{exercise_id}.ndjson"'})
 

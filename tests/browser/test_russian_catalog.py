@@ -148,7 +148,8 @@ def engine_ids() -> set[str]:
 
     ids: set[str] = set(REASONS) | set(RULE_NAMES.values())
     for path in [*(ROOT / "server" / "domain").rglob("*.py"), *(ROOT / "server" / "review").glob("*.py"),
-                 ROOT / "server" / "service.py", ROOT / "server" / "api" / "errors.py", ROOT / "server" / "api" / "commands.py"]:
+                 ROOT / "server" / "service.py",
+                 *(ROOT / "server" / "api" / name for name in ("errors.py", "commands.py", "deps.py", "queries.py", "review.py"))]:
         ids |= said(path.read_text(encoding="utf-8"))
     ids |= {t.replace("_", " ") for t in REGISTRY.events}  # the timeline's "Event" column
     ids |= {*DEFAULT_MOVES.values(), *DEFAULT_TERMS.values(), *DEFAULT_VOTES.values(), *STAFF.values()}
