@@ -75,3 +75,7 @@ def test_each_seat_reads_only_its_own_briefing_and_the_injects_sent_to_it():
     # the public words (a seat's head, a body's description) are translations every seat reads
     assert tjk["translations"]["ru"]["seat_head:TJK"] == "Глава государства Таджикистан"
     assert tjk["translations"]["ru"]["body_description:CCS"].startswith("Главы государств-участников")
+    # a description the view does not give in English is not given in Russian either
+    assert not any(k.startswith(("status_description:", "decision_kind_description:", "region_description:"))
+                   for k in tjk["translations"]["ru"])
+    assert "status_description:member" in run.state.scenario.translations["ru"]
