@@ -214,7 +214,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             return FileResponse(client / "screen.html", headers=_page_headers())
 
     app.add_middleware(BodyLimit, default=settings.max_body_bytes,
-                       overrides={"/api/exercises/import": settings.max_import_bytes})
+                       overrides={"/api/exercises/import": settings.max_import_bytes,
+                                  # the requests that may carry a scenario's definition
+                                  "/api/exercises": settings.max_definition_bytes, "/api/lab": settings.max_definition_bytes})
     app.add_middleware(Failsafe)  # outermost of ours: an unexpected error is a 500, and the connection lives
     return app
 

@@ -20,7 +20,7 @@ from typing import Any, Awaitable, Callable, Mapping, Sequence
 from .domain.registry import Command
 from .domain.codec import SNAPSHOT_FORMAT, state_from_json, state_to_json
 from .domain.decide import create, decide_and_fold, next_due_wall
-from .domain.errors import Refused, conflict
+from .domain.errors import Refused, Said, conflict
 from .domain.events import FACILITATOR, OBSERVER, SYSTEM, Event, upcast_event
 from .domain.slices.clock import COUNTS
 from .domain.scenario import Scenario
@@ -339,7 +339,7 @@ class ExerciseService:
             return
         most = self.limits.get("events")
         if most is not None and state.version + len(new) > most:
-            raise conflict("exercise_limit", f"This exercise has reached its limit of {most} events; nothing was recorded.")
+            raise conflict("exercise_limit", "This exercise has reached its limit of {n} events; nothing was recorded.", n=most)
         counts = COUNTS.of(state)
         adding: dict[str, int] = {}
         for e in new:
@@ -347,8 +347,9 @@ class ExerciseService:
         for type, n in adding.items():
             most = self.limits.get(type)
             if most is not None and counts.get(type, 0) + n > most:
-                raise conflict("exercise_limit", f"This exercise has reached its limit of {most} {type.replace('_', ' ')} "
-                                                 "events; nothing was recorded.")
+                what = type.replace("_", " ")
+                raise conflict("exercise_limit", "This exercise has reached its limit of {n} {type} events; nothing was recorded.",
+                               n=most, type=Said(what, lambda w: w.catalog(what)))
 
     async def _prior(self, exercise_id: str, seat: str, key: str, body_hash: str | None) -> list[Event] | None:
         prior = await self.store.idempotent_result(exercise_id, seat, key)
@@ -405,7 +406,7 @@ class ExerciseService:
         folded from the store's nearest earlier snapshot)."""
         loaded = await self._load(exercise_id, upto=version)
         if loaded.state.version != version:
-            raise conflict("bad_at", f"the exercise has no event {version}")
+            raise conflict("bad_at", "the exercise has no event {version}", version=version)
         await self.store.save_snapshot(exercise_id, version, SNAPSHOT_FORMAT, snapshot_json(loaded.state, loaded.head_hash))
 
     async def settle(self) -> None:

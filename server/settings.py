@@ -40,6 +40,9 @@ class Settings(BaseSettings):
                                                "events later, so that snapshots cost each command the same however "
                                                "long the exercise (0: every interval)")
     max_body_bytes: int = Field(default=64 * 1024, validation_alias="TTX_MAX_BODY_BYTES")
+    max_definition_bytes: int = Field(default=256 * 1024, ge=1024, validation_alias="TTX_MAX_DEFINITION_BYTES",
+                                      description="largest body of a request carrying a scenario's definition (creating "
+                                      "an exercise, the lab): a scenario in several languages (413 beyond)")
     max_import_bytes: int = Field(default=256 * 1024 * 1024, ge=1024, validation_alias="TTX_MAX_IMPORT_BYTES",
                                   description="largest import body (413 beyond)")
     max_import_events: int = Field(default=1_000_000, ge=1, validation_alias="TTX_MAX_IMPORT_EVENTS",

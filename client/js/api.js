@@ -1,6 +1,9 @@
-// HTTP calls to the server. Errors come back as ApiError with the server's own sentence.
+// HTTP calls to the server. Errors come back as ApiError with the server's own sentence: every
+// request asks in the reader's language (Accept-Language), and a refusal the server says in it
+// (`error.localized`, from its catalog, with the scenario's names in the scenario's words) is shown
+// so; else its English `message`.
 
-import { t } from "./i18n.js";
+import { language, t } from "./i18n.js";
 
 export class ApiError extends Error {
   constructor(status, code, message, details) {
@@ -25,7 +28,7 @@ export function newKey() {
 }
 
 function headers(token, extra = {}) {
-  const out = { Accept: "application/json", ...extra };
+  const out = { Accept: "application/json", "Accept-Language": language(), ...extra };
   if (token) out.Authorization = `Bearer ${token}`;
   return out;
 }
@@ -38,7 +41,11 @@ async function errorFrom(resp) {
     body = null;
   }
   const err = body && body.error;
-  if (err && typeof err.message === "string") return new ApiError(resp.status, err.code || "error", err.message, err.details);
+  if (err && typeof err.message === "string") {
+    const said = err.localized && err.localized.lang === language() && typeof err.localized.message === "string"
+      ? err.localized.message : err.message;
+    return new ApiError(resp.status, err.code || "error", said, err.details);
+  }
   return new ApiError(resp.status, "http_error", t("The server answered {status}", { status: `${resp.status} ${resp.statusText || ""}`.trim() }));
 }
 

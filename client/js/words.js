@@ -56,6 +56,21 @@ export function tr(view, key) {
   return (texts && texts[key]) || null;
 }
 
+/**
+ * A text of the scenario only some seats read (a briefing, a delivered inject's title or body), as
+ * given: a string as it is; of a map by language (`{en: ..., ru: ...}`) the reader's, else the
+ * English, else any.
+ */
+export function textOf(text) {
+  if (text === null || text === undefined) return "";
+  if (typeof text !== "object") return String(text);
+  const found = text[language()] || text.en || Object.values(text).find((x) => x);
+  return found ? String(found) : "";
+}
+
+/** Who speaks for a seat (`head`), in the reader's language when the scenario gives it. */
+export const seatHead = (view, seat) => tr(view, `seat_head:${seat.seat}`) || seat.head || "";
+
 /** The exercise's title and summary, in the reader's language when the scenario gives them in it. */
 export const exerciseTitle = (view) => tr(view, "title") || view.exercise.title;
 export const exerciseSummary = (view) => tr(view, "summary") || view.exercise.summary || "";

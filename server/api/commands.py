@@ -17,7 +17,7 @@ from ..domain.visibility import visible_events
 from ..service import ExerciseService, request_hash
 from .admission import admit_command
 from .deps import bearer
-from .errors import ApiError, _validation_details, describe, error_body, error_headers, worded
+from .errors import ApiError, _validation_details, describe, error_body, error_headers, refusal, request_language, worded
 from .failsafe import _BODY as _INTERNAL
 from .limits import _too_large
 from .schemas import ErrorResponses, EventsOut
@@ -137,12 +137,12 @@ async def serve(exercise_id: str, scope: dict[str, Any], receive: Any, send: Any
         payload = await run_command(app.state.service, exercise_id, authorization, idempotency_key, raw, scope=scope)
         status, body, extra = 200, orjson.dumps(payload), None
     except Exception as exc:
-        err = describe(exc)
+        err = describe(exc, request_language(scope["headers"]))
         if err is None:
             log.exception("unhandled error in POST %s", scope.get("path"))
             status, body, extra = 500, _INTERNAL, None
         else:
-            status, body = err.status, orjson.dumps(error_body(err.code, err.message, err.details))
+            status, body = err.status, orjson.dumps(error_body(err.code, err.message, err.details, err.sentence))
             extra = error_headers(err)
     headers = [_JSON, (b"content-length", str(len(body)).encode())]
     if extra:
@@ -177,12 +177,12 @@ async def run_command(service: ExerciseService, exercise_id: str, authorization:
         details = _validation_details(errors)
         details = [dict(d, field=d["field"].removeprefix(f"{kind}.")) for d in details]
         # the message for the person who sent it; the details keep the validator's words for tools
-        raise ApiError(422, "invalid_command", worded(errors[0]), details)
+        raise worded(errors[0], details)
     factor = getattr(command, "factor", None) if command.type == "set_clock_speed" else None
     if factor is not None and not service.speeds[0] <= factor <= service.speeds[1]:
         low, high = service.speeds
-        raise ApiError(422, "speed_out_of_range", f"The clock runs between {low:g}x and {high:g}x; {factor:g}x is not "
-                                                  "one of the speeds this server allows.")
+        raise refusal(422, "speed_out_of_range", "The clock runs between {low}x and {high}x; {factor}x is not one of the "
+                      "speeds this server allows.", low=f"{low:g}", high=f"{high:g}", factor=f"{factor:g}")
     if idempotency_key is not None and not _KEY.match(idempotency_key):
         raise ApiError(422, "bad_idempotency_key", "Idempotency-Key is 1 to 200 printable characters.")
     events = await service.execute(exercise_id, seat.seat, command, idempotency_key=idempotency_key,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import re
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
 
@@ -13,7 +13,9 @@ from ..service import ExerciseService, UnknownExercise
 from ..settings import Settings
 from ..store.base import SeatRecord
 from ..work.pool import WorkPool
-from .errors import ApiError
+from ..domain.errors import Said
+from ..domain.words import N_
+from .errors import ApiError, refusal
 from .fair_use import FairUse, address_of
 
 GUESSES = ("bad_token", "wrong_exercise", "bad_admin_token")  # failed authentications that count against an address
@@ -75,7 +77,7 @@ async def _authenticate(service: ExerciseService, exercise_id: str, token: str |
     if seat is None:
         raise ApiError(401, "bad_token", "This token does not open any seat.")
     if seat.exercise_id != exercise_id:
-        raise ApiError(403, "wrong_exercise", "This token belongs to another exercise.")
+        raise refusal(403, "wrong_exercise", "This token belongs to another exercise.")
     return seat
 
 
@@ -88,10 +90,22 @@ async def current_seat(exercise_id: str, service: Service, request: Request,
 Seat = Annotated[SeatRecord, Depends(current_seat)]
 
 
+ROLES = {"facilitator": N_("the facilitator"), "observer": N_("the observer")}  # as a refusal names them
+
+
 def require(seat: SeatRecord, *roles: str, what: str) -> None:
     if seat.seat not in roles:
-        names = " or ".join("the " + r for r in roles)
-        raise ApiError(403, "forbidden", f"Only {names} can {what}.")
+        who = list(roles)
+
+        def say(w: Any) -> str:
+            out = w.catalog(ROLES.get(who[0], who[0]))
+            for role in who[1:]:
+                out = w.say("{those} or {these}", those=out, these=w.catalog(ROLES.get(role, role)))
+            return out
+
+        english = " or ".join("the " + r for r in roles)
+        raise refusal(403, "forbidden", "Only {names} can {what}.", names=Said(english, say),
+                      what=Said(what, lambda w: w.catalog(what)))
 
 
 async def require_admin(settings: AppSettings, request: Request,
@@ -106,7 +120,7 @@ async def require_admin(settings: AppSettings, request: Request,
     fair_use.check("failed_auth", address, spend=False)
     if not hmac.compare_digest(token.encode(), settings.admin_token.get_secret_value().encode()):
         fair_use.failed_auth(address)
-        raise ApiError(403, "bad_admin_token", "That is not the admin token.")
+        raise refusal(403, "bad_admin_token", "That is not the admin token.")
 
 
 def anonymous_limit(name: str, *, unless_admin: bool = False):

@@ -1,4 +1,10 @@
-"""One error body for every failure: `{"error": {"code": "...", "message": "..."}}`."""
+"""One error body for every failure: `{"error": {"code": "...", "message": "..."}}`.
+
+A refusal of the domain is one of the engine's sentences: its body also has the `template` (the
+English message id in server/review/locale/<lang>.po) and its `params`, and, when the request asks
+for another language (`Accept-Language`, which the page sets to the reader's), `localized`: `{"lang",
+"message"}`, the refusal said in that language (the scenario's names in its words). `message` stays
+English for API clients."""
 
 from __future__ import annotations
 
@@ -10,7 +16,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ..domain.errors import Refused
+from ..domain.errors import Refused, Said
+from ..domain.words import N_
 from ..scenarios import ScenarioError
 from ..service import Busy, IdempotencyMismatch, UnknownExercise
 from ..store.base import StoreUnavailable
@@ -22,17 +29,79 @@ log = logging.getLogger("ttx.api")
 
 class ApiError(Exception):
     def __init__(self, status: int, code: str, message: str, details: Any = None,
-                 headers: dict[str, str] | None = None) -> None:
+                 headers: dict[str, str] | None = None, sentence: dict[str, Any] | None = None,
+                 refusal: Refused | None = None) -> None:
         super().__init__(message)
         self.status, self.code, self.message, self.details = status, code, message, details
         self.headers = headers
+        self.sentence = sentence  # a refusal's template, params and the same in the request's language
+        self.refusal = refusal  # the sentence it is, to be said in the request's language
 
 
-def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
+def refusal(status: int, code: str, template: str, details: Any = None, **params: Any) -> ApiError:
+    """An API error that is one of the engine's sentences (`template`, its message id in the catalog)."""
+    said = Refused(code, template, status, params)
+    return ApiError(status, code, said.message, details, refusal=said)
+
+
+def _field(name: str) -> Said:
+    return Said(name, lambda w: w.catalog(name))
+
+
+# the names of the commands' fields, as a refusal of a malformed command says them
+FIELD_NAMES = (N_("against"), N_("agenda"), N_("at"), N_("body"), N_("consultation id"), N_("deadline minutes"),
+               N_("decision id"), N_("details"), N_("expectation id"), N_("factor"), N_("from exercise id"),
+               N_("in reply to"), N_("in response to"), N_("inject id"), N_("invitees"), N_("kind"), N_("kinds"),
+               N_("minutes"), N_("note"), N_("outcome"), N_("position"), N_("private"), N_("recipient"), N_("region"),
+               N_("request id"), N_("response"), N_("rules"), N_("score"), N_("seat"), N_("session id"), N_("source"),
+               N_("status"), N_("subject"), N_("summary"), N_("text"), N_("threat id"), N_("time frame minutes"),
+               N_("title"), N_("to"), N_("topic"), N_("type"), N_("vote"), N_("command"))
+
+
+def error_body(code: str, message: str, details: Any = None, sentence: dict[str, Any] | None = None) -> dict[str, Any]:
     err: dict[str, Any] = {"code": code, "message": message}
     if details is not None:
         err["details"] = details
+    if sentence:
+        err.update(sentence)
     return {"error": err}
+
+
+class _Sentences:
+    """The engine's words in a language without a scenario's names (a refusal about no exercise)."""
+
+    def __init__(self, lang: str) -> None:
+        from ..review.translate import catalog
+
+        self.lang = lang
+        self.catalog = catalog(lang)
+
+    def say(self, template: str, **params: Any) -> str:
+        found = self.catalog(template)
+        return found.format(**params) if params else found
+
+
+def refusal_sentence(exc: Refused, lang: str) -> dict[str, Any]:
+    """A refusal's template and params, and (in a language other than English) the refusal said in it."""
+    out: dict[str, Any] = {"template": exc.template, "params": exc.english_params()}
+    if lang != "en":
+        from ..domain.words import Words
+        from ..review.translate import catalog
+
+        words = Words(exc.scenario, lang, catalog(lang)) if exc.scenario is not None else _Sentences(lang)
+        out["localized"] = {"lang": lang, "message": exc.say(words)}
+    return out
+
+
+def request_language(headers: Any) -> str:
+    """The language a request asks its refusals in: its `Accept-Language` (ASGI header pairs or a mapping)."""
+    from ..review.translate import pick_language
+
+    if isinstance(headers, (list, tuple)):
+        value = next((v.decode("latin-1") for k, v in headers if k == b"accept-language"), None)
+    else:
+        value = headers.get("accept-language")
+    return pick_language(None, value)
 
 
 def error_response(status: int, code: str, message: str, details: Any = None, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -49,45 +118,59 @@ def _validation_details(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def worded(error: dict[str, Any]) -> str:
+def worded(error: dict[str, Any], details: Any = None) -> ApiError:
     """A command's validation error as a sentence for the person who sent it ("The title cannot be
-    empty.") rather than the validator's ("title: String should have at least 1 character"); the
-    error's details keep the validator's words for tools."""
+    empty.") rather than the validator's ("title: String should have at least 1 character"), said in
+    the request's language too (the field's name from the catalog); the error's `details` keep the
+    validator's words for tools."""
     loc = [str(p) for p in error.get("loc", ()) if p != "body" and "[" not in str(p) and not str(p).isdigit()]
-    name = (loc[-1] if loc else "command").replace("_", " ")
+    name = _field((loc[-1] if loc else "command").replace("_", " "))
     kind, ctx = error.get("type", ""), error.get("ctx") or {}
-    said = {
-        "missing": f"The {name} is missing.",
-        "string_too_short": (f"The {name} cannot be empty." if ctx.get("min_length") == 1
-                             else f"The {name} needs at least {ctx.get('min_length')} characters."),
-        "string_too_long": f"The {name} is too long: at most {ctx.get('max_length')} characters.",
-        "too_short": f"The {name} needs at least {ctx.get('min_length')} entries.",
-        "too_long": f"The {name} has too many entries: at most {ctx.get('max_length')}.",
-        "greater_than": f"The {name} must be more than {ctx.get('gt')}.",
-        "greater_than_equal": f"The {name} must be at least {ctx.get('ge')}.",
-        "less_than": f"The {name} must be less than {ctx.get('lt')}.",
-        "less_than_equal": f"The {name} must be at most {ctx.get('le')}.",
-        "literal_error": f"The {name} must be one of {ctx.get('expected')}.",
-        "extra_forbidden": f"This move takes no “{name}”.",
-        "int_type": f"The {name} must be a whole number.", "float_type": f"The {name} must be a number.",
-        "string_type": f"The {name} must be text.", "bool_type": f"The {name} must be true or false.",
-        "list_type": f"The {name} must be a list.",
-        "string_pattern_mismatch": f"The {name} has characters it may not have.",
-    }.get(kind)
-    return said or f"The {name}: {str(error.get('msg', 'invalid')).removeprefix('Value error, ')}"
+
+    def say(template: str, **params: Any) -> ApiError:
+        return refusal(422, "invalid_command", template, details, name=name, **params)
+
+    if kind == "missing":
+        return say("The {name} is missing.")
+    if kind == "string_too_short":
+        if ctx.get("min_length") == 1:
+            return say("The {name} cannot be empty.")
+        return say("The {name} needs at least {n} characters.", n=ctx.get("min_length"))
+    limits = {"string_too_long": (N_("The {name} is too long: at most {n} characters."), "max_length"),
+              "too_short": (N_("The {name} needs at least {n} entries."), "min_length"),
+              "too_long": (N_("The {name} has too many entries: at most {n}."), "max_length"),
+              "greater_than": (N_("The {name} must be more than {n}."), "gt"),
+              "greater_than_equal": (N_("The {name} must be at least {n}."), "ge"),
+              "less_than": (N_("The {name} must be less than {n}."), "lt"),
+              "less_than_equal": (N_("The {name} must be at most {n}."), "le"),
+              "literal_error": (N_("The {name} must be one of {n}."), "expected")}
+    if kind in limits:
+        template, key = limits[kind]
+        return say(template, n=ctx.get(key))
+    plain = {"extra_forbidden": N_("This move takes no “{name}”."), "int_type": N_("The {name} must be a whole number."),
+             "float_type": N_("The {name} must be a number."), "string_type": N_("The {name} must be text."),
+             "bool_type": N_("The {name} must be true or false."), "list_type": N_("The {name} must be a list."),
+             "string_pattern_mismatch": N_("The {name} has characters it may not have.")}
+    if kind in plain:
+        return say(plain[kind])
+    return say("The {name}: {message}", message=str(error.get("msg", "invalid")).removeprefix("Value error, "))
 
 
-def describe(exc: Exception) -> ApiError | None:
+def describe(exc: Exception, lang: str = "en") -> ApiError | None:
     """The API error a known exception stands for (None for an unexpected one): one mapping for
-    the framework's exception handlers and for the commands route, which answers its own."""
+    the framework's exception handlers and for the commands route, which answers its own. `lang`:
+    the language the request asks for (a refusal is said in it too)."""
     if isinstance(exc, ApiError):
+        if exc.refusal is not None:
+            return ApiError(exc.status, exc.code, exc.message, exc.details, exc.headers,
+                            sentence=refusal_sentence(exc.refusal, lang))
         return exc
     if isinstance(exc, Refused):
-        return ApiError(exc.status, exc.code, exc.message)
+        return ApiError(exc.status, exc.code, exc.message, sentence=refusal_sentence(exc, lang))
     if isinstance(exc, UnknownExercise):
         return ApiError(404, "unknown_exercise", str(exc))
     if isinstance(exc, Busy):
-        return ApiError(409, "busy", "Too many simultaneous changes to this exercise; nothing was recorded. Retry.")
+        return describe(refusal(409, "busy", "Too many simultaneous changes to this exercise; nothing was recorded. Retry."), lang)
     if isinstance(exc, IdempotencyMismatch):
         return ApiError(422, "idempotency_key_reused", "This Idempotency-Key was already used for a different command.")
     if isinstance(exc, StoreUnavailable):
@@ -120,10 +203,11 @@ def error_headers(err: ApiError) -> dict[str, str] | None:
 
 
 def install(app: FastAPI) -> None:
-    async def _known(_: Request, exc: Exception) -> JSONResponse:
-        err = describe(exc)
+    async def _known(request: Request, exc: Exception) -> JSONResponse:
+        err = describe(exc, request_language(request.headers))
         assert err is not None
-        return error_response(err.status, err.code, err.message, err.details, error_headers(err))
+        return JSONResponse(error_body(err.code, err.message, err.details, err.sentence), status_code=err.status,
+                            headers=error_headers(err))
 
     for kind in (ApiError, Refused, UnknownExercise, Busy, IdempotencyMismatch, ScenarioError, StoreUnavailable,
                  RecordRefused, PoolFull, JobRefused):

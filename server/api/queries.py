@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response, StreamingResponse
 
 from ..domain.events import FACILITATOR
+from ..domain.words import N_
 from ..domain.slices.clock import horizon
 from ..domain.events import Event
 from ..domain.paging import UnknownCursor, UnknownList, listing, page
@@ -138,7 +139,7 @@ async def get_state_page(exercise_id: str, seat: Seat, service: Service, setting
 @router.get("/{exercise_id}/export", responses={200: {"content": {"application/x-ndjson": {}}}, **ErrorResponses},
             summary="The whole log as NDJSON: a header line, then every event with its hash")
 async def export(exercise_id: str, seat: Seat, service: Service) -> StreamingResponse:
-    require(seat, FACILITATOR, what="export the log")
+    require(seat, FACILITATOR, what=N_("export the log"))
     return StreamingResponse(export_ndjson(service.store, exercise_id), media_type="application/x-ndjson",
                              headers={"Content-Disposition": f'attachment; filename="{exercise_id}.ndjson"'})
 

@@ -14,6 +14,7 @@ from pydantic import Field
 from starlette.requests import ClientDisconnect
 
 from ..domain.events import FACILITATOR, OBSERVER
+from ..domain.words import N_
 from ..review.history import Possible
 from ..review.importing import ImportLimits
 from ..review.operations import ReviewRefused
@@ -43,7 +44,7 @@ async def get_report(exercise_id: str, seat: Seat, work: Work, request: Request,
                          description="The report's language (its names and the engine's sentences); for HTML the default is "
                                      "the request's Accept-Language, for the data formats English")] = None,
                      ) -> Response:
-    require(seat, FACILITATOR, OBSERVER, what="read the after-action report")
+    require(seat, FACILITATOR, OBSERVER, what=N_("read the after-action report"))
     # HTML follows the reader; JSON (for the page's Review tab) only an explicit ?lang=; MD and CSV are data, in English
     language = (pick_language(lang, request.headers.get("accept-language")) if format == "html"
                 else (lang or "en") if format == "json" else "en")
@@ -65,7 +66,7 @@ async def get_report(exercise_id: str, seat: Seat, work: Work, request: Request,
              summary="A new exercise from events 1..at of this one, optionally under other rules, optionally re-enacted")
 async def fork(exercise_id: str, body: ForkRequest, seat: Seat, work: Work, request: Request,
                settings: AppSettings) -> dict[str, Any]:
-    require(seat, FACILITATOR, what="fork the exercise")
+    require(seat, FACILITATOR, what=N_("fork the exercise"))
     done: Forked = await work.run("fork", exercise_id, body.at, body.rules, body.replay)
     origin = done.origin
     out = created_body(base_url(request, settings), done.exercise_id, done.scenario_id, done.title, done.issued)
@@ -157,7 +158,7 @@ async def compare(body: CompareRequest, service: Service, work: Work, request: R
     for side in (body.a, body.b):
         seat = await authenticate_seat(service, side.exercise_id, side.token, fair_use=request.app.state.fair_use,
                                        address=address_of(request.scope))
-        require(seat, FACILITATOR, OBSERVER, what="compare runs")
+        require(seat, FACILITATOR, OBSERVER, what=N_("compare runs"))
         seats.append(seat.seat)
     result = await work.run("compare", body.a.exercise_id, seats[0], body.b.exercise_id, seats[1], body.tolerance_seconds)
     return Response(result, media_type="application/json")

@@ -32,10 +32,20 @@ class StrictBody(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid")
 
 
+class LocalizedMessage(BaseModel):
+    lang: str
+    message: str
+
+
 class ErrorDetail(BaseModel):
     code: str
-    message: str
+    message: str = Field(description="in English, always")
     details: Any = None
+    template: str | None = Field(default=None, description="a refusal's English template (its message id in the "
+                                 "server's catalog), with `params` filling its `{placeholders}`")
+    params: dict[str, str] | None = None
+    localized: LocalizedMessage | None = Field(default=None, description="the refusal in the language the request's "
+                                               "Accept-Language asks for, when that is not English")
 
 
 class ErrorBody(BaseModel):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from .errors import conflict, forbidden, invalid
+from .errors import Said, conflict, forbidden, invalid
 from .events import FACILITATOR, OBSERVER, SYSTEM, Event, new_event
 from .fold import evolve
 from .institutions import event_alias_of, recorded_as
@@ -62,7 +62,7 @@ class Batch:
 
 def require_facilitator(seat: str, what: str) -> None:
     if seat not in (FACILITATOR, SYSTEM):
-        raise forbidden("facilitator_only", f"Only the facilitator can {what}.")
+        raise forbidden("facilitator_only", "Only the facilitator can {what}.", what=Said(what, lambda w: w.catalog(what)))
 
 
 def require_in_play(state: State, seat: str) -> None:
@@ -87,11 +87,11 @@ def resolve_seats(state: State, seats: list[str] | str, field: str, *, allow_all
     assert state.scenario is not None
     if seats == "all":
         if not allow_all:
-            raise invalid("invalid_seats", f"{field}: list the seats")
+            raise invalid("invalid_seats", "{field}: list the seats", field=field)
         return tuple(s.id for s in state.scenario.seats)
     unknown = [s for s in seats if state.scenario.seat(s) is None]
     if unknown:
-        raise invalid("unknown_seat", f"{field}: unknown seat(s) {', '.join(unknown)}.")
+        raise invalid("unknown_seat", "{field}: unknown seat(s) {seats}.", field=field, seats=", ".join(unknown))
     return tuple(dict.fromkeys(seats))
 
 

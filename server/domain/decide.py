@@ -16,7 +16,7 @@ import json
 from typing import Any, Mapping
 
 from .batch import Batch, due_items, react
-from .errors import conflict, forbidden, invalid
+from .errors import Refused, conflict, forbidden, invalid
 from .events import FACILITATOR, OBSERVER, SYSTEM, Event, new_event
 from .registry import REGISTRY, Command
 from .scenario import Scenario
@@ -60,9 +60,18 @@ def decide_and_fold(state: State, command: Command, *, seat: str, now: float, at
     """
     if state.scenario is None:
         raise conflict("no_exercise", "This exercise does not exist yet.")
+    try:
+        return _decide(state, command, seat=seat, now=now, at=at, salt=salt, on_behalf_of=on_behalf_of)
+    except Refused as refused:
+        refused.scenario = state.scenario  # whose words its names are said in
+        raise
+
+
+def _decide(state: State, command: Command, *, seat: str, now: float, at: float | None, salt: bytes,
+            on_behalf_of: str | None) -> tuple[list[Event], State]:
     spec = REGISTRY.commands.get(command.type)
     if spec is None:
-        raise invalid("unknown_command", f"Unknown command type {command.type!r}.")
+        raise invalid("unknown_command", "Unknown command type '{type}'.", type=command.type)
     batch = Batch(state, now, at, salt)
     if on_behalf_of is not None:
         _check_played_for(state, spec.by, seat, on_behalf_of)
@@ -71,7 +80,7 @@ def decide_and_fold(state: State, command: Command, *, seat: str, now: float, at
     if link is not None:
         delivered = DELIVERED.of(state).get(link)
         if delivered is None or not can_see(delivered.audience, seat):  # an inject it never received does not exist for it
-            raise conflict("unknown_inject", f"in_response_to: {seat} received no inject {link!r}.")
+            raise conflict("unknown_inject", "in_response_to: {seat} received no inject '{inject}'.", seat=seat, inject=link)
         batch.link = (seat, link)
     spec.decide(batch, command, seat)
     react(batch)
@@ -86,10 +95,10 @@ def _check_played_for(state: State, by: str, seat: str, target: str) -> None:
     if by != "participant":
         raise invalid("not_a_move", "on_behalf_of: only a participant's move can be made for a seat.")
     if target in (FACILITATOR, OBSERVER, SYSTEM):
-        raise forbidden("not_a_played_seat", f"on_behalf_of: {target} is not a participating seat.")
+        raise forbidden("not_a_played_seat", "on_behalf_of: {seat} is not a participating seat.", seat=target)
     assert state.scenario is not None
     if state.scenario.seat(target) is None:
-        raise invalid("unknown_seat", f"on_behalf_of: unknown seat {target}.")
+        raise invalid("unknown_seat", "on_behalf_of: unknown seat {seat}.", seat=target)
 
 
 def next_due(state: State) -> float | None:

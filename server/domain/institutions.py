@@ -15,7 +15,7 @@ import weakref
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
-from .errors import forbidden
+from .errors import Said, forbidden
 from .events import EventSpec
 from .registry import REGISTRY
 from .scenario import Alias, Body, DecisionKind, EventPattern, Grant, Scenario, Seat
@@ -158,24 +158,46 @@ def moves_of(state: State, seat: str) -> dict[str, tuple[Grant, ...]]:
     return index(_sc(state)).grants(seat, state.statuses.get(seat))
 
 
-def who(state: State, seat: str) -> str:
-    """A seat as a refusal names it: its id, and its status or kind in the scenario's words."""
+def who(state: State, seat: str) -> Said:
+    """A seat as a refusal names it: its id, and its status or kind in the scenario's words (in the
+    language the refusal is read in)."""
     sc = _sc(state)
     s = index(sc).seats.get(seat)
     if s is None:
-        return seat
+        return Said(seat, lambda w: seat)
     status = sc.status(state.statuses.get(seat))
     if status is not None:
-        return f"{seat} ({status.name})"
+        status_id = status.id
+        return Said(f"{seat} ({status.name})", lambda w: f"{seat} ({w.status(status_id)})")
     kind = sc.seat_kind(s.kind)
-    return f"{seat} ({kind.name})" if kind is not None else seat
+    if kind is None:
+        return Said(seat, lambda w: seat)
+    kind_id = kind.id
+    return Said(f"{seat} ({kind.name})", lambda w: f"{seat} ({w.seat_kind(kind_id)})")
+
+
+def body_named(state: State, body_id: str) -> Said:
+    """A body by its name, in the reader's words (its id if the scenario has no such body)."""
+    body = _sc(state).body(body_id)
+    return Said(body.name if body else body_id, lambda w: w.body(body_id))
+
+
+def term(state: State, key: str) -> Said:
+    """One of the scenario's terms (`member`, `application`), in the reader's words."""
+    return Said(words(state).term(key), lambda w: w.term(key))
+
+
+def move_named(state: State, move: str) -> Said:
+    """A move's label as it reads inside a sentence, in the reader's words."""
+    return Said(lower_first(words(state).move(move)), lambda w: lower_first(w.move(move)))
 
 
 def require(state: State, seat: str, move: str) -> tuple[Grant, ...]:
     """The seat's grants for `move`, or a 403 saying it may not make it."""
     found = grants(state, seat, move)
     if not found:
-        raise forbidden("not_allowed", f"{who(state, seat)} may not {lower_first(words(state).move(move))} in this exercise.")
+        raise forbidden("not_allowed", "{who} may not {move} in this exercise.", who=who(state, seat),
+                        move=move_named(state, move))
     return found
 
 
@@ -231,17 +253,28 @@ def holds_office(state: State, seat: str, body: Body, what: str) -> bool:
     return "members" in roles and seat in voters(state, body.id)
 
 
-def describe_roles(state: State, body: Body, what: str) -> str:
-    """`the chair (KAZ) and SG`: who holds a role in a body, in words."""
-    parts = []
-    for role in getattr(body.who, what):
-        if role == "members":
-            parts.append(f"its voting {words(state).term('members')}")
-        elif role == "chair":
-            parts.append(f"the chair ({body.chair})" if body.chair else "the chair")
-        else:
-            parts.append(role)
-    return " and ".join(parts) if parts else "nobody"
+def describe_roles(state: State, body: Body | None, what: str) -> Said:
+    """`the chair (KAZ) and SG`: who holds a role in a body, in words (in the reader's)."""
+    roles = list(getattr(body.who, what)) if body is not None else []
+    chair = body.chair if body is not None else None
+
+    def say(w: Words) -> str:
+        parts = []
+        for role in roles:
+            if role == "members":
+                parts.append(w.say("its voting {members}", members=w.term("members")))
+            elif role == "chair":
+                parts.append(w.say("the chair ({seat})", seat=chair) if chair else w.say("the chair"))
+            else:
+                parts.append(role)
+        if not parts:
+            return w.say("nobody")
+        out = parts[0]
+        for part in parts[1:]:
+            out = w.say("{those} and {these}", those=out, these=part)
+        return out
+
+    return Said(say(words(state)), say)
 
 
 def competent_bodies(kind: DecisionKind, sc: Scenario) -> tuple[str, ...]:

@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Annotated, Any, Callable, Literal, Union
+from typing import Annotated, Any, Callable, Literal, Mapping, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 SEAT_ID = r"^[A-Za-z][A-Za-z0-9_\-]{0,31}$"
 BODY_ID = r"^[A-Za-z][A-Za-z0-9_\-]{0,31}$"
@@ -40,6 +40,33 @@ RuleName = Literal["consensus", "unanimity", "simple_majority", "qualified_major
 Text = Annotated[str, Field(max_length=20_000)]
 ShortText = Annotated[str, Field(min_length=1, max_length=300)]
 Reference = Annotated[str, Field(max_length=200)]
+
+# The languages a scenario may write its texts in (the engine speaks `en`).
+LANGUAGES: tuple[str, ...] = ("en", "ru")
+Lang = Literal["en", "ru"]
+
+
+def _with_english(texts: dict[str, str]) -> dict[str, str]:
+    if "en" not in texts:
+        raise ValueError("a text in several languages gives its English (`en`) too: the engine speaks it")
+    return texts
+
+
+# A text only some seats read (a briefing, an inject), in one language or several: it stays where it
+# is written, so it goes wherever the text goes (into the event that delivers an inject) and is seen
+# by whom that is seen by; `in_language` picks the reader's.
+Texts = Union[Text, Annotated[dict[Lang, Text], AfterValidator(_with_english)]]
+References = Union[Reference, Annotated[dict[Lang, Reference], AfterValidator(_with_english)]]
+ShortTexts = Union[ShortText, Annotated[dict[Lang, ShortText], AfterValidator(_with_english)]]
+
+
+def in_language(text: Any, lang: str = "en") -> str:
+    """A text as a reader of `lang` reads it: a plain string as it is; of a language map (`{en: ...,
+    ru: ...}`) the text in `lang`, else the English, else any."""
+    if isinstance(text, Mapping):
+        found = text.get(lang) or text.get("en")
+        return str(found) if found else next((str(v) for v in text.values() if v), "")
+    return "" if text is None else str(text)
 
 
 def parse_offset(value: str) -> float:
@@ -116,7 +143,7 @@ class Seat(_Model):
     powers: list[Grant] = Field(default_factory=list, description="powers of this seat beyond its kind's and status's")
     revoke: list[Annotated[str, Field(pattern=r"^[a-z][a-z_]*$")]] = Field(
         default_factory=list, description="moves this seat may not make although its kind or status grants them")
-    briefing: Text = ""
+    briefing: Texts = Field(default="", description="what only this seat (and the staff) reads; in one language or several")
 
 
 BodyRole = Annotated[str, Field(pattern=SEAT_ID, description="`members`, `chair`, or a seat id")]
@@ -162,7 +189,7 @@ class Requirement(_Model):
     `any_of` (an inject id, delivered; or an event pattern, recorded)."""
 
     any_of: list[Union[str, EventPattern]] = Field(min_length=1)
-    message: ShortText = Field(description="what a proposer is told while none has happened")
+    message: ShortTexts = Field(description="what a proposer is told while none has happened; in one language or several")
 
 
 class Effect(_Model):
@@ -338,8 +365,8 @@ class UnlessTrigger(_Model):
 
 class Inject(_Model):
     id: str = Field(pattern=SLUG)
-    title: ShortText
-    body: Text = ""
+    title: ShortTexts = Field(description="in one language or several (`{en: ..., ru: ...}`): delivered as written")
+    body: Texts = ""
     to: Union[Literal["all"], list[str]] = "all"
     at: str | None = Field(default=None, description="exercise-time offset, e.g. \"00:15\"")
     when: EventPattern | None = Field(default=None, description="deliver when a matching event occurs")
@@ -376,8 +403,8 @@ class Expectation(_Model):
     """What the review checks: after an anchor, `expect` happens within `within`, by whom."""
 
     id: str = Field(pattern=SLUG)
-    title: ShortText
-    reference: Reference | None = Field(default=None, description="where the expectation comes from: an article, a clause, a policy")
+    title: ShortTexts = Field(description="in one language or several (`{en: ..., ru: ...}`)")
+    reference: References | None = Field(default=None, description="where the expectation comes from: an article, a clause, a policy")
     after: Union[str, EventPattern] = Field(description="an inject id, or an event pattern")
     expect: EventPattern
     within: str
@@ -469,9 +496,8 @@ class Stances(_Model):
 
 # --- the scenario --------------------------------------------------------------------------------
 
-# The languages a scenario may write its names in. The other languages' texts are kept in
-# `Scenario.translations`; the fields themselves hold the English, which the engine speaks.
-LANGUAGES: tuple[str, ...] = ("en", "ru")
+# The names every seat may read are written in several languages in place too, but read: the other
+# languages' texts are kept in `Scenario.translations`; the fields themselves hold the English.
 # the named entries whose `name` may be given in several languages, and their translation keys:
 # names every seat may read (the view lists them all), never a briefing or an inject to some seats
 _NAMED = {"seat_kinds": "seat_kind", "statuses": "status", "seats": "seat", "bodies": "body", "regions": "region",
@@ -522,6 +548,10 @@ def split_languages(data: Any, problem: Problem | None = None) -> Any:
             if group == "decision_kinds" and isinstance(item, dict) and "reference" in item and isinstance(item.get("id"), str):
                 item = {**item, "reference": _one_language(item["reference"], f"decision_kind_reference:{item['id']}",
                                                            (group, i, "reference"), found, problem)}
+            # what every seat reads about an entry too: a seat's head, an entry's description
+            for attr, key in (("head", f"{prefix}_head"), ("description", f"{prefix}_description")):
+                if isinstance(item, dict) and attr in item and isinstance(item.get("id"), str):
+                    item = {**item, attr: _one_language(item[attr], f"{key}:{item['id']}", (group, i, attr), found, problem)}
             fixed.append(item)
         out[group] = fixed
     words = out.get("words")
@@ -578,7 +608,7 @@ class Scenario(_Model):
     expectations: list[Expectation] = Field(default_factory=list, max_length=200)
     settings: Settings = Field(default_factory=Settings)
     stances: Stances | None = Field(default=None, description="how simulated seats play, for the procedure lab")
-    translations: dict[Literal["ru"], dict[Annotated[str, Field(max_length=200)], Annotated[str, Field(min_length=1, max_length=2_000)]]] = Field(
+    translations: dict[Literal["ru"], dict[Annotated[str, Field(max_length=200)], Annotated[str, Field(min_length=1, max_length=20_000)]]] = Field(
         default_factory=dict, description="the names in other languages, by language and key (`seat:<id>`, "
         "`body:<id>`, `term:member`, `move:request_assistance`, ...): written in place as `name: {en: ..., ru: ...}`, "
         "gathered here when the scenario is read")

@@ -248,7 +248,8 @@ def _check_translations(doc: dict[str, Any], add: Callable[[tuple[Any, ...], str
         return
     known: set[str] = {"title", "summary"}
     for group, prefix in _NAMED.items():
-        known |= {f"{prefix}:{x}" for x in _ids(doc, group) if isinstance(x, str)}
+        known |= {f"{prefix}{part}:{x}" for x in _ids(doc, group) if isinstance(x, str) for part in ("", "_description")}
+    known |= {f"seat_head:{x}" for x in _ids(doc, "seats") if isinstance(x, str)}
     words = doc.get("words") if isinstance(doc.get("words"), dict) else {}
     from .words import DEFAULT_MOVES, DEFAULT_TERMS
 

@@ -21,6 +21,9 @@ from .state import State
 from .visibility import is_staff
 
 
+_NOT_IN_VIEW = ("seat_kind_description:", "status_description:", "region_description:", "decision_kind_description:")
+
+
 def seat_view(state: State, seat: str, *, recent: int | None = None) -> dict[str, Any]:
     """The view of `seat`. `recent`: how many of the most recent rows of each growing list to show
     (with the rows still in play and a cursor to the rest: see paging.py); None, all of them."""
@@ -57,8 +60,10 @@ def seat_view(state: State, seat: str, *, recent: int | None = None) -> dict[str
             "aliases": _aliases(sc),
         },
         "words": w.as_dict(),
-        # the names above in other languages (public like them: no briefing, no inject)
-        "translations": {lang: dict(texts) for lang, texts in sc.translations.items()},
+        # the names above in other languages (public like them: no briefing, no inject), and the heads
+        # and descriptions the view carries; not a description it does not carry in English
+        "translations": {lang: {k: v for k, v in texts.items() if not k.startswith(_NOT_IN_VIEW)}
+                         for lang, texts in sc.translations.items()},
         "bodies": [{"id": b.id, "name": b.name, "members": list(inst.body_members(state, b.id)),
                     "voters": list(inst.voters(state, b.id)), "chair": b.chair, "all_members": b.members == "all_members",
                     "who": b.who.model_dump(mode="json"), "description": b.description} for b in sc.bodies],

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from .scenario import EventPattern, Milestone, Scenario
+from .scenario import EventPattern, Milestone, Scenario, in_language
 
 DEFAULT_MOVES: dict[str, str] = {
     "report_threat": "Report a threat",
@@ -129,6 +129,12 @@ class Words:
         its placeholders, filled with `params` (already in this language: names, participant text)."""
         found = self.catalog(template)
         return found.format(**params) if params else found
+
+    def text(self, text: Any) -> str:
+        """A text of the scenario only some seats read (a briefing, an inject's title or body, an
+        expectation's title), written in one language or several: in this language, else English,
+        else any (`scenario.in_language`)."""
+        return in_language(text, self.lang)
 
     @staticmethod
     def clip(text: Any, limit: int = 140) -> str:

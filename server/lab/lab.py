@@ -22,7 +22,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 from pydantic import ValidationError
 
 from ..domain.decide import scenario_hash
-from ..domain.scenario import RuleBinding, Scenario
+from ..domain.scenario import RuleBinding, Scenario, in_language
 from ..scenarios import validate_definition
 from .simulate import LabError, Prepared, RuleSet, RunSummary, prepare, run_seed, simulate
 
@@ -221,7 +221,7 @@ def compare(scenario: Scenario, rule_sets: Sequence[RuleSet], per_set: Sequence[
         for i, exp in enumerate(scenario.expectations):
             statuses = [s.expectations[i] for s in summaries]
             counts = {st: statuses.count(st) for st in ("met", "missed", "not_triggered")}
-            expectations.append({"id": exp.id, "title": exp.title, **counts, "met_rate": _r(counts["met"] / n if n else 0.0)})
+            expectations.append({"id": exp.id, "title": in_language(exp.title), **counts, "met_rate": _r(counts["met"] / n if n else 0.0)})
         met_total = sum(e["met"] for e in expectations)
         shown = rs.as_dict()
         if rs.rules is None:  # say which rules those are

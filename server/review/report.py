@@ -121,7 +121,8 @@ def build_report(events: Sequence[Event], *, seat: str = FACILITATOR, lang: str 
         "timeline": [_timeline_row(log, e) for e in shown],
         "chains": _chains(log, membership),
         "decisions": _decisions(log),
-        "expectations": check_all(scenario, shown, last_time=last_time, ended=ended, membership=membership),
+        "expectations": [{**e, "title": log.words.text(e["title"]), "reference": log.words.text(e["reference"]) or None}
+                         for e in check_all(scenario, shown, last_time=last_time, ended=ended, membership=membership)],
         "seats": _seats(log, membership, state),
         "observations": [{"seq": e.seq, "exercise_time": e.exercise_time, "in_world": log.in_world(e.exercise_time),
                           "actor": e.actor, "text": e.data.get("text")} for e in log.of("observation_added")],
@@ -182,10 +183,10 @@ def _injects(log: _Log, state: Any, seat: str, last_time: float, ended: bool) ->
             status = "averted"
         else:
             status = "not_delivered" if ended else "pending"
-        out.append({"inject_id": inj.id, "title": inj.title, "trigger": inj.trigger, "to": inj.to, "status": status,
+        out.append({"inject_id": inj.id, "title": log.words.text(inj.title), "trigger": inj.trigger, "to": inj.to, "status": status,
                     "delivered_at": d.at if d is not None else None, "due": w.due if w is not None and d is None else None})
     scheduled = {i.id for i in log.scenario.injects}
-    out += [{"inject_id": d.id, "title": d.title, "trigger": d.trigger, "status": "delivered",
+    out += [{"inject_id": d.id, "title": log.words.text(d.title), "trigger": d.trigger, "status": "delivered",
              "to": "all" if d.audience is None else list(d.audience), "delivered_at": d.at, "due": None}
             for d in delivered.values() if d.id not in scheduled]
     return out
@@ -306,7 +307,7 @@ def _chains(log: _Log, membership: Membership) -> list[dict[str, Any]]:
             implementation[member] = s
         chains.append({
             "inject_id": inject_id,
-            "title": inj.data.get("title"),
+            "title": log.words.text(inj.data.get("title")),
             "trigger": inj.data.get("trigger"),
             "to": thaw(inj.data.get("to")),
             "seq": inj.seq,

@@ -110,9 +110,14 @@ def test_the_bypass_check_sees_a_bare_string(tmp_path, monkeypatch):
     assert [x.split(": ", 1)[1] for x in me.bare_literals()] == ["Record the move", "X new"]
 
 
+REFUSALS = ("forbidden", "conflict", "invalid")  # server/domain/errors.py: (code, template, **params)
+
+
 def said(source: str) -> set[str]:
     """The templates given to `say(...)`, `_say(...)` or `N_(...)`: the literal first argument, or
-    each branch of a conditional one (`say("a" if x else "b")`)."""
+    each branch of a conditional one (`say("a" if x else "b")`); and a refusal's template, the second
+    argument of `forbidden(...)`, `conflict(...)` or `invalid(...)` (but one that is only a
+    placeholder, the scenario's own text), the third of the API's `refusal(...)`."""
     out: set[str] = set()
 
     def literals(node: ast.expr) -> list[str]:
@@ -128,6 +133,10 @@ def said(source: str) -> set[str]:
             name = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
             if name in ("say", "_say", "N_"):
                 out.update(literals(node.args[0]))
+            elif name in REFUSALS and len(node.args) >= 2:
+                out.update(x for x in literals(node.args[1]) if not PLACEHOLDER.fullmatch(x))
+            elif name == "refusal" and len(node.args) >= 3:  # server/api/errors.py: (status, code, template, ...)
+                out.update(literals(node.args[2]))
     return out
 
 
@@ -138,7 +147,9 @@ def engine_ids() -> set[str]:
     from server.domain.words import DEFAULT_MILESTONES, DEFAULT_MOVES, DEFAULT_TERMS, DEFAULT_VOTES, STAFF
 
     ids: set[str] = set(REASONS) | set(RULE_NAMES.values())
-    for path in [*(ROOT / "server" / "domain").rglob("*.py"), *(ROOT / "server" / "review").glob("*.py")]:
+    for path in [*(ROOT / "server" / "domain").rglob("*.py"), *(ROOT / "server" / "review").glob("*.py"),
+                 ROOT / "server" / "service.py",
+                 *(ROOT / "server" / "api" / name for name in ("errors.py", "commands.py", "deps.py", "queries.py", "review.py"))]:
         ids |= said(path.read_text(encoding="utf-8"))
     ids |= {t.replace("_", " ") for t in REGISTRY.events}  # the timeline's "Event" column
     ids |= {*DEFAULT_MOVES.values(), *DEFAULT_TERMS.values(), *DEFAULT_VOTES.values(), *STAFF.values()}

@@ -70,7 +70,9 @@ def test_participants_do_not_see_the_scenario_or_other_briefings():
     seen = {e.type for e in visible_events(run.events, "TJK")}
     assert "exercise_created" not in seen
     view = seat_view(run.state, "TJK")
-    assert view["me"]["briefing"].startswith("Your border post")
+    # as the scenario gives it, in both its languages, to this seat alone
+    assert view["me"]["briefing"]["en"].startswith("Your border post")
+    assert view["me"]["briefing"]["ru"].startswith("Ваша погранзастава")
     assert all("briefing" not in s for s in view["seats"])
     assert "expectations" not in view and "observations" not in view
     # only the injects delivered to this seat, never the schedule

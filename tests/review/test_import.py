@@ -257,8 +257,8 @@ async def test_a_line_over_the_limit_is_refused_413(small, bounds):
 
 def test_the_default_limits_admit_every_shipped_scenario_with_room():
     """The server's own limits (server/settings.py) hold every shipped scenario with room: twice over
-    as a definition posted to create an exercise (TTX_MAX_BODY_BYTES, 64 KiB; csto-border-crisis in
-    two languages is about 29 KB), eight times over as the creation event of an export, the longest
+    as a definition posted to create an exercise (TTX_MAX_DEFINITION_BYTES, 256 KiB; csto-border-crisis
+    with its briefings and injects in two languages is about 44 KB), eight times over as the creation event of an export, the longest
     line an import reads (TTX_MAX_IMPORT_LINE_BYTES, 1 MiB)."""
     from server.settings import Settings
     from server.scenarios import load_scenario_file
@@ -268,7 +268,7 @@ def test_the_default_limits_admit_every_shipped_scenario_with_room():
     for path in sorted((PROJECT_ROOT / "exercises").glob("*.yaml")):
         definition = json.dumps(load_scenario_file(path).model_dump(mode="json"), ensure_ascii=False).encode()
         creation = export_text(Play(load_scenario_file(path)).events).splitlines()[1].encode()
-        assert 2 * len(definition) < settings.max_body_bytes, (path.name, len(definition))
+        assert 2 * len(definition) < settings.max_definition_bytes, (path.name, len(definition))
         assert 8 * len(creation) < settings.max_import_line_bytes, (path.name, len(creation))
 
 

@@ -2,7 +2,7 @@
 
 import { hms, inWorldText } from "../clock.js";
 import { field, fill, h, select, setOptions, setText, uid } from "../dom.js";
-import { clip, seatLabel, seatName, threatKindName } from "../words.js";
+import { clip, seatLabel, seatName, textOf, threatKindName } from "../words.js";
 import { N_, t } from "../i18n.js";
 
 // the states of what the views show, said in the reader's language where they are shown (t(state))
@@ -79,7 +79,7 @@ export function injectPicker(label = t("In response to an inject (optional)")) {
     },
     update(view) {
       const received = (view.injects || []).filter((i) => i.status === undefined || i.status === "delivered");
-      setOptions(input, [["", t("No particular inject")], ...received.map((i) => [i.id, clip(i.title, 70)])]);
+      setOptions(input, [["", t("No particular inject")], ...received.map((i) => [i.id, clip(textOf(i.title), 70)])]);
       f.wrap.hidden = received.length === 0;
     },
   };

@@ -6,7 +6,7 @@ import { countdown, epochSeconds, hms, offset } from "../clock.js";
 import { checkboxGroup, field, fill, h, setText } from "../dom.js";
 import { actionButton, actionForm, allow, statusLine } from "../forms.js";
 import { registerDescription, registerFold, registerPanel, STAFF_ROLES } from "../registry.js";
-import { humanize, seatList, seatName } from "../words.js";
+import { humanize, seatList, seatName, textOf } from "../words.js";
 import { badge, note, olderRows, panel, seatChoices, when } from "./common.js";
 import { N_, t } from "../i18n.js";
 
@@ -74,7 +74,7 @@ const TRIGGERS = { manual: N_("manual"), scheduled: N_("scheduled"), when: N_("w
 const triggerWord = (trigger) => (TRIGGERS[trigger] ? t(TRIGGERS[trigger]) : humanize(trigger));
 registerDescription("inject_delivered", (e, view) => {
   const d = e.data;
-  return { kind: "inject", title: d.title, body: d.body || "",
+  return { kind: "inject", title: textOf(d.title), body: textOf(d.body),
     text: d.trigger && d.trigger !== "manual" ? t("Inject to {seats} ({trigger}).", { seats: seatList(view, d.to), trigger: triggerWord(d.trigger) })
       : t("Inject to {seats}.", { seats: seatList(view, d.to) }) };
 });
@@ -198,7 +198,7 @@ export function injectsPanel(send) {
     if (r) return r;
     const deliver = actionButton(send, t("Deliver now"), () => ({ type: "deliver_inject", inject_id: inj.id }),
       { status, className: "deliver", done: t("Delivered.") });
-    deliver.setAttribute("aria-label", t("Deliver “{title}” now", { title: inj.title }));
+    deliver.setAttribute("aria-label", t("Deliver “{title}” now", { title: textOf(inj.title) }));
     const cells = { trigger: h("td", {}), title: h("td", {}), to: h("td", {}), status: h("td", {}), action: h("td", {}, deliver) };
     r = { el: h("tr", { dataset: { inject: inj.id } }, Object.values(cells)), cells, deliver, due: h("span", { class: "due" }), inj };
     rows.set(inj.id, r);
@@ -214,7 +214,8 @@ export function injectsPanel(send) {
       for (const inj of injects) {
         const r = row(inj);
         fill(r.cells.trigger, triggerText(inj));
-        fill(r.cells.title, h("details", {}, h("summary", {}, inj.title), inj.body ? h("p", {}, inj.body) : note(t("(no text)"))));
+        const body = textOf(inj.body);
+        fill(r.cells.title, h("details", {}, h("summary", {}, textOf(inj.title)), body ? h("p", {}, body) : note(t("(no text)"))));
         fill(r.cells.to, seatList(view, inj.to));
         r.inj = inj;
         fill(r.cells.status, inj.status === "delivered" ? [badge(t("delivered"), "st-delivered"), " ", when(view, inj.delivered_at)]
@@ -303,8 +304,8 @@ export function receivedInjectsPanel() {
       if (injects.length === shown) return;
       shown = injects.length;
       fill(list, injects.slice().reverse().map((e) => h("li", { class: "card inject", dataset: { seq: String(e.seq) } },
-        h("p", { class: "meta" }, when(ctx.view, e.exercise_time)), h("h3", {}, e.data.title),
-        e.data.body ? h("p", { class: "inject-body" }, e.data.body) : null)));
+        h("p", { class: "meta" }, when(ctx.view, e.exercise_time)), h("h3", {}, textOf(e.data.title)),
+        textOf(e.data.body) ? h("p", { class: "inject-body" }, textOf(e.data.body)) : null)));
     },
   };
 }

@@ -3,7 +3,7 @@
 
 import { fill, h } from "../dom.js";
 import { registerPanel } from "../registry.js";
-import { bodyName, exerciseSummary, moveTitle, seatName, standing } from "../words.js";
+import { bodyName, exerciseSummary, moveTitle, seatHead, seatName, standing, textOf } from "../words.js";
 import { facts, panel } from "./common.js";
 import { t } from "../i18n.js";
 
@@ -36,13 +36,14 @@ export function mePanel() {
         }
         fill(info, facts([
           [t("Seat"), `${seatName(v, me.seat)} (${me.seat})`],
-          me.head ? [t("Speaking as"), me.head] : null,
+          me.head ? [t("Speaking as"), seatHead(v, me)] : null,
           [t("Status"), standing(v, me)],
           bodies.length ? [t("Member of"), bodies.join(", ")] : null,
           moves.length ? [t("Your moves"), h("ul", { class: "moves" }, moves.map((m) => h("li", {}, m)))] : null,
         ]));
-        briefing.hidden = !me.briefing;
-        fill(briefing.querySelector("p"), me.briefing || "");
+        const text = textOf(me.briefing);
+        briefing.hidden = !text;
+        fill(briefing.querySelector("p"), text);
       }
       fill(scenario.querySelector("p"), exerciseSummary(v));
     },

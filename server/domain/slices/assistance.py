@@ -11,7 +11,7 @@ from pydantic import AfterValidator, Field
 
 from .. import institutions as inst
 from ..batch import Batch, require_in_play, require_participant
-from ..errors import conflict, forbidden, invalid
+from ..errors import conflict, forbidden, invalid, listed, word
 from ..events import Event
 from ..fields import KindRef, Note, Ref, Summary
 from ..fold import Draft
@@ -21,6 +21,8 @@ from ..words import N_, Words
 from .consultations import threat
 
 S = Slice("assistance")
+# the answers to a request, as a refusal names them in the reader's words (errors.word)
+RESPONSE_WORDS = (N_("pledge"), N_("decline"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,10 +93,11 @@ def _request(b: Batch, cmd: RequestAssistance, seat: str) -> None:
     known = [k.id for k in sc.assistance_kinds]
     unknown = [k for k in cmd.kinds if k not in known]
     if unknown:
-        raise invalid("unknown_assistance_kind", f"Unknown kind(s) of assistance: {', '.join(unknown)}; "
-                      f"this scenario knows {', '.join(known) or 'none'}.")
+        raise invalid("unknown_assistance_kind", "Unknown kind(s) of assistance: {kinds}; this scenario knows {known}.",
+                      kinds=", ".join(unknown), known=listed(known, lambda w, k: w.assistance_kind(k)))
     if allowed is not None and not set(cmd.kinds) <= allowed:
-        raise forbidden("kind_not_allowed", f"{inst.who(st, seat)} may ask only for {', '.join(sorted(allowed))}.")
+        raise forbidden("kind_not_allowed", "{who} may ask only for {kinds}.", who=inst.who(st, seat),
+                        kinds=listed(sorted(allowed), lambda w, k: w.assistance_kind(k)))
     t = threat(st, cmd.threat_id)
     against = t.against if t is not None else ()
     expected = inst.asked_for_assistance(st, seat, cmd.kinds, against)
@@ -121,7 +124,7 @@ def _requested(d: Draft, e: Event) -> None:
 def _the_request(b: Batch, request_id: str) -> AssistanceRequest:
     req = REQUESTS.of(b.state).get(request_id)
     if req is None:
-        raise conflict("unknown_request", f"There is no assistance request {request_id!r}.")
+        raise conflict("unknown_request", "There is no assistance request '{request}'.", request=request_id)
     return req
 
 
@@ -135,23 +138,25 @@ def _respond(b: Batch, cmd: RespondToAssistance, seat: str) -> None:
     if seat == req.requester:
         raise forbidden("own_request", "You cannot answer your own request for assistance.")
     if seat in req.against:
-        raise forbidden("party_to_threat", f"{seat} is named in the threat this request answers; it is not asked and "
-                                           "may not pledge to it.")
+        raise forbidden("party_to_threat", "{seat} is named in the threat this request answers; it is not asked and "
+                                           "may not pledge to it.", seat=seat)
     if req.status != "open":
-        raise conflict("request_closed", f"This request has been marked {req.status}.")
+        raise conflict("request_closed", "This request has been marked {status}.", status=word(req.status))
     if seat in req.responses:
-        raise conflict("already_responded", f"{seat} has already answered this request ({req.responses[seat].response}).")
+        raise conflict("already_responded", "{seat} has already answered this request ({response}).", seat=seat,
+                       response=word(req.responses[seat].response))
     kinds: tuple[str, ...] = ()
     if cmd.response == "pledge":
         can_give = [k for k in req.kinds if allowed is None or k in allowed]
         if not can_give:
-            raise forbidden("nothing_to_pledge", f"{inst.who(st, seat)} may pledge only {', '.join(sorted(allowed or ()))}; "
-                                                 f"this request asks for {', '.join(req.kinds)}.")
+            raise forbidden("nothing_to_pledge", "{who} may pledge only {kinds}; this request asks for {asked}.",
+                            who=inst.who(st, seat), kinds=listed(sorted(allowed or ()), lambda w, k: w.assistance_kind(k)),
+                            asked=listed(req.kinds, lambda w, k: w.assistance_kind(k)))
         if cmd.kinds is not None:
             beyond = [k for k in cmd.kinds if k not in can_give]
             if beyond:
-                raise invalid("kinds_not_pledgeable", f"kinds: {', '.join(beyond)} not asked for, or not {seat}'s to give; "
-                                                      f"it may pledge {', '.join(can_give)}.")
+                raise invalid("kinds_not_pledgeable", "kinds: {kinds} not asked for, or not {seat}'s to give; it may pledge {can}.",
+                              kinds=", ".join(beyond), seat=seat, can=listed(can_give, lambda w, k: w.assistance_kind(k)))
             kinds = tuple(cmd.kinds)
         else:
             kinds = tuple(can_give)
@@ -188,9 +193,9 @@ def _close(b: Batch, cmd: CloseAssistanceRequest, seat: str) -> None:
     require_in_play(b.state, seat)
     req = _the_request(b, cmd.request_id)
     if seat != req.requester:
-        raise forbidden("requester_only", f"Only {req.requester}, who asked for assistance, can close this request.")
+        raise forbidden("requester_only", "Only {seat}, who asked for assistance, can close this request.", seat=req.requester)
     if req.status != "open":
-        raise conflict("request_closed", f"This request has already been marked {req.status}.")
+        raise conflict("request_closed", "This request has already been marked {status}.", status=word(req.status))
     b.emit("assistance_request_closed", seat, {"request_id": req.id, "status": cmd.status})
 
 

@@ -12,7 +12,7 @@ from pydantic import Field
 from .. import legacy
 from ..batch import MAX_REACTIONS, Batch, due_items, react, require_facilitator, require_in_play, resolve_seats
 from ..clock import Clock
-from ..errors import conflict, forbidden, invalid
+from ..errors import conflict, forbidden, invalid, word
 from ..events import FACILITATOR, SYSTEM, Event, EventSpec
 from ..fields import Note, Ref, SeatList, Title
 from ..fold import Draft
@@ -21,7 +21,7 @@ from ..registry import Command, Due, NotAMove, Slice
 from ..scenario import Scenario, format_offset, parse_offset
 from ..state import State
 from ..visibility import can_see, is_staff
-from ..words import Words
+from ..words import N_, Words
 
 S = Slice("clock")
 
@@ -31,7 +31,7 @@ S = Slice("clock")
 @dataclass(frozen=True, slots=True)
 class DeliveredInject:
     id: str
-    title: str
+    title: str | Mapping[str, str]  # as delivered: a string, or the scenario's texts by language
     at: float
     audience: tuple[str, ...] | None
     trigger: str
@@ -159,32 +159,32 @@ class Tick(Command):
 
 @S.command(StartExercise, by="facilitator", records="exercise_started")
 def _start(b: Batch, cmd: StartExercise, seat: str) -> None:
-    require_facilitator(seat, "start the exercise")
+    require_facilitator(seat, N_("start the exercise"))
     if b.state.status != "created":
-        raise conflict("already_started", f"The exercise is already {b.state.status}.")
+        raise conflict("already_started", "The exercise is already {status}.", status=word(b.state.status))
     b.time = 0.0  # the exercise clock reads 00:00 at the start, whenever the room gets going
     b.emit("exercise_started", seat, {"speed": b.state.clock.speed}, at=0.0)
 
 
 @S.command(PauseExercise, by="facilitator", records="exercise_paused")
 def _pause(b: Batch, cmd: PauseExercise, seat: str) -> None:
-    require_facilitator(seat, "pause the exercise")
+    require_facilitator(seat, N_("pause the exercise"))
     if b.state.status != "running":
-        raise conflict("not_running", f"Only a running exercise can be paused; this one is {b.state.status}.")
+        raise conflict("not_running", "Only a running exercise can be paused; this one is {status}.", status=word(b.state.status))
     b.emit("exercise_paused", seat, {})
 
 
 @S.command(ResumeExercise, by="facilitator", records="exercise_resumed")
 def _resume(b: Batch, cmd: ResumeExercise, seat: str) -> None:
-    require_facilitator(seat, "resume the exercise")
+    require_facilitator(seat, N_("resume the exercise"))
     if b.state.status != "paused":
-        raise conflict("not_paused", f"Only a paused exercise can be resumed; this one is {b.state.status}.")
+        raise conflict("not_paused", "Only a paused exercise can be resumed; this one is {status}.", status=word(b.state.status))
     b.emit("exercise_resumed", seat, {})
 
 
 @S.command(SetClockSpeed, by="facilitator", records="clock_speed_set")
 def _speed(b: Batch, cmd: SetClockSpeed, seat: str) -> None:
-    require_facilitator(seat, "change the clock speed")
+    require_facilitator(seat, N_("change the clock speed"))
     if b.state.status == "ended":
         raise conflict("exercise_ended", "The exercise has ended.")
     b.emit("clock_speed_set", seat, {"factor": cmd.factor})
@@ -192,9 +192,10 @@ def _speed(b: Batch, cmd: SetClockSpeed, seat: str) -> None:
 
 @S.command(EndExercise, by="facilitator", records="exercise_ended")
 def _end(b: Batch, cmd: EndExercise, seat: str) -> None:
-    require_facilitator(seat, "end the exercise")
+    require_facilitator(seat, N_("end the exercise"))
     if b.state.status not in ("running", "paused"):
-        raise conflict("not_running", f"Only a running or paused exercise can be ended; this one is {b.state.status}.")
+        raise conflict("not_running", "Only a running or paused exercise can be ended; this one is {status}.",
+                       status=word(b.state.status))
     b.emit("exercise_ended", seat, {})
 
 
@@ -255,31 +256,37 @@ def _ended(d: Draft, e: Event) -> None:
 
 # --- injects -----------------------------------------------------------------------------------
 
+def _given(text: Any) -> Any:
+    return dict(text) if isinstance(text, Mapping) else text
+
+
 def deliver(b: Batch, inject_id: str, actor: str, trigger: str, at: float | None = None) -> None:
     assert b.state.scenario is not None
     inj = b.state.scenario.inject(inject_id)
     assert inj is not None
     to = inj.to if inj.to == "all" else list(inj.to)
     audience = None if inj.to == "all" else tuple(inj.to)
-    b.emit("inject_delivered", actor, {"inject_id": inj.id, "title": inj.title, "body": inj.body, "to": to, "trigger": trigger},
+    # the texts as the scenario gives them: a string, or a map by language the reader picks from
+    b.emit("inject_delivered", actor, {"inject_id": inj.id, "title": _given(inj.title), "body": _given(inj.body), "to": to,
+                                       "trigger": trigger},
            audience=audience, at=at)
 
 
 @S.command(DeliverInject, by="facilitator", records="inject_delivered")
 def _deliver_inject(b: Batch, cmd: DeliverInject, seat: str) -> None:
-    require_facilitator(seat, "deliver injects")
+    require_facilitator(seat, N_("deliver injects"))
     require_in_play(b.state, seat)
     assert b.state.scenario is not None
     if b.state.scenario.inject(cmd.inject_id) is None:
-        raise invalid("unknown_inject", f"There is no inject {cmd.inject_id!r} in this scenario.")
+        raise invalid("unknown_inject", "There is no inject '{inject}' in this scenario.", inject=cmd.inject_id)
     if cmd.inject_id in DELIVERED.of(b.state):
-        raise conflict("already_delivered", f"Inject {cmd.inject_id!r} has already been delivered.")
+        raise conflict("already_delivered", "Inject '{inject}' has already been delivered.", inject=cmd.inject_id)
     deliver(b, cmd.inject_id, seat, "manual")
 
 
 @S.command(SendInject, by="facilitator", records="inject_delivered")
 def _send_inject(b: Batch, cmd: SendInject, seat: str) -> None:
-    require_facilitator(seat, "send injects")
+    require_facilitator(seat, N_("send injects"))
     require_in_play(b.state, seat)
     to = resolve_seats(b.state, cmd.to, "to") if cmd.to != "all" else "all"
     audience = None if to == "all" else tuple(to)
@@ -289,9 +296,10 @@ def _send_inject(b: Batch, cmd: SendInject, seat: str) -> None:
 
 def _inject_summary(e: Event, d: Mapping[str, Any], w: Words) -> str:
     trigger = d.get("trigger")
+    title = w.clip(w.text(d.get("title")), 80)
     if trigger in (None, "manual"):
-        return w.say('Inject "{title}" to {seats}', title=w.clip(d.get("title"), 80), seats=w.seats(d.get("to")))
-    return w.say('Inject "{title}" to {seats} ({trigger})', title=w.clip(d.get("title"), 80), seats=w.seats(d.get("to")),
+        return w.say('Inject "{title}" to {seats}', title=title, seats=w.seats(d.get("to")))
+    return w.say('Inject "{title}" to {seats} ({trigger})', title=title, seats=w.seats(d.get("to")),
                  trigger=w.catalog(str(trigger)))
 
 
@@ -303,8 +311,14 @@ def _inject_reenact(e: Event, d: Mapping[str, Any], tr: Any) -> Command:
     raise NotAMove(f"inject {d.get('inject_id')} was delivered by its {d.get('trigger')} trigger")
 
 
-@S.event("inject_delivered", fields=("inject_id", "title", "body", "to", "trigger"), summary=_inject_summary,
-         reenact=_inject_reenact, creates=lambda d: d.get("inject_id") if d.get("trigger") == "adhoc" else None)
+def _texts_v1(data: dict[str, Any]) -> dict[str, Any]:
+    """v1 -> v2: v2's title and body are the inject's texts as the scenario wrote them, a string or a
+    language map (`{"en": ..., "ru": ...}`); v1's are strings, which v2 reads as they are."""
+    return data
+
+
+@S.event("inject_delivered", version=2, upcasters={1: _texts_v1}, fields=("inject_id", "title", "body", "to", "trigger"),
+         summary=_inject_summary, reenact=_inject_reenact, creates=lambda d: d.get("inject_id") if d.get("trigger") == "adhoc" else None)
 def _inject(d: Draft, e: Event) -> None:
     data = e.data
     inject_id = data["inject_id"]

@@ -11,7 +11,7 @@ from pydantic import Field
 
 from .. import institutions as inst
 from ..batch import Batch, require_in_play, require_participant, resolve_seats
-from ..errors import conflict, forbidden, invalid
+from ..errors import Said, conflict, forbidden, invalid, listed
 from ..events import FACILITATOR, Event
 from ..fields import KindRef, Note, Ref, SeatList, Summary, Title
 from ..fold import Draft
@@ -63,7 +63,7 @@ def threat(state: State, threat_id: str | None, what: str = "threat_id") -> Thre
         return None
     found = THREATS.of(state).get(threat_id)
     if found is None:
-        raise conflict("unknown_threat", f"{what}: there is no reported threat {threat_id!r}.")
+        raise conflict("unknown_threat", "{field}: there is no reported threat '{threat}'.", field=what, threat=threat_id)
     return found
 
 
@@ -117,9 +117,11 @@ def _report_threat(b: Batch, cmd: ReportThreat, seat: str) -> None:
     require_in_play(st, seat)
     known = [k.id for k in sc.threat_kinds]
     if cmd.kind not in known:
-        raise invalid("unknown_threat_kind", f"Unknown kind of threat {cmd.kind!r}; this scenario knows {', '.join(known)}.")
+        raise invalid("unknown_threat_kind", "Unknown kind of threat '{kind}'; this scenario knows {known}.", kind=cmd.kind,
+                      known=listed(known, lambda w, k: w.threat_kind(k)))
     if allowed is not None and cmd.kind not in allowed:
-        raise forbidden("kind_not_allowed", f"{inst.who(st, seat)} may report only {', '.join(sorted(allowed))}.")
+        raise forbidden("kind_not_allowed", "{who} may report only {kinds}.", who=inst.who(st, seat),
+                        kinds=listed(sorted(allowed), lambda w, k: w.threat_kind(k)))
     against = resolve_seats(st, cmd.against, "against", allow_all=False) if cmd.against else ()
     if seat in against:
         raise invalid("against_self", "against: a seat does not report a threat against itself.")
@@ -150,7 +152,7 @@ def _consultation(b: Batch, consultation_id: str, seat: str) -> Consultation:
     con = CONSULTATIONS.of(b.state).get(consultation_id)
     # a private consultation a seat is not in does not exist for that seat
     if con is None or (con.audience is not None and seat not in con.audience and seat != FACILITATOR):
-        raise conflict("unknown_consultation", f"There is no consultation {consultation_id!r}.")
+        raise conflict("unknown_consultation", "There is no consultation '{consultation}'.", consultation=consultation_id)
     return con
 
 
@@ -160,7 +162,8 @@ def _convened_by(b: Batch, consultation_id: str, seat: str, what: str) -> Consul
     require_in_play(b.state, seat)
     con = _consultation(b, consultation_id, seat)
     if con.convener != seat:
-        raise forbidden("convener_only", f"Only {con.convener}, who called this consultation, can {what}.")
+        raise forbidden("convener_only", "Only {seat}, who called this consultation, can {what}.", seat=con.convener,
+                        what=Said(what, lambda w: w.catalog(what)))
     if not con.open:
         raise conflict("consultation_closed", "This consultation is closed.")
     return con
@@ -176,7 +179,7 @@ def _request_consultation(b: Batch, cmd: RequestConsultation, seat: str) -> None
     require_in_play(st, seat)
     region = sc.region(cmd.region) if cmd.region is not None else None
     if cmd.region is not None and region is None:
-        raise invalid("unknown_region", f"There is no region {cmd.region!r} in this scenario.")
+        raise invalid("unknown_region", "There is no region '{region}' in this scenario.", region=cmd.region)
     threat(st, cmd.threat_id)
     if cmd.invitees == "all":
         invitees = inst.consulted(st, cmd.region)
@@ -185,7 +188,9 @@ def _request_consultation(b: Batch, cmd: RequestConsultation, seat: str) -> None
         if region is not None:
             outside = [s for s in invitees if s not in region.members and inst.consult_mode(st, s) != "always"]
             if outside:
-                raise invalid("outside_region", f"{', '.join(outside)} not in the {region.name}; invite seats of the region.")
+                region_id = region.id
+                raise invalid("outside_region", "{seats} not in the {region}; invite seats of the region.", seats=", ".join(outside),
+                              region=Said(region.name, lambda w: w.region(region_id)))
     members = tuple(dict.fromkeys((seat, *invitees)))
     if len(members) < 2:
         raise invalid("no_invitees", "A consultation needs at least one other seat.")
@@ -223,7 +228,7 @@ def _opened(d: Draft, e: Event) -> None:
 
 @S.command(InviteToConsultation, by="participant", records="consultation_invitees_added")
 def _invite(b: Batch, cmd: InviteToConsultation, seat: str) -> None:
-    con = _convened_by(b, cmd.consultation_id, seat, "invite others to it")
+    con = _convened_by(b, cmd.consultation_id, seat, N_("invite others to it"))
     new = tuple(s for s in resolve_seats(b.state, cmd.invitees, "invitees") if s not in con.members)
     if not new:
         raise conflict("already_invited", "Everyone named is already in this consultation.")
@@ -253,7 +258,7 @@ def _statement(b: Batch, cmd: PostStatement, seat: str) -> None:
     require_in_play(b.state, seat)
     con = _consultation(b, cmd.consultation_id, seat)
     if seat not in con.members:
-        raise forbidden("not_invited", f"{seat} was not invited to this consultation and cannot speak in it.")
+        raise forbidden("not_invited", "{seat} was not invited to this consultation and cannot speak in it.", seat=seat)
     if not con.open:
         raise conflict("consultation_closed", "This consultation is closed.")
     b.emit("statement_posted", seat, {"consultation_id": con.id, "statement_id": b.new_id("stm"), "text": cmd.text},
@@ -271,7 +276,7 @@ def _stated(d: Draft, e: Event) -> None:
 
 @S.command(CloseConsultation, by="participant", records="consultation_closed")
 def _close(b: Batch, cmd: CloseConsultation, seat: str) -> None:
-    con = _convened_by(b, cmd.consultation_id, seat, "close it")
+    con = _convened_by(b, cmd.consultation_id, seat, N_("close it"))
     b.emit("consultation_closed", seat, {"consultation_id": con.id, "outcome": cmd.outcome, "position": cmd.position},
            audience=con.audience)
 

@@ -15,7 +15,7 @@ from ..fold import Draft
 from ..registry import Command, Move, Slice
 from ..state import State
 from ..visibility import FACILITATOR_ONLY, OBSERVER_ONLY
-from ..words import Words
+from ..words import N_, Words
 
 S = Slice("control")
 
@@ -82,10 +82,10 @@ def _sent(d: Draft, e: Event) -> None:
 
 @S.command(AnswerControlMessage, by="facilitator", records="control_message_answered")
 def _answer(b: Batch, cmd: AnswerControlMessage, seat: str) -> None:
-    require_facilitator(seat, "answer the control channel")
+    require_facilitator(seat, N_("answer the control channel"))
     assert b.state.scenario is not None
     if cmd.seat != OBSERVER and b.state.scenario.seat(cmd.seat) is None:
-        raise invalid("unknown_seat", f"There is no seat {cmd.seat!r} in this exercise.")
+        raise invalid("unknown_seat", "There is no seat '{seat}' in this exercise.", seat=cmd.seat)
     b.emit("control_message_answered", seat, {"message_id": b.new_id("msg"), "seat": cmd.seat, "text": cmd.text,
                                               "in_reply_to": cmd.in_reply_to}, audience=(cmd.seat,))
 
@@ -106,7 +106,7 @@ def _answered(d: Draft, e: Event) -> None:
 
 @S.command(AddObservation, by="facilitator", records="observation_added")
 def _observe(b: Batch, cmd: AddObservation, seat: str) -> None:
-    require_facilitator(seat, "add observations")
+    require_facilitator(seat, N_("add observations"))
     b.emit("observation_added", seat, {"observation_id": b.new_id("obs"), "text": cmd.text}, audience=FACILITATOR_ONLY)
 
 
@@ -119,10 +119,11 @@ def _observed(d: Draft, e: Event) -> None:
 
 @S.command(ScoreExpectation, by="facilitator", records="expectation_scored")
 def _score(b: Batch, cmd: ScoreExpectation, seat: str) -> None:
-    require_facilitator(seat, "score expectations")
+    require_facilitator(seat, N_("score expectations"))
     assert b.state.scenario is not None
     if not any(e.id == cmd.expectation_id for e in b.state.scenario.expectations):
-        raise invalid("unknown_expectation", f"There is no expectation {cmd.expectation_id!r} in this scenario.")
+        raise invalid("unknown_expectation", "There is no expectation '{expectation}' in this scenario.",
+                      expectation=cmd.expectation_id)
     b.emit("expectation_scored", seat, {"expectation_id": cmd.expectation_id, "score": cmd.score, "note": cmd.note},
            audience=OBSERVER_ONLY)
 

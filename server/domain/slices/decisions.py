@@ -19,14 +19,14 @@ from .. import institutions as inst
 from .. import legacy
 from ..batch import Batch, require_facilitator, require_in_play, require_participant
 from ..clock import in_world
-from ..errors import conflict, forbidden, invalid
+from ..errors import Said, conflict, forbidden, invalid, listed, word
 from ..events import FACILITATOR, SYSTEM, Event, EventSpec
 from ..fields import KindRef, Minutes, Note, Ref, SeatRef, Summary, Title
 from ..fold import Draft
 from ..persistent import derived
 from ..registry import REGISTRY, Command, Move, Due, NotAMove, Slice
 from ..rules import Settlement, describe, explain, say_reason, settle, tally
-from ..scenario import Body, DecisionKind, RuleBinding, Scenario
+from ..scenario import Body, DecisionKind, RuleBinding, Scenario, in_language
 from ..state import State
 from ..words import N_, Words
 from .clock import DELIVERED
@@ -172,8 +172,8 @@ def _body(b: Batch, body_id: str) -> Body:
     assert b.state.scenario is not None
     body = b.state.scenario.body(body_id)
     if body is None:
-        known = ", ".join(x.id for x in b.state.scenario.bodies) or "none"
-        raise invalid("unknown_body", f"There is no body {body_id!r} in this scenario (bodies: {known}).")
+        raise invalid("unknown_body", "There is no body '{body}' in this scenario (bodies: {known}).", body=body_id,
+                      known=listed(x.id for x in b.state.scenario.bodies))
     return body
 
 
@@ -182,8 +182,8 @@ def _convene(b: Batch, cmd: ConveneSession, seat: str) -> None:
     require_participant(b.state, seat)
     body = _body(b, cmd.body)
     if not inst.holds_office(b.state, seat, body, "convene_session"):
-        raise forbidden("cannot_convene", f"{seat} cannot convene sessions of the {body.name}; "
-                                          f"{inst.describe_roles(b.state, body, 'convene_session')} can.")
+        raise forbidden("cannot_convene", "{seat} cannot convene sessions of the {body}; {those} can.", seat=seat,
+                        body=inst.body_named(b.state, body.id), those=inst.describe_roles(b.state, body, "convene_session"))
     require_in_play(b.state, seat)
     ends_at = round(b.time + cmd.time_frame_minutes * 60.0, 3)
     b.emit("session_convened", seat, {"session_id": b.new_id("ses"), "body": body.id, "agenda": list(cmd.agenda),
@@ -216,8 +216,8 @@ def _kind(b: Batch, kind_id: str) -> DecisionKind:
     assert sc is not None
     kind = sc.decision_kind(kind_id)
     if kind is None:
-        raise invalid("unknown_decision_kind", f"Unknown kind of decision {kind_id!r}; this scenario knows "
-                      f"{', '.join(k.id for k in sc.decision_kinds)}.")
+        raise invalid("unknown_decision_kind", "Unknown kind of decision '{kind}'; this scenario knows {known}.", kind=kind_id,
+                      known=listed([k.id for k in sc.decision_kinds], lambda w, k: w.decision_kind(k)))
     return kind
 
 
@@ -226,7 +226,7 @@ class _Requirement:
     key: str
     injects: tuple[str, ...]
     specs: tuple[EventSpec, ...]
-    message: str
+    message: Any  # the scenario's text: a string or a map by language
 
 
 def _requirements(sc: Scenario) -> dict[str, tuple[_Requirement, ...]]:
@@ -288,7 +288,14 @@ def _note_requirements(d: Draft, e: Event) -> None:
             facts = FACTS.of(d)
 
 
-def _unmet(state: State, kind: DecisionKind) -> str | None:
+def _kind_named(kind: DecisionKind) -> Said:
+    """A kind of decision as it reads inside a sentence ("a decision on use of armed forces"), in the
+    reader's words."""
+    kind_id = kind.id
+    return Said(inst.lower_first(kind.name), lambda w: inst.lower_first(w.decision_kind(kind_id)))
+
+
+def _unmet(state: State, kind: DecisionKind) -> Any:
     assert state.scenario is not None
     delivered = DELIVERED.of(state)
     for r in _requirements(state.scenario).get(kind.id, ()):
@@ -307,32 +314,44 @@ def _propose(b: Batch, cmd: ProposeDecision, seat: str) -> None:
     kind = _kind(b, cmd.kind)
     competent = inst.competent_bodies(kind, sc)
     if body.id not in competent:
-        where = " or the ".join(f"{b2.name} ({b2.id})" for b2 in sc.bodies if b2.id in competent) or "no body"
-        raise forbidden("not_competent", f"A decision on {inst.lower_first(kind.name)} is for the {where} to take, "
-                                         f"not the {body.name} ({body.id}).")
+        where = [b2.id for b2 in sc.bodies if b2.id in competent]
+
+        def say_where(w: Words) -> str:
+            named = [f"{w.body(x)} ({x})" for x in where]
+            if not named:
+                return w.say("no body")
+            out = named[0]
+            for x in named[1:]:
+                out = w.say("{those} or the {these}", those=out, these=x)
+            return out
+
+        raise forbidden("not_competent", "A decision on {kind} is for the {where} to take, not the {body} ({id}).",
+                        kind=_kind_named(kind), where=Said(say_where(inst.words(st)), say_where),
+                        body=inst.body_named(st, body.id), id=body.id)
     if not inst.holds_office(st, seat, body, "propose_decision"):
-        raise forbidden("not_in_body", f"{seat} cannot propose decisions of the {body.name} ({body.id}); "
-                                       f"{inst.describe_roles(st, body, 'propose_decision')} can.")
+        raise forbidden("not_in_body", "{seat} cannot propose decisions of the {body} ({id}); {those} can.", seat=seat,
+                        body=inst.body_named(st, body.id), id=body.id, those=inst.describe_roles(st, body, "propose_decision"))
     require_in_play(st, seat)
     if cmd.region is not None and sc.region(cmd.region) is None:
-        raise invalid("unknown_region", f"There is no region {cmd.region!r} in this scenario.")
+        raise invalid("unknown_region", "There is no region '{region}' in this scenario.", region=cmd.region)
     t = threat(st, cmd.threat_id)
     unmet = _unmet(st, kind)
     if unmet is not None:
-        raise conflict("requirement_unmet", unmet)
+        raise conflict("requirement_unmet", "{requirement}", requirement=Said(in_language(unmet), lambda w: w.text(unmet)))
     subject = None
     if kind.effect is not None:
         if cmd.subject is None:
-            raise invalid("subject_required", f"A decision on {inst.lower_first(kind.name)} names the seat it is about (subject).")
+            raise invalid("subject_required", "A decision on {kind} names the seat it is about (subject).", kind=_kind_named(kind))
         REGISTRY.subject_checks[kind.effect.change](st, cmd.subject, kind)
         subject = cmd.subject
     elif cmd.subject is not None:
-        raise invalid("no_subject", f"A decision on {inst.lower_first(kind.name)} has no subject; leave `subject` out.")
+        raise invalid("no_subject", "A decision on {kind} has no subject; leave `subject` out.", kind=_kind_named(kind))
     session = None
     if cmd.session_id is not None:
         session = SESSIONS.of(st).get(cmd.session_id)
         if session is None or not session.open or session.body != body.id:
-            raise conflict("no_such_session", f"There is no open session {cmd.session_id!r} of the {body.name}.")
+            raise conflict("no_such_session", "There is no open session '{session}' of the {body}.", session=cmd.session_id,
+                           body=inst.body_named(st, body.id))
     binding = rule_for(st, body.id, cmd.kind)
     rule = copied_rule(binding)
     recused = tuple(t.against) if (t is not None and binding.recuse_parties) else ()
@@ -342,8 +361,8 @@ def _propose(b: Batch, cmd: ProposeDecision, seat: str) -> None:
     else:
         eligible = inst.voters(st, body.id, region=cmd.region, recused=recused)
     if not eligible:
-        raise conflict("no_eligible_voters", f"No seat is eligible to vote on a decision on {inst.lower_first(kind.name)} "
-                                             f"of the {body.name}.")
+        raise conflict("no_eligible_voters", "No seat is eligible to vote on a decision on {kind} of the {body}.",
+                       kind=_kind_named(kind), body=inst.body_named(st, body.id))
     minutes = cmd.deadline_minutes or binding.deadline_minutes
     deadline = round(b.time + minutes * 60.0, 3) if minutes else None
     if session is not None and (deadline is None or deadline > session.ends_at):
@@ -404,7 +423,7 @@ def decision(state: State, decision_id: str) -> Decision:
     """The decision with this id, or the refusal a move about an unknown one gets."""
     dec = DECISIONS.of(state).get(decision_id)
     if dec is None:
-        raise conflict("unknown_decision", f"There is no decision {decision_id!r}.")
+        raise conflict("unknown_decision", "There is no decision '{decision}'.", decision=decision_id)
     return dec
 
 
@@ -417,23 +436,29 @@ def _vote(b: Batch, cmd: CastVote, seat: str) -> None:
     sc = st.scenario
     assert sc is not None
     body = sc.body(dec.body)
-    body_name = body.name if body is not None else dec.body
     if seat in dec.recused:
-        raise forbidden("recused", f"{seat} is a party named in the threat this decision refers to; under its rule the "
-                                   "parties do not vote.")
+        raise forbidden("recused", "{seat} is a party named in the threat this decision refers to; under its rule the "
+                                   "parties do not vote.", seat=seat)
     if seat not in dec.eligible:
         if seat not in inst.body_members(st, dec.body):
-            raise forbidden("not_in_body", f"{seat} is not a member of the {body_name} and cannot vote on this decision.")
-        why = (f"{inst.who(st, seat)} does not vote" if not inst.may(st, seat, "cast_vote")
-               else "it was not eligible when the decision was proposed")
-        raise forbidden("not_eligible", f"{seat} cannot vote on this decision: {why}.")
+            raise forbidden("not_in_body", "{seat} is not a member of the {body} and cannot vote on this decision.", seat=seat,
+                            body=inst.body_named(st, dec.body))
+        if not inst.may(st, seat, "cast_vote"):
+            raise forbidden("not_eligible", "{seat} cannot vote on this decision: {who} does not vote.", seat=seat,
+                            who=inst.who(st, seat))
+        raise forbidden("not_eligible", "{seat} cannot vote on this decision: it was not eligible when the decision was proposed.",
+                        seat=seat)
     if not inst.may(st, seat, "cast_vote"):
-        raise forbidden("not_eligible", f"{seat} cannot vote on this decision: {inst.who(st, seat)} no longer votes.")
+        raise forbidden("not_eligible", "{seat} cannot vote on this decision: {who} no longer votes.", seat=seat,
+                        who=inst.who(st, seat))
     if dec.status != "open":
-        raise conflict("decision_settled", f"This decision has already been settled ({dec.status}); votes can no longer change.")
+        raise conflict("decision_settled", "This decision has already been settled ({status}); votes can no longer change.",
+                       status=word(dec.status))
     standing = votes(st, dec.id).get(seat)
     if standing == cmd.vote:
-        raise conflict("same_vote", f"{seat} has already voted {cmd.vote}.")
+        vote = cmd.vote
+        raise conflict("same_vote", "{seat} has already voted {vote}.", seat=seat,
+                       vote=Said(vote, lambda w: w.vote(vote)))
     b.emit("vote_cast", seat, {"decision_id": dec.id, "vote": cmd.vote, "changed_from": standing})
 
 
@@ -567,22 +592,21 @@ def _close_vote(b: Batch, cmd: CloseVote, seat: str) -> None:
     assert sc is not None
     body = sc.body(dec.body)
     if seat != FACILITATOR and (body is None or not inst.holds_office(st, seat, body, "close_vote")):
-        who = inst.describe_roles(st, body, "close_vote") if body is not None else "nobody"
-        raise forbidden("cannot_close_vote", f"{seat} cannot close votes of the {body.name if body else dec.body}; "
-                                             f"{who} and the facilitator can.")
+        raise forbidden("cannot_close_vote", "{seat} cannot close votes of the {body}; {those} and the facilitator can.",
+                        seat=seat, body=inst.body_named(st, dec.body), those=inst.describe_roles(st, body, "close_vote"))
     require_in_play(st, seat)
     if dec.status != "open":
-        raise conflict("decision_settled", f"This decision has already been settled ({dec.status}).")
+        raise conflict("decision_settled", "This decision has already been settled ({status}).", status=word(dec.status))
     settle_decision(b, dec, ended="closed", closed_by=seat)
 
 
 @S.command(ExtendDeadline, by="facilitator", records="deadline_extended")
 def _extend(b: Batch, cmd: ExtendDeadline, seat: str) -> None:
-    require_facilitator(seat, "extend deadlines")
+    require_facilitator(seat, N_("extend deadlines"))
     require_in_play(b.state, seat)
     dec = decision(b.state, cmd.decision_id)
     if dec.status != "open":
-        raise conflict("decision_settled", f"This decision has already been settled ({dec.status}).")
+        raise conflict("decision_settled", "This decision has already been settled ({status}).", status=word(dec.status))
     start = dec.deadline if dec.deadline is not None and dec.deadline > b.time else b.time
     b.emit("deadline_extended", seat, {"decision_id": dec.id, "minutes": cmd.minutes,
                                        "deadline": round(start + cmd.minutes * 60.0, 3)})
@@ -606,12 +630,14 @@ def _implementation(b: Batch, cmd: RecordImplementation, seat: str) -> None:
     require_in_play(b.state, seat)
     dec = decision(b.state, cmd.decision_id)
     if dec.status != "adopted":
-        raise conflict("not_adopted", f"Only adopted decisions are implemented; this one is {dec.status}.")
+        raise conflict("not_adopted", "Only adopted decisions are implemented; this one is {status}.", status=word(dec.status))
     if seat not in dec.bound:
-        raise forbidden("not_bound", f"{seat} does not record the implementation of this decision of the {dec.body}.")
+        raise forbidden("not_bound", "{seat} does not record the implementation of this decision of the {body}.", seat=seat,
+                        body=dec.body)
     prior = dec.implementations.get(seat)
     if prior is not None and prior.status == cmd.status and prior.note == cmd.note:
-        raise conflict("already_recorded", f"{seat} has already recorded this decision as {cmd.status}.")
+        raise conflict("already_recorded", "{seat} has already recorded this decision as {status}.", seat=seat,
+                       status=word(cmd.status))
     b.emit("implementation_recorded", seat, {"decision_id": dec.id, "status": cmd.status, "note": cmd.note})
 
 
@@ -636,7 +662,7 @@ def _implemented(d: Draft, e: Event) -> None:
 
 @S.command(Fork, by="system", records="exercise_forked")
 def _fork(b: Batch, cmd: Fork, seat: str) -> None:
-    require_facilitator(seat, "fork the exercise")
+    require_facilitator(seat, N_("fork the exercise"))
     rules = [RuleBinding.model_validate(r) for r in cmd.rules] if cmd.rules else None
     reruled: dict[str, Any] = {}
     if rules is not None:

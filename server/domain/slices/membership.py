@@ -79,10 +79,12 @@ def _apply(b: Batch, cmd: RequestAdmission, seat: str) -> None:
     require_participant(b.state, seat)
     inst.require(b.state, seat, "request_admission")
     if inst.is_member(b.state, seat):
-        raise forbidden("already_member", f"{inst.who(b.state, seat)} is already a {inst.words(b.state).term('member')}.")
+        raise forbidden("already_member", "{who} is already a {member}.", who=inst.who(b.state, seat),
+                        member=inst.term(b.state, "member"))
     require_in_play(b.state, seat)
     if _pending(b.state, seat) is not None:
-        raise conflict("application_pending", f"{seat} already has an {inst.words(b.state).term('application')} pending.")
+        raise conflict("application_pending", "{seat} already has an {application} pending.", seat=seat,
+                       application=inst.term(b.state, "application"))
     b.emit("admission_requested", seat, {"application_id": b.new_id("app"), "seat": seat})
 
 
@@ -99,15 +101,15 @@ def _applied(d: Draft, e: Event) -> None:
 def _check_admit(state: State, subject: str, kind: DecisionKind) -> None:
     a = _pending(state, subject)
     if a is None or a.decision_id is not None:
-        raise conflict("no_pending_application", f"{subject} has no pending {inst.words(state).term('application')} "
-                                                 "awaiting a decision.")
+        raise conflict("no_pending_application", "{seat} has no pending {application} awaiting a decision.", seat=subject,
+                       application=inst.term(state, "application"))
 
 
 @S.subject_check("suspend")
 def _check_suspend(state: State, subject: str, kind: DecisionKind) -> None:
     if not inst.is_member(state, subject):
-        raise conflict("not_a_member", f"{inst.who(state, subject)} is not a {inst.words(state).term('member')}; "
-                                       "only a member can be suspended.")
+        raise conflict("not_a_member", "{who} is not a {member}; only a member can be suspended.", who=inst.who(state, subject),
+                       member=inst.term(state, "member"))
 
 
 @S.follows("decision_proposed")
@@ -177,13 +179,13 @@ def _give_notice(b: Batch, cmd: GiveNoticeOfWithdrawal, seat: str) -> None:
         raise forbidden("withdrawal_not_provided", "This scenario provides no withdrawal: its members cannot give notice.")
     inst.require(b.state, seat, "give_notice_of_withdrawal")
     if not inst.is_member(b.state, seat):
-        raise forbidden("not_a_member", f"{inst.who(b.state, seat)} is not a {inst.words(b.state).term('member')}; "
-                                        "only a member can give notice of withdrawal.")
+        raise forbidden("not_a_member", "{who} is not a {member}; only a member can give notice of withdrawal.",
+                        who=inst.who(b.state, seat), member=inst.term(b.state, "member"))
     require_in_play(b.state, seat)
     running = NOTICES.of(b.state).get(seat)
     if running is not None and running.status == "running":
-        raise conflict("notice_given", f"{inst.who(b.state, seat)} has already given notice; it takes effect at "
-                                       f"exercise time {running.effective_at:.0f} s.")
+        raise conflict("notice_given", "{who} has already given notice; it takes effect at exercise time {time} s.",
+                       who=inst.who(b.state, seat), time=f"{running.effective_at:.0f}")
     b.emit("withdrawal_notified", seat, {"seat": seat, "effective_at": round(b.time + parse_offset(rules.notice), 3)})
 
 

@@ -10,7 +10,7 @@ from typing import Any, Literal, Mapping
 
 from .. import institutions as inst
 from ..batch import Batch, require_in_play, require_participant
-from ..errors import forbidden, invalid
+from ..errors import Said, forbidden, invalid, listed
 from ..events import Event
 from ..fields import Ref, Summary
 from ..fold import Draft
@@ -53,11 +53,13 @@ def _notify(b: Batch, cmd: Notify, seat: str) -> None:
     assert sc is not None
     recipient = sc.recipient(cmd.recipient)
     if recipient is None:
-        known = ", ".join(r.id for r in sc.recipients) or "none"
-        raise invalid("unknown_recipient", f"There is no recipient {cmd.recipient!r} in this scenario (recipients: {known}).")
+        raise invalid("unknown_recipient", "There is no recipient '{recipient}' in this scenario (recipients: {known}).",
+                      recipient=cmd.recipient, known=listed(r.id for r in sc.recipients))
     inst.require(st, seat, "notify")
     if not inst.may_notify(st, seat, recipient.id):
-        raise forbidden("cannot_notify", f"{inst.who(st, seat)} may not notify the {recipient.name}.")
+        rid = recipient.id
+        raise forbidden("cannot_notify", "{who} may not notify the {recipient}.", who=inst.who(st, seat),
+                        recipient=Said(recipient.name, lambda w: w.recipient(rid)))
     require_in_play(st, seat)
     if cmd.decision_id is not None:
         decision(st, cmd.decision_id)
