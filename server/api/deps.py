@@ -148,18 +148,26 @@ def is_loopback(host: str | None) -> bool:
     return address.is_loopback or bool(mapped and mapped.is_loopback)
 
 
-async def require_import_access(request: Request, settings: AppSettings,
-                                authorization: Annotated[str | None, Header(include_in_schema=False)] = None) -> None:
-    """Importing needs the admin token when there is one; without one, only this machine may import
-    (an import is the costliest request there is, and the default server has no other guard)."""
+async def admin_or_loopback(request: Request, settings: AppSettings, authorization: str | None, code: str,
+                            message: str) -> None:
+    """The admin token when the server has one; without one, only this machine (a loopback
+    address), else a 403 `code` with `message`: the guard of the costly and the private requests
+    (imports, the lab, the directory of exercises)."""
     if settings.admin_token is not None:
         await require_admin(settings, request, authorization)
         return
     if not is_loopback(request.client.host if request.client else None):
-        raise ApiError(403, "import_from_loopback_only",
-                       "Without TTX_ADMIN_TOKEN this server accepts imports only from its own machine (a loopback "
-                       "address). To import from elsewhere, set TTX_ADMIN_TOKEN on the server and send it as "
-                       "Authorization: Bearer <token>.")
+        raise ApiError(403, code, message)
+
+
+async def require_import_access(request: Request, settings: AppSettings,
+                                authorization: Annotated[str | None, Header(include_in_schema=False)] = None) -> None:
+    """Importing needs the admin token when there is one; without one, only this machine may import
+    (an import is the costliest request there is, and the default server has no other guard)."""
+    await admin_or_loopback(request, settings, authorization, "import_from_loopback_only",
+                            "Without TTX_ADMIN_TOKEN this server accepts imports only from its own machine (a loopback "
+                            "address). To import from elsewhere, set TTX_ADMIN_TOKEN on the server and send it as "
+                            "Authorization: Bearer <token>.")
 
 
 ImportAccess = Annotated[None, Depends(require_import_access)]

@@ -12,7 +12,7 @@ from ..domain.events import format_timestamp
 from ..domain.scenario import Scenario
 from ..scenarios import validate_definition
 from ..service import IssuedSeat
-from .deps import Admin, AppSettings, Service, Work, anonymous_limit, is_loopback, require_admin
+from .deps import Admin, AppSettings, Service, Work, admin_or_loopback, anonymous_limit
 from .errors import ApiError
 from .fair_use import address_of
 from .schemas import CreateExercise, Directory, ErrorResponses, ExerciseCreated, QrRequest, ScenarioOut
@@ -99,13 +99,9 @@ async def require_directory_access(request: Request, settings: AppSettings,
                                    authorization: Annotated[str | None, Header(include_in_schema=False)] = None) -> None:
     """The admin token when the server has one; without one, only this machine (titles and
     scenarios of other people's exercises are nobody else's business)."""
-    if settings.admin_token is not None:
-        await require_admin(settings, request, authorization)
-        return
-    if not is_loopback(request.client.host if request.client else None):
-        raise ApiError(403, "directory_from_loopback_only",
-                       "Without TTX_ADMIN_TOKEN this server lists its exercises only to its own machine. Set "
-                       "TTX_ADMIN_TOKEN on the server and send it as Authorization: Bearer <token>.")
+    await admin_or_loopback(request, settings, authorization, "directory_from_loopback_only",
+                            "Without TTX_ADMIN_TOKEN this server lists its exercises only to its own machine. Set "
+                            "TTX_ADMIN_TOKEN on the server and send it as Authorization: Bearer <token>.")
 
 
 def _cursor(value: str | None) -> tuple[float, str] | None:

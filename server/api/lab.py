@@ -15,7 +15,7 @@ from pydantic import Field
 from ..lab.lab import MAX_RULE_SETS, check_lab, parse_rule_set
 from ..lab.render import MEDIA_TYPES
 from ..lab.simulate import LabError
-from .deps import AppSettings, Work, is_loopback, require_admin
+from .deps import AppSettings, Work, admin_or_loopback
 from .errors import ApiError
 from .schemas import ErrorResponses, StrictBody
 
@@ -44,13 +44,9 @@ async def require_lab_access(request: Request, settings: AppSettings,
                              authorization: Annotated[str | None, Header(include_in_schema=False)] = None) -> None:
     """The admin token when the server has one; without one, only this machine (a lab request is
     seconds of CPU on every core, as costly as an import, and the default server has no other guard)."""
-    if settings.admin_token is not None:
-        await require_admin(settings, request, authorization)
-        return
-    if not is_loopback(request.client.host if request.client else None):
-        raise ApiError(403, "lab_from_loopback_only",
-                       "Without TTX_ADMIN_TOKEN this server runs the lab only for its own machine (a loopback address). "
-                       "Set TTX_ADMIN_TOKEN on the server and send it as Authorization: Bearer <token>.")
+    await admin_or_loopback(request, settings, authorization, "lab_from_loopback_only",
+                            "Without TTX_ADMIN_TOKEN this server runs the lab only for its own machine (a loopback address). "
+                            "Set TTX_ADMIN_TOKEN on the server and send it as Authorization: Bearer <token>.")
 
 
 LabAccess = Annotated[None, Depends(require_lab_access)]
