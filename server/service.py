@@ -371,18 +371,18 @@ class ExerciseService:
             return
         self._remember(exercise_id, Cached(state, head_hash, state.version))
         if not self.background_snapshots:
-            await self._take_snapshot(exercise_id, state, head_hash, in_thread=False)
+            await self._take_snapshot(exercise_id, state, head_hash, background=False)
             return
         if exercise_id in self._snapshots:  # one is being taken: take this one (the newest) after it
             self._next_snapshot[exercise_id] = (state, head_hash)
             return
-        task = asyncio.get_running_loop().create_task(self._snapshots_in_thread(exercise_id, state, head_hash))
+        task = asyncio.get_running_loop().create_task(self._snapshots_in_background(exercise_id, state, head_hash))
         self._snapshots[exercise_id] = task
 
-    async def _snapshots_in_thread(self, exercise_id: str, state: State, head_hash: str) -> None:
+    async def _snapshots_in_background(self, exercise_id: str, state: State, head_hash: str) -> None:
         try:
             while True:
-                await self._take_snapshot(exercise_id, state, head_hash, in_thread=True)
+                await self._take_snapshot(exercise_id, state, head_hash, background=True)
                 waiting = self._next_snapshot.pop(exercise_id, None)
                 if waiting is None:
                     return
@@ -390,12 +390,12 @@ class ExerciseService:
         finally:
             self._snapshots.pop(exercise_id, None)
 
-    async def _take_snapshot(self, exercise_id: str, state: State, head_hash: str, *, in_thread: bool) -> None:
+    async def _take_snapshot(self, exercise_id: str, state: State, head_hash: str, *, background: bool) -> None:
         try:
-            if in_thread and self._snapshots_by is not None:
+            if background and self._snapshots_by is not None:
                 await self._snapshots_by(exercise_id, state.version)
                 return
-            data = (await asyncio.to_thread(snapshot_json, state, head_hash) if in_thread
+            data = (await asyncio.to_thread(snapshot_json, state, head_hash) if background
                     else snapshot_json(state, head_hash))
             await self.store.save_snapshot(exercise_id, state.version, SNAPSHOT_FORMAT, data)
         except Exception:  # a snapshot is a cache: never fail a command for it
