@@ -161,3 +161,20 @@ def russian_words(definition: dict[str, Any]) -> list[str]:
 
     walk(definition)
     return out
+
+
+def russian_report(open_seat: Any, link: str, tmp_path: Path) -> tuple[Any, str]:
+    """The HTML report as the facilitator (`link`) downloads it with the page switched to Russian:
+    a new page showing it, and its HTML."""
+    fac = open_seat(link, accept_downloads=True)
+    fac.page.locator("#language-switch").select_option("ru")
+    fac.wait_live()
+    fac.get_by_role("tab", name="Разбор").click()
+    with fac.expect_download() as info:
+        fac.get_by_role("button", name="Скачать HTML (для печати)").click()
+    saved = tmp_path / "report.html"
+    info.value.save_as(saved)
+    html = saved.read_text(encoding="utf-8")
+    report = fac.page.context.new_page()
+    report.set_content(html)
+    return report, html

@@ -21,7 +21,7 @@ from server.clock import ManualClock
 from server.harness import ThreadServer
 from tests.conftest import make_settings
 
-from .russian import VISIBLE_TEXT, russian_definition
+from .russian import VISIBLE_TEXT, russian_definition, russian_report
 
 BRIEFING = {"en": "Your border post is under fire. Ask for help.", "ru": "Ваша застава обстреляна. Просите помощи."}
 DAWN = {"en": "Dawn report from post 12", "ru": "Утреннее донесение заставы 12"}
@@ -156,16 +156,7 @@ def test_no_latin_letter_on_tjks_russian_page_or_in_the_russian_report(api, cloc
                                                             "409 (Conflict)"]
 
     ex.command("facilitator", {"type": "end_exercise"})
-    fac = open_seat(ex.link("facilitator"), accept_downloads=True)
-    fac.page.locator("#language-switch").select_option("ru")
-    fac.wait_live()
-    fac.get_by_role("tab", name="Разбор").click()
-    with fac.expect_download() as info:
-        fac.get_by_role("button", name="Скачать HTML (для печати)").click()
-    saved = tmp_path / "report.html"
-    info.value.save_as(saved)
-    report = fac.page.context.new_page()
-    report.set_content(saved.read_text(encoding="utf-8"))
+    report, _ = russian_report(open_seat, ex.link("facilitator"), tmp_path)
     expect(report.locator("#timeline")).to_contain_text("отклонено: нет консенсуса")
     for text in (DAWN["ru"], "Обстрел заставы 12", "Таджикистан сообщает о нападении в течение 15 минут"):
         expect(report.locator("body")).to_contain_text(text)

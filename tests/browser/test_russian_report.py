@@ -10,7 +10,7 @@ from pathlib import Path
 from babel.messages.pofile import read_po
 from playwright.sync_api import expect
 
-from .russian import leftovers, russian_definition, strings_of
+from .russian import leftovers, russian_definition, russian_report, strings_of
 
 PO = Path(__file__).resolve().parents[2] / "server" / "review" / "locale" / "ru.po"
 
@@ -66,19 +66,9 @@ def test_the_report_follows_the_russian_switch(api, open_seat, tmp_path):
     ex.command("facilitator", {"type": "add_observation", "text": said[4]})
     ex.command("facilitator", {"type": "end_exercise"})
 
-    fac = open_seat(ex.link("facilitator"), accept_downloads=True)
-    fac.page.locator("#language-switch").select_option("ru")
-    fac.wait_live()
-    fac.get_by_role("tab", name="Разбор").click()
-    with fac.expect_download() as info:
-        fac.get_by_role("button", name="Скачать HTML (для печати)").click()
-    saved = tmp_path / "report.html"
-    info.value.save_as(saved)
-    html = saved.read_text(encoding="utf-8")
+    report, html = russian_report(open_seat, ex.link("facilitator"), tmp_path)
     assert '<html lang="ru">' in html
 
-    report = fac.page.context.new_page()
-    report.set_content(html)
     expect(report.locator("h1")).to_contain_text("Отчёт по итогам учения: Малый пограничный кризис")
     texts = report.evaluate(REPORT_TEXT)
     # the report names the scenario, injects, bodies and kinds by their ids, as the log records them
