@@ -29,6 +29,7 @@ from websockets.protocol import State
 from websockets.server import ServerProtocol
 
 TOO_LARGE = 4413
+LINGER_SECONDS = 1.0  # after a protocol failure: how long the rest of the client's message is read and dropped
 TOO_LARGE_ERROR = "message_too_large"
 
 
@@ -124,6 +125,7 @@ class BoundedWebSocketProtocol(WebSocketsSansIOProtocol):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.conn.__class__ = _BoundedServerProtocol  # the same object and state; only `fail` differs
+        self._linger: asyncio.TimerHandle | None = None
         self.queue = _Inbox()  # type: ignore[assignment]
         self.writable = _Flag()  # type: ignore[assignment]
 
@@ -141,6 +143,34 @@ class BoundedWebSocketProtocol(WebSocketsSansIOProtocol):
         # parser keeps the request it parsed for the connection's life; its headers are emptied.)
         self.request = None
         event.headers.clear()
+
+    def handle_parser_exception(self) -> None:
+        """A message the parser refused (one over the size limit: the error message and 4413 are
+        already queued by `_BoundedServerProtocol.fail`). uvicorn writes them and closes the socket
+        at once; with the rest of the client's message still unread, the kernel then answers with a
+        reset, which can reach the client before it has read the close frame (it saw no close code).
+        So: write them, end our side of the stream (FIN after the frames), and read and drop what
+        the client still sends, until it closes or `LINGER_SECONDS` pass."""
+        if not self.transport.can_write_eof():  # pragma: no cover - TCP transports can
+            super().handle_parser_exception()
+            return
+        assert self.conn.close_sent is not None
+        self.queue.put_nowait({"type": "websocket.disconnect", "code": self.conn.close_sent.code,
+                               "reason": self.conn.close_sent.reason})
+        self.transport.write(b"".join(self.conn.data_to_send()))
+        self.close_sent = True
+        self.transport.write_eof()
+        self._linger = asyncio.get_running_loop().call_later(LINGER_SECONDS, self.transport.close)
+
+    def data_received(self, data: bytes) -> None:
+        if self._linger is not None:  # the rest of a refused message: dropped (see handle_parser_exception)
+            return
+        super().data_received(data)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self._linger is not None:
+            self._linger.cancel()
+        super().connection_lost(exc)
 
     def send_frame(self, frame: bytes) -> bool:
         """Write one `text_frame` now, or say False (not open, compressing, or pushing back)."""
