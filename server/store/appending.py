@@ -5,11 +5,15 @@ optimistic concurrency check, exactly one row or `ConcurrencyConflict`), inserts
 under the primary key `(exercise_id, seq)` and, with an idempotency key, its record under
 `(exercise_id, seat, key)`. All of it commits or none of it does.
 
-- SQLite: a few statements in one `BEGIN IMMEDIATE` transaction on the event loop's thread (no
-  round trip to pay; each statement is a few microseconds of SQLite work, and the commit's cost is
-  the pages it writes to the WAL). The head moves in one statement and the status and next due time
-  in a second one that matches no row when neither changed: `next_due_wall` is indexed, and an
-  UPDATE that sets it rewrites its index entry even to the same value (a WAL page per append).
+- SQLite: one statement as well, an INSERT of the event into the view `appends`, whose INSTEAD OF
+  trigger moves the head from the version the writer read (aborting with `head moved` when it is
+  no longer there, or the exercise is read-only), writes the status and next due time only when they changed, inserts
+  the event and, on the row that carries it, the idempotency key (migration 0004). Run on the event
+  loop's thread (no round trip to pay), it is one call into SQLite instead of six (BEGIN, four
+  statements, COMMIT), each of which cost a few microseconds of the sqlite3 module's own work; a
+  statement is atomic on its own. A batch inserts its events but the last straight into `events`
+  and the last through the view, in one transaction (the trigger's head check then covers them
+  all: nobody else writes inside it, and a seq taken already fails the events' primary key).
 - PostgreSQL: ONE statement, run on its own (autocommit: a statement is atomic), so an append is
   one round trip instead of five (BEGIN, UPDATE, INSERT, INSERT, COMMIT). The head update is a
   data-modifying CTE whose `RETURNING` feeds both inserts: when the head has moved on, it returns
@@ -31,11 +35,11 @@ from .base import IdempotencyRecord
 from .database import EXCLUSIVE_CLASS, Statement
 from .rows import INSERT_EVENT
 
-INSERT_IDEMPOTENCY = ("INSERT INTO idempotency_keys (exercise_id, seat, key, request_hash, first_seq, last_seq, created_at) "
-                      "VALUES (?, ?, ?, ?, ?, ?, ?)")
-SQLITE_HEAD = "UPDATE exercises SET head_seq = ?, head_hash = ? WHERE id = ? AND head_seq = ? AND read_only = ?"
-SQLITE_STATUS = ("UPDATE exercises SET status = ?, next_due_wall = ? "
-                 "WHERE id = ? AND NOT (status IS ? AND next_due_wall IS ?)")
+SQLITE_APPEND = ("INSERT INTO appends (exercise_id, seq, id, type, version, actor, exercise_time, recorded_at, audience, "
+                 "data, hash, nonce, head_seq, status, next_due_wall, key_seat, key, key_request_hash, key_first_seq, "
+                 "key_created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+_NO_KEY = (None, None, None, None, None)  # the key columns of a row that carries no idempotency key
+
 
 def _pg_append(*, keyed: bool, outside_turn: bool) -> str:
     turn = f" AND pg_try_advisory_xact_lock_shared({EXCLUSIVE_CLASS}, hashtext(id))" if outside_turn else ""
@@ -66,18 +70,19 @@ def append_statements(dialect: str, exercise_id: str, rows: Sequence[tuple[Any, 
     holding the lock, and does not test it: a try-lock fails when another session waits for it,
     even for the holder)."""
     last = rows[-1]
-    head = (last[1], last[10], status, next_due_wall, exercise_id, expected_version, False)
     if dialect == "postgresql":
+        head = (last[1], last[10], status, next_due_wall, exercise_id, expected_version, False)
         columns = [list(c) for c in zip(*rows)][1:]  # one array per column, the exercise id left out
         sql = PG_APPEND[idempotency is not None, not in_turn]
         if idempotency is None:
             return [Statement(sql, (*head, *columns), expect_rows=1)]
         return [Statement(sql, (*head, *columns, idempotency.seat, idempotency.key, idempotency.request_hash,
                                 rows[0][1], last[1], created_at), expect_rows=1)]
-    statements = [Statement(SQLITE_HEAD, (last[1], last[10], exercise_id, expected_version, False), expect_rows=1),
-                  Statement(SQLITE_STATUS, (status, next_due_wall, exercise_id, status, next_due_wall)),
-                  Statement(INSERT_EVENT, rows[0]) if len(rows) == 1 else Statement(INSERT_EVENT, rows, many=True)]
-    if idempotency is not None:
-        statements.append(Statement(INSERT_IDEMPOTENCY, (exercise_id, idempotency.seat, idempotency.key,
-                                                         idempotency.request_hash, rows[0][1], last[1], created_at)))
-    return statements
+    if idempotency is None:
+        keyed = _NO_KEY
+    else:
+        keyed = (idempotency.seat, idempotency.key, idempotency.request_hash, rows[0][1], created_at)
+    append = Statement(SQLITE_APPEND, (*last, expected_version, status, next_due_wall, *keyed))
+    if len(rows) == 1:
+        return [append]
+    return [Statement(INSERT_EVENT, rows[:-1], many=True), append]

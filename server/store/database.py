@@ -96,6 +96,12 @@ class SqliteDatabase:
 
     @staticmethod
     def _transaction(conn: sqlite3.Connection, statements: Sequence[Statement]) -> None:
+        if len(statements) == 1 and not statements[0].many and statements[0].expect_rows is None:
+            try:  # one statement is atomic on its own: no BEGIN and COMMIT calls (an append: appending.py)
+                conn.execute(statements[0].sql, statements[0].params)
+            except sqlite3.IntegrityError as exc:
+                raise ConcurrencyConflict(str(exc)) from exc
+            return
         conn.execute("BEGIN IMMEDIATE")
         try:
             for st in statements:
