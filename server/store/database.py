@@ -14,6 +14,7 @@ Alembic migrations make.
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -24,6 +25,8 @@ from typing import Any, AsyncContextManager, AsyncIterator, NamedTuple, Protocol
 from .base import ConcurrencyConflict, StoreUnavailable
 from .limits import RecordRefused
 from .rows import dollar
+
+log = logging.getLogger(__name__)
 
 
 class Statement(NamedTuple):
@@ -122,6 +125,22 @@ class SqliteDatabase:
     def _checkpoint(self) -> None:
         self._connection().execute("PRAGMA wal_checkpoint(PASSIVE)")
 
+    def _start_checkpoint(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Checkpoint on the writer thread, with the writes that come meanwhile queued behind it
+        there (counted as a queued write, it sends them to that thread), so that no write runs
+        beside it: a checkpoint that copies every frame lets the next write start the WAL again
+        from its beginning. A passive checkpoint beside a steady stream of writes never catches up
+        with them, and the WAL then grows without end (measured: 640 MB after 30,000 appends, each
+        append twice as slow as on a short WAL, the file's every page newly allocated)."""
+        self._queued_writes += 1
+
+        def done(future: asyncio.Future) -> None:
+            self._queued_writes -= 1
+            if not future.cancelled() and future.exception() is not None:
+                log.warning("WAL checkpoint failed: %s", future.exception())
+
+        loop.run_in_executor(self._writer, self._checkpoint).add_done_callback(done)
+
     async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Sequence[Any]]:
         return await asyncio.get_running_loop().run_in_executor(self._readers, self._fetch, sql, params)
 
@@ -145,7 +164,7 @@ class SqliteDatabase:
                 self._since_checkpoint += 1
                 if self._since_checkpoint >= self.CHECKPOINT_EVERY:
                     self._since_checkpoint = 0
-                    loop.run_in_executor(self._writer, self._checkpoint)
+                    self._start_checkpoint(loop)
                 return
         self._queued_writes += 1
         try:
