@@ -45,11 +45,12 @@ def event_id_from_nonce(nonce: str) -> str:
     """The event id for a nonce: UUID-shaped (version 4 bits, RFC 4122 variant), from SHA-256 of the
     nonce under a label of its own. One-way: the id, which the event's audience sees, tells
     nothing about the nonce, and without the nonce it cannot be derived from any public fact."""
-    digest = bytearray(hashlib.sha256(b"ttx event id\x00" + nonce.encode("ascii")).digest()[:16])
-    digest[6] = (digest[6] & 0x0F) | 0x40
-    digest[8] = (digest[8] & 0x3F) | 0x80
-    h = digest.hex()
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+    h = _sha256(b"ttx event id\x00" + nonce.encode("ascii")).hexdigest()  # the first 16 bytes, in hex, are used
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:32]}"
+
+
+_sha256 = hashlib.sha256
+_VARIANT = {c: "89ab"[int(c, 16) & 0x3] for c in "0123456789abcdef"}  # the hex digit with its top bits set to 10
 
 
 def chain_format(envelope: Mapping[str, Any]) -> int:
@@ -87,11 +88,23 @@ def canonical_body(*, seq: int, id: str, type: str, version: int, actor: str, ex
     """`canonical_json` of the hashed fields (with `nonce` when there is one), assembled from the
     canonical JSON of `data` so a new event's data is serialised once, for the hash and for the row
     alike. Equal, byte for byte, to `canonical_json({...})` of the same fields (a property test
-    checks it)."""
+    checks it). The fields of a new event (text, whole numbers, a finite float, no audience or
+    one of seats) are written straight in; anything else goes through `_value`."""
+    kind = _type(exercise_time)
+    if (_type(seq) is int and _type(version) is int and _type(actor) is str and _type(type) is str and _type(id) is str
+            and _type(recorded_at) is str and (kind is float and _isfinite(exercise_time) or kind is int)):
+        nonce_part = "" if nonce is None else f'"nonce":{_value(nonce)},'
+        aud = "null" if audience is None else _value(audience)
+        return (f'{{"actor":{_string(actor)},"audience":{aud},"data":{data_json},"exercise_time":{exercise_time!r},'
+                f'"id":{_string(id)},{nonce_part}"recorded_at":{_string(recorded_at)},"seq":{seq!r},'
+                f'"type":{_string(type)},"version":{version!r}}}').encode("utf-8")
     nonce_part = "" if nonce is None else f'"nonce":{_value(nonce)},'
     return (f'{{"actor":{_value(actor)},"audience":{_value(audience)},"data":{data_json},'
             f'"exercise_time":{_value(exercise_time)},"id":{_value(id)},{nonce_part}"recorded_at":{_value(recorded_at)},'
             f'"seq":{_value(seq)},"type":{_value(type)},"version":{_value(version)}}}').encode("utf-8")
+
+
+_type = type  # `canonical_body` has a parameter named `type`
 
 
 def chain(prev_hash: str, canonical: bytes) -> str:

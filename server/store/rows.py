@@ -86,8 +86,21 @@ def _timestamp(epoch: float) -> str:
     return f"{_second(ms // 1000)}.{ms % 1000:03d}Z"
 
 
-_canonical_data = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode
-# `canonical_json(...).decode()`, with the encoder made once rather than by every json.dumps call
+def _plain(value: Any) -> Any:
+    """What the encoder below is given for a value it cannot write itself: a frozen mapping's dict
+    (its values, a mapping or a list inside, are the encoder's again), anything else thawed."""
+    if type(value) is MappingProxyType:
+        return dict(value)
+    plain = thaw(value)
+    if plain is value:
+        raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+    return plain
+
+
+_canonical_data = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False,
+                                   default=_plain).encode
+# `canonical_json(thaw(...)).decode()`: keys sorted, no spaces, UTF-8, no NaN; the encoder made once
+# rather than by every json.dumps call, and event data (a mapping proxy) written without a thawed copy
 
 
 _new_sealed = tuple.__new__
@@ -110,7 +123,7 @@ def seal(exercise_id: str, events: Sequence[Event], prev_hash: str) -> tuple[lis
             nonce = new_nonce()
             event_id = ev.id or event_id_from_nonce(nonce)
         audience = list(ev.audience) if ev.audience is not None else None
-        data_json = _canonical_data(thaw(ev.data))  # stored as hashed: keys sorted
+        data_json = _canonical_data(ev.data)  # stored as hashed: keys sorted
         h = chain(prev_hash, canonical_body(seq=ev.seq, id=event_id, type=ev.type, version=ev.version, actor=ev.actor,
                                             exercise_time=ev.exercise_time, recorded_at=_timestamp(ev.recorded_at),
                                             audience=audience, data_json=data_json, nonce=nonce))

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
+import uuid
 from pathlib import Path
+from types import MappingProxyType
 
 from hypothesis import given, settings, strategies as st
 
 from server.review.export import parse_export
 from server.store.chain import (GENESIS, canonical_body, canonical_json, event_hash, event_id_from_nonce, new_nonce,
                                 verify_chain)
-from server.domain.events import format_timestamp
+from server.domain.events import format_timestamp, freeze, thaw
 from server.store.rows import _canonical_data, _timestamp, seal
 from tests.review.support import Play
 
@@ -26,7 +29,8 @@ JSON = st.recursive(
 
 @settings(max_examples=400, deadline=None)
 @given(seq=st.integers(1, 2**31), id=st.text(max_size=40), type=st.text(max_size=30), version=st.integers(1, 9),
-       actor=st.text(max_size=12), exercise_time=st.floats(min_value=0, max_value=1e9, allow_nan=False),
+       actor=st.text(max_size=12),
+       exercise_time=st.floats(min_value=0, max_value=1e9, allow_nan=False) | st.integers(0, 10**9),
        recorded_at=st.text(max_size=30), audience=st.none() | st.lists(st.text(max_size=12), max_size=5),
        data=st.dictionaries(st.text(max_size=12), JSON, max_size=6), nonce=st.none() | st.text(max_size=64))
 def test_canonical_body_is_canonical_json(seq, id, type, version, actor, exercise_time, recorded_at, audience, data, nonce):
@@ -50,6 +54,36 @@ def test_sealing_formats_the_time_as_the_chain_does(epoch):
 @given(data=st.dictionaries(st.text(max_size=12), JSON, max_size=6))
 def test_sealing_serialises_data_as_canonical_json(data):
     assert _canonical_data(data) == canonical_json(data).decode("utf-8")
+
+
+def _frozen(value):
+    """Event data as the domain holds it: mappings as read-only proxies, lists as tuples."""
+    if isinstance(value, dict):
+        return MappingProxyType({k: _frozen(v) for k, v in value.items()})
+    if isinstance(value, list):
+        return tuple(_frozen(v) for v in value)
+    return value
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.dictionaries(st.text(max_size=12), JSON, max_size=6))
+def test_sealing_serialises_frozen_data_as_the_canonical_json_of_its_plain_copy(data):
+    assert _canonical_data(_frozen(data)) == canonical_json(thaw(_frozen(data))).decode("utf-8")
+    assert _canonical_data(freeze(data)) == canonical_json(data).decode("utf-8")
+
+
+def _reference_event_id(nonce: str) -> str:  # the id's definition, written out the long way
+    digest = bytearray(hashlib.sha256(b"ttx event id\x00" + nonce.encode("ascii")).digest()[:16])
+    digest[6] = (digest[6] & 0x0F) | 0x40
+    digest[8] = (digest[8] & 0x3F) | 0x80
+    return str(uuid.UUID(bytes=bytes(digest)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(nonce=st.binary(min_size=16, max_size=16).map(bytes.hex))
+def test_an_event_id_is_the_uuid_of_its_nonce_hash(nonce):
+    assert event_id_from_nonce(nonce) == _reference_event_id(nonce)
+    assert uuid.UUID(event_id_from_nonce(nonce)).version == 4
 
 
 def sealed_run() -> list[dict]:
