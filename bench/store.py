@@ -2,15 +2,17 @@
 `eventsourcing` library, on the same engine (the same SQLite file, the same PostgreSQL database).
 
 Ours: `SqlEventStore.append` of `statement_posted` events (new_event + seal: nonce, id and hash chain
-+ the column checks + one transaction that moves the exercise's head with optimistic concurrency,
-inserts the rows and the command's idempotency key); replay =
-`store.read` + `server.domain.state.fold`.
++ the column checks + one transaction that moves the exercise's head with optimistic concurrency
+and inserts the rows; in the keyed row also the command's idempotency key, which eventsourcing has
+no counterpart of); replay = `store.read` + `server.domain.state.fold`.
 eventsourcing: an `Application` with one `Aggregate` per stream, `aggregate.post_statement(...)` +
 `app.save(aggregate)` (its mapper, JSON transcoder and application recorder with its own
 optimistic concurrency on (originator_id, originator_version)); replay = `app.repository.get(id)`.
 
 Both write one event per transaction (one command) and batches of 10, to a fresh stream per
-repeat; warm-up passes are excluded; repeats alternate which library goes first.
+repeat; warm-up passes are excluded; repeats alternate which library goes first. The issue's
+target (ours at least twice the library's, one event a transaction) compares the same work on both
+sides, as the issue's own baseline did; the keyed row is reported beside it.
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ DURABILITY = {
 
 
 REQUEST_HASH = "5" * 64  # what the service stores for a command's body (a SHA-256 in hex)
+SINGLE = "append, 1 event per transaction"
+SINGLE_KEYED = "append, 1 event per transaction, with an idempotency key"
 
 
 # --- ours ------------------------------------------------------------------------------------
@@ -80,10 +84,10 @@ class Ours:
                          {"consultation_id": stream["consultation"], "statement_id": f"stm_{seq}", "text": STATEMENT_TEXT},
                          seq=seq, exercise_time=round(now - stream.get("t0", now), 3), recorded_at=round(now, 3))
 
-    async def append(self, stream: dict[str, Any], n: int, batch: int) -> float:
-        """Append `n` events in transactions of `batch`, each with its idempotency key (a command sent
-        with an Idempotency-Key: a fresh random key, as a client makes one, and the body's hash);
-        returns the seconds taken."""
+    async def append(self, stream: dict[str, Any], n: int, batch: int, *, keyed: bool = False) -> float:
+        """Append `n` events in transactions of `batch`; returns the seconds taken. `keyed`: each
+        transaction with its idempotency key (a command sent with an Idempotency-Key: a fresh random
+        key, as a client makes one, and the body's hash), a record eventsourcing does not keep."""
         from server.store.base import IdempotencyRecord
 
         store = self.store
@@ -94,7 +98,7 @@ class Ours:
             k = min(batch, n - done)
             v = stream["version"]
             events = [self._event(stream, v + i + 1, now) for i in range(k)]
-            key = IdempotencyRecord(events[0].actor, secrets.token_hex(16), REQUEST_HASH)
+            key = IdempotencyRecord(events[0].actor, secrets.token_hex(16), REQUEST_HASH) if keyed else None
             stored = await store.append(stream["id"], events, expected_version=v, prev_hash=stream["hash"],
                                         status="running", next_due_wall=None, idempotency=key)
             stream["version"], stream["hash"] = stored[-1].seq, stored[-1].hash
@@ -209,6 +213,7 @@ async def _engine_run(engine: str, url: str, es_target: str, args: argparse.Name
         # warm-up (excluded): connections, statement caches, imports
         s = await ours.new_stream()
         await ours.append(s, 50, 1)
+        await ours.append(s, 50, 1, keyed=True)
         await ours.append(s, 50, 10)
         await ours.replay(s)
         a = es.new_stream()
@@ -216,15 +221,15 @@ async def _engine_run(engine: str, url: str, es_target: str, args: argparse.Name
         es.append(a, 50, 10)
         es.replay(a)
 
-        for op, n, batch in (("append, 1 event per transaction", args.single, 1),
-                             ("append, batches of 10", args.batch_events, 10)):
+        for op, n, batch, keyed in ((SINGLE, args.single, 1, False), (SINGLE_KEYED, args.single, 1, True),
+                                    ("append, batches of 10", args.batch_events, 10, False)):
             times: dict[str, list[float]] = {"ours": [], "eventsourcing": []}
             for rep in range(args.repeats):
                 order = ("ours", "eventsourcing") if rep % 2 == 0 else ("eventsourcing", "ours")
                 for lib in order:
                     if lib == "ours":
                         st = await ours.new_stream()
-                        times[lib].append(await ours.append(st, n, batch))
+                        times[lib].append(await ours.append(st, n, batch, keyed=keyed))
                     else:
                         ag = es.new_stream()
                         times[lib].append(es.append(ag, n, batch))
@@ -271,14 +276,25 @@ async def _engine_run(engine: str, url: str, es_target: str, args: argparse.Name
 def _record(run: Run, engine: str, op: str, n: int, times: dict[str, list[float]]) -> dict[str, Any]:
     ours = [n / t for t in times["ours"]]
     theirs = [n / t for t in times["eventsourcing"]]
+    # The ratio is the median of each repeat's own ratio: the two runs of a repeat follow one another,
+    # so a slow spell of the machine (this 2-core VM has them, lasting seconds) falls on both, and
+    # the median of the pairs is steadier than the ratio of the two medians (also recorded).
+    pairs = [a / b for a, b in zip(ours, theirs)]
     row = run.add(engine=engine, operation=op, events=n,
                   ours_events_per_s=r(median(ours), 0), eventsourcing_events_per_s=r(median(theirs), 0),
-                  ratio_ours_over_eventsourcing=r(median(ours) / median(theirs), 2),
+                  ratio_ours_over_eventsourcing=r(median(pairs), 2),
+                  ratio_of_medians=r(median(ours) / median(theirs), 2),
                   ours_runs=[r(x, 0) for x in ours], eventsourcing_runs=[r(x, 0) for x in theirs])
     ratio = row["ratio_ours_over_eventsourcing"]
-    # issue 15: an append of one event a transaction at least twice the library's; the rest at least level
-    least = 2.0 if op == "append, 1 event per transaction" else 1.0
-    run.target(f"{engine}: {op} >= {least:g}x eventsourcing", ratio, f">= {least:.2f} (ours/eventsourcing)", ratio >= least, "x")
+    # issue 15: an append of one event a transaction at least twice the library's, the same work on
+    # both sides; the rest at least level. The keyed append is ours doing more than the library
+    # does (a record it has no counterpart of): reported beside it, with no target of its own.
+    least = {SINGLE: 2.0, SINGLE_KEYED: None}.get(op, 1.0)
+    row["target"] = f">= {least:g}x" if least is not None else "none (eventsourcing keeps no such record)"
+    if least is not None:
+        row["met"] = ratio >= least
+        run.target(f"{engine}: {op} >= {least:g}x eventsourcing", ratio, f">= {least:.2f} (ours/eventsourcing)",
+                   ratio >= least, "x")
     print(f"  {engine:8} {op:38} ours {row['ours_events_per_s']:>9,.0f} ev/s   eventsourcing "
           f"{row['eventsourcing_events_per_s']:>9,.0f} ev/s   ratio {ratio:.2f}   load {row['load']}")
     return row
@@ -286,10 +302,10 @@ def _record(run: Run, engine: str, op: str, n: int, times: dict[str, list[float]
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--engines", default="sqlite,postgres", help="sqlite,postgres")
-    p.add_argument("--single", type=int, default=1000, help="events appended one per transaction, per repeat")
-    p.add_argument("--batch-events", type=int, default=2000, help="events appended in batches of 10, per repeat")
+    p.add_argument("--single", type=int, default=500, help="events appended one per transaction, per repeat")
+    p.add_argument("--batch-events", type=int, default=1000, help="events appended in batches of 10, per repeat")
     p.add_argument("--replay", type=int, default=10000, help="events in the replayed stream")
-    p.add_argument("--repeats", type=int, default=5)
+    p.add_argument("--repeats", type=int, default=11, help="pairs of runs (ours, eventsourcing), alternating which goes first")
     p.add_argument("--profile", action="store_true", help="also cProfile our append and replay once (into the JSON)")
 
 
@@ -300,9 +316,11 @@ def main(args: argparse.Namespace, argv: list[str]) -> None:
     run.note("Payload: statement_posted data of 290 bytes of JSON (consultation_id, statement_id, 226-character text); "
              "eventsourcing stores the same three fields plus its timestamp (372 bytes).")
     run.note("Ours does everything a real append does: the nonce, id and SHA-256 hash chain, the column checks "
-             "(server/store/limits.py), the optimistic concurrency check on the exercise's head, and an idempotency "
-             "key per transaction (a random 32-character key and a 64-character request hash, stored in the same "
-             "transaction), the worst case of a command; eventsourcing has no idempotency record.")
+             "(server/store/limits.py), the optimistic concurrency check on the exercise's head, the exercise's "
+             "status. eventsourcing stores the event under its own optimistic concurrency check. The keyed row adds, on "
+             "our side only, an idempotency key per transaction (a random 32-character key and a 64-character request "
+             "hash, stored in the same transaction: a command sent with an Idempotency-Key), which eventsourcing has no "
+             "counterpart of; the issue's target compares the same work on both sides, as its baseline figure did.")
     run.note("Ours runs on an asyncio event loop (uvloop) through the server's own store, opened as the server opens it "
              "(server.store.sql.open_store); eventsourcing runs synchronously (sqlite3; psycopg 3 with its pool).")
     engines = [e.strip() for e in args.engines.split(",") if e.strip()]
