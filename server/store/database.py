@@ -75,6 +75,7 @@ class SqliteDatabase:
         self._inline: sqlite3.Connection | None = None
         self._queued_writes = 0  # writes handed to the writer thread and not finished
         self._since_checkpoint = 0
+        self._checkpointing: asyncio.Event | None = None  # while a checkpoint runs (`_start_checkpoint`)
 
     def _open(self, *, busy_ms: int, autocheckpoint: bool = True) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=busy_ms / 1000)
@@ -126,20 +127,23 @@ class SqliteDatabase:
         self._connection().execute("PRAGMA wal_checkpoint(PASSIVE)")
 
     def _start_checkpoint(self, loop: asyncio.AbstractEventLoop) -> None:
-        """Checkpoint on the writer thread, with the writes that come meanwhile queued behind it
-        there (counted as a queued write, it sends them to that thread), so that no write runs
-        beside it: a checkpoint that copies every frame lets the next write start the WAL again
-        from its beginning. A passive checkpoint beside a steady stream of writes never catches up
-        with them, and the WAL then grows without end (measured: 640 MB after 30,000 appends, each
-        append twice as slow as on a short WAL, the file's every page newly allocated)."""
-        self._queued_writes += 1
+        """Checkpoint on the writer thread while the writes that come meanwhile wait on the event
+        loop (`write`), so that no write runs beside it: a checkpoint that copies every frame lets
+        the next write start the WAL again from its beginning. A passive checkpoint beside a steady
+        stream of writes never catches up with them, and the WAL then grows without end (measured:
+        640 MB after 30,000 appends, each append twice as slow as on a short WAL, the file's every
+        page newly allocated). The waiting writes then go on as before, on the loop's thread (sent
+        to the writer thread instead, they would keep one another there for as long as commands
+        kept coming)."""
+        done = self._checkpointing = asyncio.Event()
 
-        def done(future: asyncio.Future) -> None:
-            self._queued_writes -= 1
+        def finished(future: asyncio.Future) -> None:
+            self._checkpointing = None
+            done.set()
             if not future.cancelled() and future.exception() is not None:
                 log.warning("WAL checkpoint failed: %s", future.exception())
 
-        loop.run_in_executor(self._writer, self._checkpoint).add_done_callback(done)
+        loop.run_in_executor(self._writer, self._checkpoint).add_done_callback(finished)
 
     async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Sequence[Any]]:
         return await asyncio.get_running_loop().run_in_executor(self._readers, self._fetch, sql, params)
@@ -152,6 +156,8 @@ class SqliteDatabase:
         """`background`: a big write (an import's batch, deleting an exercise) that goes to the writer
         thread straight away rather than holding the event loop for its duration."""
         loop = asyncio.get_running_loop()
+        while self._checkpointing is not None and not background:
+            await self._checkpointing.wait()
         if self._queued_writes == 0 and not background:  # nothing of ours waits for the lock: try it here
             if self._inline is None:
                 self._inline = self._open(busy_ms=0, autocheckpoint=False)
