@@ -20,7 +20,7 @@ from .events import EventSpec
 from .registry import REGISTRY
 from .scenario import Alias, Body, DecisionKind, EventPattern, Grant, Scenario, Seat
 from .state import State
-from .words import Words, words_for
+from .words import N_, Words, words_for
 
 ALL = "all"  # a grant of every move that needs a power
 
@@ -267,12 +267,7 @@ def describe_roles(state: State, body: Body | None, what: str) -> Said:
                 parts.append(w.say("the chair ({seat})", seat=chair) if chair else w.say("the chair"))
             else:
                 parts.append(role)
-        if not parts:
-            return w.say("nobody")
-        out = parts[0]
-        for part in parts[1:]:
-            out = w.say("{those} and {these}", those=out, these=part)
-        return out
+        return w.join(parts, N_("{those} and {these}"), N_("nobody"))
 
     return Said(say(words(state)), say)
 

@@ -9,7 +9,7 @@ use. `Words` is built once per scenario (see `institutions.index`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from .scenario import EventPattern, Milestone, Scenario, in_language
 
@@ -129,6 +129,17 @@ class Words:
         its placeholders, filled with `params` (already in this language: names, participant text)."""
         found = self.catalog(template)
         return found.format(**params) if params else found
+
+    def join(self, parts: Sequence[str], template: str, empty: str) -> str:
+        """`parts` made one phrase, two at a time, by `template` (with `{those}` and `{these}`, as
+        "{those} and {these}"): "a and b", then "a and b and c"; `empty`, a sentence, when there
+        are none. Both are templates as in `say` (marked with `N_` where they are written)."""
+        if not parts:
+            return self.say(empty)
+        out = parts[0]
+        for part in parts[1:]:
+            out = self.say(template, those=out, these=part)
+        return out
 
     def text(self, text: Any) -> str:
         """A text of the scenario only some seats read (a briefing, an inject's title or body, an

@@ -317,13 +317,7 @@ def _propose(b: Batch, cmd: ProposeDecision, seat: str) -> None:
         where = [b2.id for b2 in sc.bodies if b2.id in competent]
 
         def say_where(w: Words) -> str:
-            named = [f"{w.body(x)} ({x})" for x in where]
-            if not named:
-                return w.say("no body")
-            out = named[0]
-            for x in named[1:]:
-                out = w.say("{those} or the {these}", those=out, these=x)
-            return out
+            return w.join([f"{w.body(x)} ({x})" for x in where], N_("{those} or the {these}"), N_("no body"))
 
         raise forbidden("not_competent", "A decision on {kind} is for the {where} to take, not the {body} ({id}).",
                         kind=_kind_named(kind), where=Said(say_where(inst.words(st)), say_where),
