@@ -7,8 +7,8 @@ under the primary key `(exercise_id, seq)` and, with an idempotency key, its rec
 
 - SQLite: one statement as well, an INSERT of the event into the view `appends`, whose INSTEAD OF
   trigger moves the head from the version the writer read (aborting with `head moved` when it is
-  no longer there, or the exercise is read-only), writes the status and next due time only when they changed, inserts
-  the event and, on the row that carries it, the idempotency key (migration 0004). Run on the event
+  no longer there, or the exercise is read-only), writes the status and next due time only when
+  they changed, inserts the event and, with a key, the idempotency record (migration 0004). Run on the event
   loop's thread (no round trip to pay), it is one call into SQLite instead of six (BEGIN, four
   statements, COMMIT), each of which cost a few microseconds of the sqlite3 module's own work; a
   statement is atomic on its own. A batch inserts its events but the last straight into `events`

@@ -93,15 +93,16 @@ def canonical_body(*, seq: int, id: str, type: str, version: int, actor: str, ex
     kind = _type(exercise_time)
     if (_type(seq) is int and _type(version) is int and _type(actor) is str and _type(type) is str and _type(id) is str
             and _type(recorded_at) is str and (kind is float and _isfinite(exercise_time) or kind is int)):
-        nonce_part = "" if nonce is None else f'"nonce":{_value(nonce)},'
-        aud = "null" if audience is None else _value(audience)
-        return (f'{{"actor":{_string(actor)},"audience":{aud},"data":{data_json},"exercise_time":{exercise_time!r},'
-                f'"id":{_string(id)},{nonce_part}"recorded_at":{_string(recorded_at)},"seq":{seq!r},'
-                f'"type":{_string(type)},"version":{version!r}}}').encode("utf-8")
+        actor_j, id_j, recorded_j, type_j = _string(actor), _string(id), _string(recorded_at), _string(type)
+        time_j, seq_j, version_j = repr(exercise_time), repr(seq), repr(version)
+        audience_j = "null" if audience is None else _value(audience)
+    else:
+        actor_j, id_j, recorded_j, type_j = _value(actor), _value(id), _value(recorded_at), _value(type)
+        time_j, seq_j, version_j, audience_j = _value(exercise_time), _value(seq), _value(version), _value(audience)
     nonce_part = "" if nonce is None else f'"nonce":{_value(nonce)},'
-    return (f'{{"actor":{_value(actor)},"audience":{_value(audience)},"data":{data_json},'
-            f'"exercise_time":{_value(exercise_time)},"id":{_value(id)},{nonce_part}"recorded_at":{_value(recorded_at)},'
-            f'"seq":{_value(seq)},"type":{_value(type)},"version":{_value(version)}}}').encode("utf-8")
+    return (f'{{"actor":{actor_j},"audience":{audience_j},"data":{data_json},"exercise_time":{time_j},'
+            f'"id":{id_j},{nonce_part}"recorded_at":{recorded_j},"seq":{seq_j},"type":{type_j},'
+            f'"version":{version_j}}}').encode("utf-8")
 
 
 _type = type  # `canonical_body` has a parameter named `type`

@@ -2,8 +2,8 @@
 
 A passive checkpoint beside a steady stream of writes never catches up with them, so the WAL is
 never started again from its beginning and grows with every append (it did: 640 MB after 30,000
-appends). The store runs its checkpoints with the writes queued behind them (server/store/database.py),
-so each one copies every frame and the next write starts the log over.
+appends). The store's writes wait on the event loop while a checkpoint runs (server/store/database.py),
+so each checkpoint copies every frame and the next write starts the log over.
 """
 
 from __future__ import annotations
