@@ -76,7 +76,9 @@ class SqliteDatabase:
         self._inline: sqlite3.Connection | None = None
         self._queued_writes = 0  # writes handed to the writer thread and not finished
         self._since_checkpoint = 0
-        self._checkpointing: asyncio.Event | None = None  # while a checkpoint runs (`_start_checkpoint`)
+        self._checkpointing: asyncio.Event | None = None  # while a checkpoint's second round runs (`_start_checkpoint`)
+        self._checkpoint_running = False  # from a checkpoint's first round to the end of its second
+        self._first_round_done = False
 
     def _open(self, *, busy_ms: int, autocheckpoint: bool = True) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=busy_ms / 1000)
@@ -128,21 +130,36 @@ class SqliteDatabase:
         self._connection().execute("PRAGMA wal_checkpoint(PASSIVE)")
 
     def _start_checkpoint(self, loop: asyncio.AbstractEventLoop) -> None:
-        """Checkpoint on the writer thread while the writes that come meanwhile wait on the event
-        loop (`write`), so that no write runs beside it: a checkpoint that copies every frame lets
-        the next write start the WAL again from its beginning. A passive checkpoint beside a steady
-        stream of writes never catches up with them, and the WAL then grows without end (measured:
-        640 MB after 30,000 appends, each append twice as slow as on a short WAL, the file's every
-        page newly allocated). The waiting writes then go on as before, on the loop's thread (sent
-        to the writer thread instead, they would keep one another there for as long as commands
-        kept coming)."""
+        """Checkpoint on the writer thread in two rounds. The first runs beside the writes that
+        come meanwhile: it copies the frames the log held when it began and does the slow part,
+        syncing them to disk (a sync's cost grows with the frames it flushes: 8-10 ms for 500
+        appends on the machine of docs/PERFORMANCE.md, when the writes waited for all of it). The
+        second (`_finish_checkpoint`, started by the first write after the first round) copies only
+        the frames written during the first, while the writes that come meanwhile wait on the event
+        loop (`write`), so that it copies every frame and the next write starts the log again from
+        its beginning. A passive checkpoint beside a steady stream of writes never catches up with
+        them, and the WAL then grows without end (measured: 640 MB after 30,000 appends, each
+        append twice as slow as on a short WAL, the file's every page newly allocated). The waiting
+        writes then go on as before, on the loop's thread (sent to the writer thread instead, they
+        would keep one another there for as long as commands kept coming)."""
+        self._checkpoint_running = True
+
+        def first_round() -> None:
+            try:
+                self._checkpoint()
+            finally:
+                self._first_round_done = True  # set on the writer thread, read by `write` on the loop's
+
+        loop.run_in_executor(self._writer, first_round).add_done_callback(_log_failure)
+
+    def _finish_checkpoint(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._first_round_done = False
         done = self._checkpointing = asyncio.Event()
 
         def finished(future: asyncio.Future) -> None:
-            self._checkpointing = None
+            self._checkpointing, self._checkpoint_running = None, False
             done.set()
-            if not future.cancelled() and future.exception() is not None:
-                log.warning("WAL checkpoint failed: %s", future.exception())
+            _log_failure(future)
 
         loop.run_in_executor(self._writer, self._checkpoint).add_done_callback(finished)
 
@@ -157,6 +174,8 @@ class SqliteDatabase:
         """`background`: a big write (an import's batch, deleting an exercise) that goes to the writer
         thread straight away rather than holding the event loop for its duration."""
         loop = asyncio.get_running_loop()
+        if self._first_round_done and not background:
+            self._finish_checkpoint(loop)
         while self._checkpointing is not None and not background:
             await self._checkpointing.wait()
         if self._queued_writes == 0 and not background:  # nothing of ours waits for the lock: try it here
@@ -169,7 +188,7 @@ class SqliteDatabase:
                     raise
             else:
                 self._since_checkpoint += 1
-                if self._since_checkpoint >= self.CHECKPOINT_EVERY:
+                if self._since_checkpoint >= self.CHECKPOINT_EVERY and not self._checkpoint_running:
                     self._since_checkpoint = 0
                     self._start_checkpoint(loop)
                 return
@@ -187,6 +206,11 @@ class SqliteDatabase:
                 conn.close()
             self._connections.clear()
         self._inline = None
+
+
+def _log_failure(future: asyncio.Future) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        log.warning("WAL checkpoint failed: %s", future.exception())
 
 
 class PostgresDatabase:
