@@ -30,6 +30,18 @@ IMPORTING = "importing"  # the status of an exercise whose import is under way
 _SELECT_EVENTS = f"SELECT {EVENT_COLUMNS} FROM events WHERE exercise_id = ? AND seq > ?"
 
 
+def directory_query(*, limit: int, before: tuple[float, str] | None = None) -> tuple[str, tuple[Any, ...]]:
+    """`list_exercises`'s query: read from the index `ix_exercises_created` in its order (newest
+    first), one page at a time (migration 0005; a test checks the plan)."""
+    sql = (f"SELECT {EXERCISE_COLUMNS}, (SELECT count(*) FROM seats s WHERE s.exercise_id = exercises.id "
+           "AND s.seat NOT IN ('facilitator', 'observer')) FROM exercises WHERE status <> ?")
+    params: list[Any] = [IMPORTING]
+    if before is not None:
+        sql += " AND (created_at < ? OR (created_at = ? AND id < ?))"
+        params += [before[0], before[0], before[1]]
+    return sql + " ORDER BY created_at DESC, id DESC LIMIT ?", (*params, limit)
+
+
 class SqlEventStore:
     def __init__(self, db: Database) -> None:
         if hasattr(db, "sync_engine"):  # an SQLAlchemy AsyncEngine: open the same database our way
@@ -170,13 +182,7 @@ class SqlEventStore:
         """Exercises newest first (ties by id), each with its number of participating seats (the
         facilitator and the observer not counted); `before`: the (created_at, id) the previous page
         ended at. Imports under way are left out."""
-        sql = (f"SELECT {EXERCISE_COLUMNS}, (SELECT count(*) FROM seats s WHERE s.exercise_id = exercises.id "
-               "AND s.seat NOT IN ('facilitator', 'observer')) FROM exercises WHERE status <> ?")
-        params: list[Any] = [IMPORTING]
-        if before is not None:
-            sql += " AND (created_at < ? OR (created_at = ? AND id < ?))"
-            params += [before[0], before[0], before[1]]
-        rows = await self.db.fetch(sql + " ORDER BY created_at DESC, id DESC LIMIT ?", (*params, limit))
+        rows = await self.db.fetch(*directory_query(limit=limit, before=before))
         return [(exercise_record(r[:-1]), r[-1]) for r in rows]
 
     async def seat_for_token(self, token_hash: str) -> SeatRecord | None:

@@ -22,6 +22,7 @@ exercises = Table(
     Column("next_due_wall", Float, nullable=True),  # when the scheduler must next look at it
 )
 Index("ix_exercises_next_due", exercises.c.next_due_wall)
+Index("ix_exercises_created", exercises.c.created_at, exercises.c.id)  # the directory's order: migration 0005
 
 events = Table(
     "events", metadata,
