@@ -112,6 +112,7 @@ def state_decision_open(state: Any, decision_id: str) -> bool:
 
 
 async def _engine_run(engine: str, url: str, args: argparse.Namespace, run: Run) -> None:
+    from server.app import settle_collector
     from server.domain.fold import fold
     from server.service import ExerciseService
 
@@ -123,6 +124,7 @@ async def _engine_run(engine: str, url: str, args: argparse.Namespace, run: Run)
         ex, snapshots, counts = await build(store, args.events, args.snapshot_interval)
         build_s = time.perf_counter() - t0
         print(f"  {engine}: built {args.events:,} events in {build_s:.1f} s ({counts})", flush=True)
+        settle_collector()  # the collector as the server's process runs it (server/app.py)
 
         # from scratch: fresh service, no snapshot in the store, no cache
         scratch, reads, folds = [], [], []
@@ -210,6 +212,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def main(args: argparse.Namespace, argv: list[str]) -> None:
     loop = use_uvloop()
     run = Run("replay", argv, {k: v for k, v in vars(args).items() if k != "func"} | {"event_loop": loop})
+    run.note("Timed in this process, with its cyclic garbage collector set as the server's process sets it "
+             "(server.app.settle_collector: what exists is frozen, thresholds (20000, 20, 50)) once the exercise is built.")
     for engine in [e.strip() for e in args.engines.split(",") if e.strip()]:
         if engine == "sqlite":
             with engine_guard(run, engine), sqlite_database() as (url, _path):
