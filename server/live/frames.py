@@ -160,7 +160,9 @@ class BoundedWebSocketProtocol(WebSocketsSansIOProtocol):
         self.transport.write(b"".join(self.conn.data_to_send()))
         self.close_sent = True
         self.transport.write_eof()
-        self._linger = asyncio.get_running_loop().call_later(LINGER_SECONDS, self.transport.close)
+        # also uvicorn's close timer: the app ends at once on the disconnect above, and uvicorn
+        # closes the socket when the app returns unless that timer runs (it cancels it on close)
+        self._linger = self.close_timer = asyncio.get_running_loop().call_later(LINGER_SECONDS, self.transport.close)
 
     def data_received(self, data: bytes) -> None:
         if self._linger is not None:  # the rest of a refused message: dropped (see handle_parser_exception)

@@ -3,6 +3,7 @@ in time however its bytes arrive, and the app's own size check stands behind the
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import httpx
@@ -103,3 +104,30 @@ async def test_a_hello_at_the_limit_is_still_read(live_server):
     assert len(hello.encode()) == 64 * 1024
     received, _ = await raw_session(live_server.ws_url, ex["id"], hello, wait=1.0)
     assert received[0]["type"] == "welcome"
+
+
+async def test_a_refused_message_keeps_the_socket_open_to_drop_the_rest_after_the_app_ends(live_server):
+    """After a 4413 the server reads and drops the rest of the client's message for a while rather
+    than closing the socket with it unread (a reset can then reach the client before the close
+    frame: the fuzzer saw close code None). The app's session ends at once; that must not close the
+    socket early (uvicorn closes it when the app returns unless a close timer runs)."""
+    from server.live.frames import BoundedWebSocketProtocol
+
+    ex = create(live_server)
+    ws = await RawWebSocket.open("127.0.0.1", live_server.port, f"/ws/exercises/{ex['id']}")
+    try:
+        await ws.send_raw(ws.frame_header(1_000_000) + b"x" * 1_000)  # announces 1 MB, sends 1 KB of it
+        assert await ws.close_code(timeout=5) == 4413
+        protocols = [p for p in list(live_server.server.server_state.connections) if isinstance(p, BoundedWebSocketProtocol)]
+        assert len(protocols) == 1, "the refused connection is gone already"
+        protocol = protocols[0]
+
+        async def open_once_the_app_has_ended() -> bool:
+            await asyncio.gather(*list(protocol.tasks), return_exceptions=True)  # the app's session is over
+            return not protocol.transport.is_closing()
+
+        still_open = asyncio.run_coroutine_threadsafe(open_once_the_app_has_ended(), protocol.loop)
+        assert await asyncio.wrap_future(still_open), "the socket was closed with the client's message unread"
+        await ws.send_raw(b"x" * 100_000)  # the rest of the message: read and dropped, no reset
+    finally:
+        ws.abort()
