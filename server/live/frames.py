@@ -161,18 +161,14 @@ class BoundedWebSocketProtocol(WebSocketsSansIOProtocol):
         self.close_sent = True
         self.transport.write_eof()
         # also uvicorn's close timer: the app ends at once on the disconnect above, and uvicorn
-        # closes the socket when the app returns unless that timer runs (it cancels it on close)
+        # closes the socket when the app returns unless that timer runs (and cancels it when the
+        # connection is lost)
         self._linger = self.close_timer = asyncio.get_running_loop().call_later(LINGER_SECONDS, self.transport.close)
 
     def data_received(self, data: bytes) -> None:
         if self._linger is not None:  # the rest of a refused message: dropped (see handle_parser_exception)
             return
         super().data_received(data)
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        if self._linger is not None:
-            self._linger.cancel()
-        super().connection_lost(exc)
 
     def send_frame(self, frame: bytes) -> bool:
         """Write one `text_frame` now, or say False (not open, compressing, or pushing back)."""

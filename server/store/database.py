@@ -17,7 +17,7 @@ import asyncio
 import logging
 import sqlite3
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, AsyncContextManager, AsyncIterator, NamedTuple, Protocol, Sequence
@@ -76,9 +76,8 @@ class SqliteDatabase:
         self._inline: sqlite3.Connection | None = None
         self._queued_writes = 0  # writes handed to the writer thread and not finished
         self._since_checkpoint = 0
+        self._first_round: Future[None] | None = None  # a checkpoint's first round, until its second starts
         self._checkpointing: asyncio.Event | None = None  # while a checkpoint's second round runs (`_start_checkpoint`)
-        self._checkpoint_running = False  # from a checkpoint's first round to the end of its second
-        self._first_round_done = False
 
     def _open(self, *, busy_ms: int, autocheckpoint: bool = True) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=busy_ms / 1000)
@@ -142,22 +141,17 @@ class SqliteDatabase:
         append twice as slow as on a short WAL, the file's every page newly allocated). The waiting
         writes then go on as before, on the loop's thread (sent to the writer thread instead, they
         would keep one another there for as long as commands kept coming)."""
-        self._checkpoint_running = True
-
-        def first_round() -> None:
-            try:
-                self._checkpoint()
-            finally:
-                self._first_round_done = True  # set on the writer thread, read by `write` on the loop's
-
-        loop.run_in_executor(self._writer, first_round).add_done_callback(_log_failure)
+        # the executor's own future: done as soon as the writer thread is, whether or not the event
+        # loop has run since (`write` looks at it; a loop's future would learn it only by a callback)
+        self._first_round = self._writer.submit(self._checkpoint)
+        self._first_round.add_done_callback(_log_failure)
 
     def _finish_checkpoint(self, loop: asyncio.AbstractEventLoop) -> None:
-        self._first_round_done = False
+        self._first_round = None
         done = self._checkpointing = asyncio.Event()
 
         def finished(future: asyncio.Future) -> None:
-            self._checkpointing, self._checkpoint_running = None, False
+            self._checkpointing = None
             done.set()
             _log_failure(future)
 
@@ -174,7 +168,7 @@ class SqliteDatabase:
         """`background`: a big write (an import's batch, deleting an exercise) that goes to the writer
         thread straight away rather than holding the event loop for its duration."""
         loop = asyncio.get_running_loop()
-        if self._first_round_done and not background:
+        if self._first_round is not None and self._first_round.done() and not background:
             self._finish_checkpoint(loop)
         while self._checkpointing is not None and not background:
             await self._checkpointing.wait()
@@ -188,7 +182,8 @@ class SqliteDatabase:
                     raise
             else:
                 self._since_checkpoint += 1
-                if self._since_checkpoint >= self.CHECKPOINT_EVERY and not self._checkpoint_running:
+                if (self._since_checkpoint >= self.CHECKPOINT_EVERY and self._first_round is None
+                        and self._checkpointing is None):
                     self._since_checkpoint = 0
                     self._start_checkpoint(loop)
                 return
@@ -208,7 +203,7 @@ class SqliteDatabase:
         self._inline = None
 
 
-def _log_failure(future: asyncio.Future) -> None:
+def _log_failure(future: asyncio.Future | Future[None]) -> None:
     if not future.cancelled() and future.exception() is not None:
         log.warning("WAL checkpoint failed: %s", future.exception())
 
